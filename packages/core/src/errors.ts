@@ -1,0 +1,63 @@
+/**
+ * Errors cross Comlink and HTTP as plain `{kind, message, details}` objects: class identity does not
+ * survive postMessage, so callers match on `kind`, never on `instanceof`.
+ */
+export const ErrorKind = {
+  invalidArgs: 'invalid_args',
+  unknownAction: 'unknown_action',
+  actionFailed: 'action_failed',
+  invalidRequest: 'invalid_request',
+  versionMismatch: 'version_mismatch',
+  schemaError: 'schema_error',
+  actionsModuleError: 'actions_module_error',
+  queryFailed: 'query_failed',
+  notReady: 'not_ready',
+  closed: 'closed',
+  internal: 'internal',
+} as const;
+export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
+
+export interface TandemErrorData {
+  kind: ErrorKind;
+  message: string;
+  details?: unknown;
+}
+
+/** Thrown inside a runtime; serialised with {@link toErrorData} at every boundary. */
+export class TandemError extends Error implements TandemErrorData {
+  readonly kind: ErrorKind;
+  readonly details?: unknown;
+  constructor(kind: ErrorKind, message: string, details?: unknown) {
+    super(message);
+    this.name = 'TandemError';
+    this.kind = kind;
+    if (details !== undefined) this.details = details;
+  }
+  toJSON(): TandemErrorData {
+    return toErrorData(this);
+  }
+}
+
+const kinds = new Set<string>(Object.values(ErrorKind));
+
+export function isTandemErrorData(value: unknown): value is TandemErrorData {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.kind === 'string' && kinds.has(v.kind) && typeof v.message === 'string';
+}
+
+/** Normalises anything thrown into the wire shape; unknown errors become `internal` (or `fallback`). */
+export function toErrorData(error: unknown, fallback: ErrorKind = ErrorKind.internal): TandemErrorData {
+  if (isTandemErrorData(error)) {
+    const out: TandemErrorData = { kind: error.kind, message: error.message };
+    if (error.details !== undefined) out.details = error.details;
+    return out;
+  }
+  if (error instanceof Error) return { kind: fallback, message: error.message };
+  return { kind: fallback, message: String(error) };
+}
+
+/** Rebuilds a throwable error on the receiving side of a boundary. */
+export function fromErrorData(data: TandemErrorData): TandemError {
+  return new TandemError(data.kind, data.message, data.details);
+}

@@ -1,0 +1,67 @@
+import type { Dialect, Patch, Row } from '@tandem/core';
+
+/**
+ * The contract every local engine adapter (PGlite now, sqlite-wasm next) must honour. The runtime
+ * above it relies on exactly these guarantees and nothing engine-specific.
+ *
+ * - **One connection, serialised.** Calls never interleave: `query`/`exec` outside `transaction`
+ *   wait for a running transaction to finish. Callers above also serialise, so the engine need not
+ *   be fast at contention, only correct.
+ * - **Transactions** are serializable by construction (there is one connection). `transaction(fn)`
+ *   commits when `fn` resolves and rolls back, leaving no trace, when it throws. `savepoint(fn)` does
+ *   the same for a nested scope inside a transaction: the runtime runs each action of a batch in its
+ *   own savepoint, so one failing action rolls back only itself.
+ * - **In memory.** The engine is not durable; durability is the journal's job. A fresh engine is
+ *   created from a checkpoint (or the shipped empty image) and the journal is replayed on it.
+ * - **Checkpoints.** `snapshot()` returns an image of the complete database (app tables, the
+ *   `tandem_*` tables, triggers and sequences) such that `createEngine({ image })` yields a database
+ *   in which every query returns what it returned before. It must not be called inside a transaction
+ *   and must not be interleaved with writes (the runtime serialises it with them).
+ * - **Capture.** After `installCapture(tables)`, every INSERT/UPDATE/DELETE on those tables inside a
+ *   `captureAs(actionId)` scope appends a {@link Patch} row to `tandem_patches`; outside such a scope
+ *   the write fails with an error that says writes go through actions.
+ */
+export interface Engine {
+  readonly dialect: Dialect;
+  readonly name: 'pglite' | 'sqlite';
+
+  /** Runs one statement with positional parameters ($1… for Postgres, ? for SQLite). */
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs a script of several statements without parameters (schema DDL). */
+  exec(sql: string): Promise<void>;
+  transaction<T>(fn: (tx: EngineTx) => Promise<T>): Promise<T>;
+
+  /** The tables a query reads, for live-query invalidation (from the engine's plan). */
+  tablesRead(sql: string, params?: readonly unknown[]): Promise<string[]>;
+
+  /** Lists user tables eligible for sync: those with a text primary key column `id`. */
+  syncedTables(): Promise<string[]>;
+  /** Creates the tandem_* tables (idempotent) and capture triggers on `tables`. */
+  installCapture(tables: readonly string[]): Promise<void>;
+
+  snapshot(): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+export interface EngineTx {
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Nested scope: rolls back only its own writes when `fn` throws (then rethrows). */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+  /** Writes to synced tables inside `fn` are captured as patches of `actionId`. */
+  captureAs<T>(actionId: string, fn: () => Promise<T>): Promise<T>;
+  /** Patches captured in this transaction with `seq` greater than `afterSeq`, in capture order. */
+  patchesSince(afterSeq: number): Promise<{ seq: number; patch: Patch }[]>;
+  /** Highest patch seq so far (0 when none). */
+  lastPatchSeq(): Promise<number>;
+  /** Applies patches in reverse (newest first) to undo them, without capturing. For rebase. */
+  revert(patches: readonly Patch[]): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** A snapshot from {@link Engine.snapshot} or the shipped pre-initialised empty image. */
+  image?: Blob;
+  /** Where the engine's own assets (wasm, data) live; defaults to the module's own location. */
+  assetsUrl?: string;
+}
+
+export type CreateEngine = (options: EngineOptions) => Promise<Engine>;
