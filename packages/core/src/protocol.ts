@@ -20,6 +20,8 @@ export interface TandemConfig {
   engine?: EngineName;
   /** Checkpoint when the journal has this many records since the last one and the worker is idle. */
   checkpointEvery?: number;
+  /** IndexedDB durability of journal writes: 'relaxed' survives tab and browser crashes; 'strict' also power loss, slower. */
+  durability?: 'relaxed' | 'strict';
 }
 
 export interface ConnectRequest {
@@ -44,7 +46,19 @@ export interface LiveBatch {
   updates: { subId: string; diff: RowDiff }[];
 }
 
-export type LiveListener = (batch: LiveBatch) => void;
+/**
+ * Live batches are posted by the worker as raw messages on the tab's own port (not through a
+ * Comlink proxy on a second port), so they are ordered with action responses: when an action's
+ * promise resolves in the tab, the live updates it caused have already been applied.
+ */
+export interface LiveMessage {
+  tandem: 'live';
+  batch: LiveBatch;
+}
+
+export function isLiveMessage(data: unknown): data is LiveMessage {
+  return typeof data === 'object' && data !== null && (data as { tandem?: unknown }).tandem === 'live';
+}
 
 export interface WorkerStatus {
   ready: boolean;
@@ -71,7 +85,7 @@ export interface DebugCounters {
 
 /** The API a tab's port exposes through Comlink. Every method validates its input. */
 export interface WorkerApi {
-  connect(request: ConnectRequest, listener: LiveListener): Promise<ConnectResult>;
+  connect(request: ConnectRequest): Promise<ConnectResult>;
   run(name: string, args: unknown): Promise<unknown>;
   query(sql: string, params?: unknown[]): Promise<Row[]>;
   subscribe(sql: string, params?: unknown[]): Promise<LiveSubscribeResult>;
@@ -123,7 +137,9 @@ export function parseConnectRequest(value: unknown): ConnectRequest {
   if (c.checkpointEvery !== undefined && (typeof c.checkpointEvery !== 'number' || !Number.isInteger(c.checkpointEvery) || c.checkpointEvery < 1)) {
     bad('config.checkpointEvery must be a positive integer.');
   }
+  if (c.durability !== undefined && c.durability !== 'relaxed' && c.durability !== 'strict') bad("config.durability must be 'relaxed' or 'strict'.");
   const out: TandemConfig = { schema: c.schema, actionsUrl: c.actionsUrl };
+  if (c.durability !== undefined) out.durability = c.durability as 'relaxed' | 'strict';
   if (c.name !== undefined) out.name = c.name as string;
   if (c.engine !== undefined) out.engine = 'pglite';
   if (c.checkpointEvery !== undefined) out.checkpointEvery = c.checkpointEvery as number;

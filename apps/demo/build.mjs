@@ -1,0 +1,64 @@
+// Builds the demo into dist/:
+//   dist/index.html + dist/assets/   the React app (Vite)
+//   dist/actions.js                   the actions module the worker imports at connect time (esbuild)
+//   dist/tandem/                      the prebuilt worker bundle, copied from @tandem/worker
+// Run from anywhere: `node apps/demo/build.mjs` (or `npm run build` in apps/demo, via turbo).
+import { existsSync, readdirSync, rmSync, cpSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { build as viteBuild, defaultClientConditions } from 'vite';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const outDir = path.join(root, 'dist');
+const workerBundleCandidates = [
+  path.resolve(root, '../../packages/worker/dist/bundle'),
+  path.join(root, 'node_modules/@tandem/worker/dist/bundle'),
+  path.resolve(root, '../../node_modules/@tandem/worker/dist/bundle'),
+];
+
+function fail(message) {
+  console.error(`\n[demo build] ${message}\n`);
+  process.exit(1);
+}
+
+const started = performance.now();
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+
+// (1) The app. emptyOutDir is off: dist/ was emptied above and the other steps write into it too.
+await viteBuild({
+  root,
+  configFile: false,
+  base: '/',
+  logLevel: 'warn',
+  resolve: { conditions: ['source', ...defaultClientConditions] },
+  build: { outDir, emptyOutDir: false, sourcemap: true, target: 'es2022' },
+});
+
+// (2) The actions module, zod and @tandem/core bundled in: the worker imports it by URL.
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/actions.ts')],
+  outfile: path.join(outDir, 'actions.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  conditions: ['source'],
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// (3) The prebuilt worker bundle (JS + wasm + data), served at /tandem/.
+const workerBundle = workerBundleCandidates.find((dir) => existsSync(dir) && readdirSync(dir).length > 0);
+if (!workerBundle) {
+  fail(
+    `The prebuilt Tandem worker bundle is missing (looked for ${path.relative(process.cwd(), workerBundleCandidates[0])}/).\n` +
+      'Build @tandem/worker first: `npx turbo run build --filter=@tandem/demo...` (or `npm run build` at the repo root),\n' +
+      'then run this build again.',
+  );
+}
+cpSync(workerBundle, path.join(outDir, 'tandem'), { recursive: true });
+
+console.log(`[demo build] dist/ ready in ${Math.round(performance.now() - started)} ms (app, actions.js, tandem/ from ${path.relative(root, workerBundle)})`);

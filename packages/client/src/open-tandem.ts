@@ -1,0 +1,120 @@
+import * as Comlink from 'comlink';
+import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, TandemError } from '@tandem/core';
+import type { ActionCallers, ActionDefinitions, DebugCounters, Row, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
+import { LiveSubscriptions } from './live-subscriptions.ts';
+import { holdTabLock } from './tab-lock.ts';
+
+export interface OpenTandemOptions extends Omit<TandemConfig, 'actionsUrl'> {
+  /** URL of the prebuilt worker bundle (`tandem-worker.js`), or a SharedWorker you created. */
+  worker: string | URL | SharedWorker;
+  /** URL of the actions module; relative URLs resolve against the page. */
+  actionsUrl: string | URL;
+  /** Reject if the worker has not answered within this many ms (default 30 000). */
+  timeoutMs?: number;
+}
+
+export interface Tandem<A extends ActionDefinitions = ActionDefinitions> {
+  readonly actions: ActionCallers<A>;
+  readonly clientId: string;
+  readonly tabId: string;
+  query<R extends Row = Row>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Calls `onChange` with the current rows, then after every committed change. Returns unsubscribe. */
+  live<R extends Row = Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void): () => void;
+  status(): Promise<WorkerStatus>;
+  debug(): Promise<DebugCounters>;
+  close(): void;
+}
+
+/** Errors from the worker arrive as plain `{kind, message, details}`; make them throwable errors. */
+function rethrow(error: unknown): never {
+  if (isTandemErrorData(error)) throw fromErrorData(error);
+  throw error;
+}
+
+function newTabId(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+}
+
+/** Connects this tab to the app's Tandem SharedWorker (starting it if this is the first tab). */
+export async function openTandem<A extends ActionDefinitions = ActionDefinitions>(options: OpenTandemOptions): Promise<Tandem<A>> {
+  const { worker: workerOption, timeoutMs = 30_000, ...rest } = options;
+  const base = globalThis.location?.href;
+  const config: TandemConfig = { ...rest, actionsUrl: new URL(String(options.actionsUrl), base).href };
+  const worker =
+    typeof workerOption === 'string' || workerOption instanceof URL
+      ? new SharedWorker(new URL(String(workerOption), base), { type: 'module', name: `tandem:${config.name ?? 'tandem'}` })
+      : workerOption;
+
+  const loadFailed = new Promise<never>((_, reject) => {
+    worker.addEventListener('error', () =>
+      reject(
+        new TandemError(
+          ErrorKind.notReady,
+          `The Tandem worker could not start from ${typeof workerOption === 'object' && !(workerOption instanceof URL) ? 'the given SharedWorker' : String(workerOption)}. Check that the URL serves the bundle's tandem-worker.js (copy it with \`tandem-worker copy-assets\`) as JavaScript.`,
+        ),
+      ),
+    );
+  });
+  const timedOut = new Promise<never>((_, reject) => {
+    setTimeout(() => reject(new TandemError(ErrorKind.notReady, `The Tandem worker did not answer within ${timeoutMs} ms.`)), timeoutMs);
+  });
+
+  const port = worker.port;
+  const subs = new LiveSubscriptions();
+  port.addEventListener('message', (event: MessageEvent) => {
+    if (isLiveMessage(event.data)) subs.apply(event.data.batch);
+  });
+  port.start();
+  const api = Comlink.wrap<WorkerApi>(port);
+  const tabId = newTabId();
+  const lock = holdTabLock(`tandem-tab:${tabId}`);
+  await lock.held;
+  const connected = await Promise.race([api.connect({ tabId, config }).catch(rethrow), loadFailed, timedOut]);
+
+  const actions = new Proxy({} as ActionCallers<A>, {
+    get(_target, name) {
+      if (typeof name !== 'string' || name === 'then') return undefined;
+      return (args: unknown) => api.run(name, args).catch(rethrow);
+    },
+  });
+
+  let closed = false;
+  return {
+    actions,
+    clientId: connected.clientId,
+    tabId,
+    query: <R extends Row>(sql: string, params?: unknown[]) => api.query(sql, params).catch(rethrow) as Promise<R[]>,
+    live<R extends Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void) {
+      let subId: string | null = null;
+      let cancelled = false;
+      api.subscribe(sql, params ?? []).then(
+        (result) => {
+          if (cancelled) return void api.unsubscribe(result.subId);
+          subId = result.subId;
+          subs.add(result.subId, result.rows, onChange as (rows: Row[]) => void);
+        },
+        (error: unknown) => {
+          const err = isTandemErrorData(error) ? fromErrorData(error) : error;
+          console.error('[tandem] live query failed', err);
+        },
+      );
+      return () => {
+        cancelled = true;
+        if (subId !== null) {
+          subs.remove(subId);
+          void api.unsubscribe(subId);
+        }
+      };
+    },
+    status: () => api.status().catch(rethrow),
+    debug: () => api.debug().catch(rethrow),
+    close() {
+      if (closed) return;
+      closed = true;
+      subs.clear();
+      lock.release();
+      api[Comlink.releaseProxy]();
+      port.close();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { ErrorKind, parseConnectRequest, parseParams, parseSql, parseSubId, TandemError, toErrorData } from '@tandem/core';
+import type { ConnectRequest, ConnectResult, DebugCounters, LiveMessage, Row, WorkerApi, WorkerStatus } from '@tandem/core';
+import type { TandemRuntime } from '../runtime/tandem-runtime.ts';
+import type { WorkerHost } from './worker-host.ts';
+
+/**
+ * The API one tab sees through its port. Every method validates its input and throws plain
+ * `{kind, message, details}` objects: Comlink forwards non-Error values as they are, and class
+ * identity would not survive postMessage anyway.
+ */
+export class TabSession implements WorkerApi {
+  readonly #host: WorkerHost;
+  readonly #port: MessagePort;
+  #tabId: string | null = null;
+  #runtime: TandemRuntime | null = null;
+
+  constructor(host: WorkerHost, port: MessagePort) {
+    this.#host = host;
+    this.#port = port;
+  }
+
+  connect(request: ConnectRequest): Promise<ConnectResult> {
+    return guard(async () => {
+      const { tabId, config } = parseConnectRequest(request);
+      if (this.#tabId !== null && this.#tabId !== tabId) throw new TandemError(ErrorKind.invalidRequest, 'This port is already connected as another tab.');
+      const runtime = await this.#host.runtimeFor(config);
+      this.#tabId = tabId;
+      this.#runtime = runtime;
+      runtime.addTab(tabId, (batch) => this.#port.postMessage({ tandem: 'live', batch } satisfies LiveMessage));
+      this.#host.watchTab(tabId, runtime);
+      return { clientId: runtime.clientId, version: runtime.version, actions: runtime.actionNames };
+    });
+  }
+
+  run(name: string, args: unknown): Promise<unknown> {
+    return guard(() => this.#connected().run(name, args));
+  }
+
+  query(sql: string, params?: unknown[]): Promise<Row[]> {
+    return guard(() => this.#connected().query(parseSql(sql), parseParams(params)));
+  }
+
+  subscribe(sql: string, params?: unknown[]) {
+    return guard(() => this.#connected().subscribe(this.#tabId!, parseSql(sql), parseParams(params)));
+  }
+
+  unsubscribe(subId: string): Promise<void> {
+    return guard(() => this.#connected().unsubscribe(this.#tabId!, parseSubId(subId)));
+  }
+
+  status(): Promise<WorkerStatus> {
+    return guard(() => this.#connected().status());
+  }
+
+  debug(): Promise<DebugCounters> {
+    return guard(async () => this.#connected().debug());
+  }
+
+  async ping(): Promise<number> {
+    return 1;
+  }
+
+  #connected(): TandemRuntime {
+    if (!this.#runtime) throw new TandemError(ErrorKind.notReady, 'Call connect() first: this tab has not connected to the Tandem worker.');
+    return this.#runtime;
+  }
+}
+
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toErrorData(error);
+  }
+}

@@ -1,0 +1,81 @@
+import * as Comlink from 'comlink';
+import { ErrorKind, TandemError } from '@tandem/core';
+import type { ActionDefinitions, TandemConfig } from '@tandem/core';
+import type { CreateEngine } from '../engine/engine.ts';
+import { runtimeVersion } from '../runtime/config-version.ts';
+import { TandemRuntime } from '../runtime/tandem-runtime.ts';
+import { DexieJournalStore } from '../store/dexie-journal-store.ts';
+import { TabSession } from './tab-session.ts';
+
+export interface WorkerHostOptions {
+  createEngine: CreateEngine;
+  /** Defaults to `import(url)` of the configured actions module. */
+  loadActions?: (url: string) => Promise<ActionDefinitions>;
+  emptyImage?: () => Promise<Blob | undefined>;
+  log?: (message: string) => void;
+}
+
+/** Name of the Web Lock a tab holds for its lifetime; the worker waits on it to notice the tab died. */
+export const tabLockName = (tabId: string) => `tandem-tab:${tabId}`;
+
+/**
+ * Owns the one runtime of this worker. The first tab's config starts it; later tabs must bring the
+ * same version (engine, schema, actions) or get `version_mismatch`. A runtime that failed to start
+ * is forgotten, so a tab with a fixed config can try again.
+ */
+export class WorkerHost {
+  readonly #options: WorkerHostOptions;
+  #runtime: { version: string; promise: Promise<TandemRuntime> } | null = null;
+
+  constructor(options: WorkerHostOptions) {
+    this.#options = options;
+  }
+
+  connectPort(port: MessagePort): void {
+    Comlink.expose(new TabSession(this, port), port);
+  }
+
+  async runtimeFor(config: TandemConfig): Promise<TandemRuntime> {
+    const version = await runtimeVersion(config);
+    if (this.#runtime && this.#runtime.version !== version) {
+      throw new TandemError(
+        ErrorKind.versionMismatch,
+        'This tab was built with a different schema or actions than the Tandem worker already running for other tabs. Reload every tab of this app (or close the old ones) so they all run the same version.',
+        { running: this.#runtime.version, requested: version },
+      );
+    }
+    if (!this.#runtime) {
+      const log = this.#options.log ?? ((m: string) => console.info(`[tandem] ${m}`));
+      const promise = TandemRuntime.start({
+        config,
+        store: new DexieJournalStore(config.name ?? 'tandem', config.durability ?? 'relaxed'),
+        createEngine: this.#options.createEngine,
+        loadActions: this.#options.loadActions ?? importActions,
+        ...(this.#options.emptyImage ? { emptyImage: this.#options.emptyImage } : {}),
+        log,
+      });
+      this.#runtime = { version, promise };
+      promise.catch(() => {
+        if (this.#runtime?.promise === promise) this.#runtime = null;
+      });
+    }
+    return this.#runtime.promise;
+  }
+
+  watchTab(tabId: string, runtime: TandemRuntime): void {
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    if (!locks) return;
+    // Granted only once the tab's own lock is released: the tab closed, crashed or navigated away.
+    void locks.request(tabLockName(tabId), async () => {
+      const freed = await runtime.dropTab(tabId);
+      (this.#options.log ?? console.info)(`[tandem] tab ${tabId} gone, freed ${freed} subscriptions`);
+    });
+  }
+}
+
+async function importActions(url: string): Promise<ActionDefinitions> {
+  const mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as { default?: ActionDefinitions; actions?: ActionDefinitions };
+  const defs = mod.default ?? mod.actions;
+  if (!defs) throw new TandemError(ErrorKind.actionsModuleError, `${url} has no default export (or \`actions\` export) of defineActions(...).`);
+  return defs;
+}

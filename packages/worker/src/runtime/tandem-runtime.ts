@@ -1,0 +1,343 @@
+import { defineActions, ErrorKind, TandemError, toErrorData, validateActionArgs } from '@tandem/core';
+import type { ActionDefinitions, DebugCounters, LiveBatch, Row, TandemConfig, TandemErrorData, WorkerStatus } from '@tandem/core';
+import type { CreateEngine, Engine } from '../engine/engine.ts';
+import { LiveQueryRegistry } from '../live/live-query-registry.ts';
+import type { ActionRecord, JournalStore } from '../store/journal-store.ts';
+import { executeAction } from './action-executor.ts';
+import { Checkpointer } from './checkpointer.ts';
+import { runtimeVersion, schemaVersion } from './config-version.ts';
+import { Scheduler } from './scheduler.ts';
+
+export interface RuntimeDeps {
+  config: TandemConfig;
+  store: JournalStore;
+  createEngine: CreateEngine;
+  /** Loads the app's action definitions (the generic worker imports `config.actionsUrl`). */
+  loadActions: (url: string) => Promise<ActionDefinitions>;
+  /** The shipped pre-initialised empty database, so a first visit skips initdb. */
+  emptyImage?: () => Promise<Blob | undefined>;
+  /** Overrides for tests and benchmarks. */
+  checkpointIdleMs?: number;
+  log?: (message: string) => void;
+}
+
+interface WriteItem {
+  record: ActionRecord;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type TabSink = (batch: LiveBatch) => void;
+
+const REPLAY_CHUNK = 500;
+
+/**
+ * The local database runtime of one worker: engine + journal + actions + live queries.
+ * Invariant: visible ⇒ durable. A batch's journal records are durable before its engine
+ * transaction commits, and live queries and action promises see it only after that.
+ */
+export class TandemRuntime {
+  readonly version: string;
+  readonly clientId: string;
+  readonly #engine: Engine;
+  readonly #store: JournalStore;
+  readonly #definitions: ActionDefinitions;
+  readonly #live: LiveQueryRegistry;
+  readonly #scheduler: Scheduler<WriteItem>;
+  readonly #checkpointer: Checkpointer;
+  readonly #tabs = new Map<string, TabSink>();
+  readonly #schemaVersion: string;
+  readonly #log: (message: string) => void;
+  #clientSeq: number;
+  #journalSeq: number;
+  #lastCheckpointSeq: number;
+  #lastError: TandemErrorData | null = null;
+  #counters = { actionsRun: 0, batchesCommitted: 0, checkpoints: 0 };
+  #closed = false;
+
+  private constructor(init: {
+    version: string;
+    schemaVersion: string;
+    clientId: string;
+    engine: Engine;
+    store: JournalStore;
+    definitions: ActionDefinitions;
+    clientSeq: number;
+    checkpointSeq: number;
+    checkpointEvery: number;
+    checkpointIdleMs: number;
+    log: (message: string) => void;
+  }) {
+    this.version = init.version;
+    this.#schemaVersion = init.schemaVersion;
+    this.clientId = init.clientId;
+    this.#engine = init.engine;
+    this.#store = init.store;
+    this.#definitions = init.definitions;
+    this.#clientSeq = init.clientSeq;
+    this.#journalSeq = init.checkpointSeq;
+    this.#lastCheckpointSeq = init.checkpointSeq;
+    this.#log = init.log;
+    this.#live = new LiveQueryRegistry({
+      query: (sql, params) => this.#engine.query(sql, params),
+      tablesRead: (sql, params) => this.#engine.tablesRead(sql, params),
+    });
+    this.#scheduler = new Scheduler((batch) => this.#commitBatch(batch, true));
+    this.#checkpointer = new Checkpointer({
+      every: init.checkpointEvery,
+      idleMs: init.checkpointIdleMs,
+      run: () => this.checkpoint(),
+      idleSince: () => (this.#scheduler.busy ? null : this.#scheduler.lastActivity),
+    });
+  }
+
+  /** Start-up: newest checkpoint (or the empty image + schema), then replay the journal after it. */
+  static async start(deps: RuntimeDeps): Promise<TandemRuntime> {
+    const { config, store } = deps;
+    const log = deps.log ?? (() => {});
+    const [version, schemaV] = await Promise.all([runtimeVersion(config), schemaVersion(config)]);
+    const definitions = await loadDefinitions(deps.loadActions, config.actionsUrl);
+
+    const storedSchema = await store.getMeta<string>('schemaVersion');
+    if (storedSchema !== undefined && storedSchema !== schemaV) {
+      throw new TandemError(
+        ErrorKind.schemaError,
+        `The local database "${config.name ?? 'tandem'}" was created with a different schema. Tandem cannot migrate local data yet: open it under a new \`name\` (its data starts empty) or clear this site's data.`,
+        { stored: storedSchema, given: schemaV },
+      );
+    }
+    let clientId = await store.getMeta<string>('clientId');
+    if (!clientId) {
+      clientId = randomId();
+      await store.setMeta('clientId', clientId);
+    }
+    if (storedSchema === undefined) await store.setMeta('schemaVersion', schemaV);
+
+    const checkpoint = await store.latestCheckpoint();
+    const t0 = performance.now();
+    const image = checkpoint?.image ?? (await deps.emptyImage?.().catch(() => undefined));
+    const engine = await deps.createEngine(image ? { image } : {});
+    if (!checkpoint) {
+      try {
+        await engine.exec(config.schema);
+      } catch (error) {
+        await engine.close();
+        throw new TandemError(ErrorKind.schemaError, `The schema SQL failed: ${(error as Error).message}. Fix the schema passed to openTandem().`);
+      }
+      await engine.installCapture(await engine.syncedTables());
+    }
+    const seqRow = await engine.query<{ value: unknown }>("select value from tandem_meta where key = 'client_seq'");
+    const clientSeq = Number(seqRow[0]?.value ?? 0);
+    log(`engine ready from ${checkpoint ? `checkpoint @${checkpoint.seq}` : image ? 'empty image' : 'initdb'} in ${(performance.now() - t0).toFixed(0)} ms`);
+
+    const runtime = new TandemRuntime({
+      version,
+      schemaVersion: schemaV,
+      clientId,
+      engine,
+      store,
+      definitions,
+      clientSeq,
+      checkpointSeq: checkpoint?.seq ?? 0,
+      checkpointEvery: config.checkpointEvery ?? 500,
+      checkpointIdleMs: deps.checkpointIdleMs ?? 1500,
+      log,
+    });
+    await runtime.#replay(checkpoint?.seq ?? 0);
+    return runtime;
+  }
+
+  async #replay(afterSeq: number): Promise<void> {
+    const entries = await this.#store.readAfter(afterSeq);
+    const t0 = performance.now();
+    for (let i = 0; i < entries.length; i += REPLAY_CHUNK) {
+      const chunk = entries.slice(i, i + REPLAY_CHUNK);
+      const items: WriteItem[] = chunk.map((e) => ({
+        record: e.record,
+        resolve: () => {},
+        reject: (error) => {
+          // Actions are deterministic, so a journaled action failing on replay means one is not.
+          this.#lastError = toErrorData(error);
+          this.#log(`replay: action ${e.record.id} (${e.record.name}) failed: ${this.#lastError.message}`);
+        },
+      }));
+      await this.#commitBatch(items, false);
+      this.#journalSeq = chunk[chunk.length - 1]!.seq;
+      this.#checkpointer.recordsSince += chunk.length;
+    }
+    if (entries.length) this.#log(`replayed ${entries.length} journal records in ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+
+  /** Validates, queues and commits one action; resolves with its result once it is durable. */
+  async run(name: string, args: unknown): Promise<unknown> {
+    this.#assertOpen();
+    const validArgs = await validateActionArgs(this.#definitions, name, args);
+    const clientSeq = ++this.#clientSeq;
+    const record: ActionRecord = { kind: 'action', id: `${this.clientId}-${clientSeq}`, clientSeq, name, args: validArgs, time: Date.now() };
+    return new Promise((resolve, reject) => this.#scheduler.write({ record, resolve, reject }));
+  }
+
+  async #commitBatch(items: WriteItem[], journal: boolean): Promise<void> {
+    const accepted: { item: WriteItem; result: unknown }[] = [];
+    const changed = new Set<string>();
+    let seqs: number[] = [];
+    const engine = this.#engine;
+    try {
+      await engine.transaction(async (tx) => {
+        const before = await tx.lastPatchSeq();
+        for (const item of items) {
+          try {
+            accepted.push({ item, result: await executeAction(tx, engine.dialect, this.#definitions, item.record) });
+          } catch (error) {
+            item.reject(error);
+          }
+        }
+        if (accepted.length === 0) return;
+        for (const { patch } of await tx.patchesSince(before)) changed.add(patch.table);
+        const maxSeq = accepted[accepted.length - 1]!.item.record.clientSeq;
+        await tx.query(
+          engine.dialect === 'postgres'
+            ? "insert into tandem_meta (key, value) values ('client_seq', to_jsonb($1::bigint)) on conflict (key) do update set value = excluded.value"
+            : "insert into tandem_meta (key, value) values ('client_seq', ?) on conflict (key) do update set value = excluded.value",
+          [maxSeq],
+        );
+        // Durable before the engine commits: if this throws, the engine rolls the batch back.
+        if (journal) seqs = await this.#store.append(accepted.map((a) => a.item.record));
+      });
+    } catch (error) {
+      const data = toErrorData(error);
+      this.#lastError = { kind: data.kind, message: `Could not commit a batch of ${accepted.length} actions: ${data.message}` };
+      for (const { item } of accepted) item.reject(this.#lastError);
+      return;
+    }
+    if (accepted.length === 0) return;
+    this.#counters.batchesCommitted++;
+    this.#counters.actionsRun += accepted.length;
+    if (journal) {
+      this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
+      this.#checkpointer.noteRecords(accepted.length);
+    }
+    await this.#publish(changed);
+    for (const { item, result } of accepted) item.resolve(result);
+  }
+
+  async #publish(changed: ReadonlySet<string>): Promise<void> {
+    const batches = await this.#live.afterCommit(changed);
+    for (const [tabId, batch] of batches) {
+      try {
+        this.#tabs.get(tabId)?.(batch);
+      } catch (error) {
+        this.#log(`could not post to tab ${tabId}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** A read that sees only durable state (it runs between batches). */
+  query(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    this.#assertOpen();
+    return this.#scheduler.task(async () => {
+      try {
+        return await this.#engine.query(sql, params);
+      } catch (error) {
+        throw new TandemError(ErrorKind.queryFailed, `Query failed: ${(error as Error).message}`, { sql });
+      }
+    });
+  }
+
+  addTab(tabId: string, sink: TabSink): void {
+    this.#tabs.set(tabId, sink);
+  }
+
+  /** Frees a tab's subscriptions (its Web Lock was released: the tab is gone). */
+  dropTab(tabId: string): Promise<number> {
+    return this.#scheduler.task(async () => {
+      this.#tabs.delete(tabId);
+      return this.#live.dropTab(tabId);
+    });
+  }
+
+  subscribe(tabId: string, sql: string, params: readonly unknown[]): Promise<{ subId: string; rows: Row[] }> {
+    this.#assertOpen();
+    return this.#scheduler.task(() => this.#live.subscribe(tabId, sql, params));
+  }
+
+  unsubscribe(tabId: string, subId: string): Promise<void> {
+    return this.#scheduler.task(async () => {
+      this.#live.unsubscribe(subId, tabId);
+    });
+  }
+
+  /** Snapshot the engine and trim the journal it covers. Serialised with writes. */
+  checkpoint(): Promise<void> {
+    return this.#scheduler.task(async () => {
+      if (this.#closed || this.#journalSeq === this.#lastCheckpointSeq) return;
+      const seq = this.#journalSeq;
+      const t0 = performance.now();
+      const image = await this.#engine.snapshot();
+      const dumped = performance.now();
+      await this.#store.putCheckpoint({ seq, image, createdAt: Date.now(), version: this.#schemaVersion });
+      this.#lastCheckpointSeq = seq;
+      this.#checkpointer.recordsSince = 0;
+      this.#counters.checkpoints++;
+      // A separate transaction: a crash here leaves records ≤ seq, which replay skips.
+      await this.#store.trimThrough(seq);
+      this.#log(`checkpoint @${seq}: ${(image.size / 1e6).toFixed(1)} MB, dump ${(dumped - t0).toFixed(0)} ms, total ${(performance.now() - t0).toFixed(0)} ms`);
+    });
+  }
+
+  async status(): Promise<WorkerStatus> {
+    return {
+      ready: !this.#closed,
+      engine: 'pglite',
+      clientId: this.clientId,
+      version: this.version,
+      pendingActions: await this.#scheduler.task(async () => {
+        const rows = await this.#engine.query<{ n: number }>('select count(*)::int as n from tandem_pending');
+        return Number(rows[0]?.n ?? 0);
+      }),
+      journalRecords: this.#journalSeq - this.#lastCheckpointSeq,
+      lastCheckpointSeq: this.#lastCheckpointSeq,
+      tabs: this.#tabs.size,
+      liveQueries: this.#live.queryCount,
+      subscriptions: this.#live.subscriptionCount,
+      lastError: this.#lastError,
+    };
+  }
+
+  debug(): DebugCounters {
+    return { liveEvaluations: this.#live.evaluations(), ...this.#counters };
+  }
+
+  get actionNames(): string[] {
+    return Object.keys(this.#definitions);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#scheduler.idle();
+    this.#closed = true;
+    this.#checkpointer.stop();
+    await this.#engine.close();
+    this.#store.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new TandemError(ErrorKind.closed, 'This Tandem runtime is closed.');
+  }
+}
+
+async function loadDefinitions(load: (url: string) => Promise<ActionDefinitions>, url: string): Promise<ActionDefinitions> {
+  let defs: ActionDefinitions;
+  try {
+    defs = await load(url);
+  } catch (error) {
+    const data = toErrorData(error, ErrorKind.actionsModuleError);
+    throw new TandemError(ErrorKind.actionsModuleError, `Could not load the actions module ${url}: ${data.message}`);
+  }
+  return defineActions(defs);
+}
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return [...bytes].map((b) => (b % 36).toString(36)).join('');
+}

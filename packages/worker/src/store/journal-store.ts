@@ -1,0 +1,53 @@
+/**
+ * Durable storage for the in-memory engine: an append-only journal of replayable records plus
+ * engine checkpoints. Start-up = newest checkpoint + every journal record after its `seq`.
+ *
+ * Guarantees an implementation must give:
+ * - `append(records)` writes all records in ONE storage transaction and resolves only when it is
+ *   durable; record seqs are strictly increasing in append order. This is the group commit: the
+ *   runtime hands it a whole batch of actions.
+ * - `putCheckpoint` and `trimThrough` are separate transactions (one big one would block appends
+ *   for the whole checkpoint); a crash between them leaves extra journal records that replay skips
+ *   because their seq is ≤ the checkpoint's.
+ */
+export interface ActionRecord {
+  kind: 'action';
+  /** Action id, `${clientId}-${clientSeq}`. */
+  id: string;
+  clientSeq: number;
+  name: string;
+  args: unknown;
+  time: number;
+}
+
+/** Every record kind the journal can hold; sync adds server change batches here. */
+export type JournalRecord = ActionRecord;
+
+export interface JournalEntry {
+  seq: number;
+  record: JournalRecord;
+}
+
+export interface Checkpoint {
+  /** Journal seq the image includes: replay starts after it. */
+  seq: number;
+  image: Blob;
+  createdAt: number;
+  /** Hash of the configuration (engine, schema, actions) that produced the image. */
+  version: string;
+}
+
+export interface JournalStore {
+  append(records: readonly JournalRecord[]): Promise<number[]>;
+  readAfter(seq: number): Promise<JournalEntry[]>;
+  /** Highest seq appended so far (0 when empty). */
+  lastSeq(): Promise<number>;
+  count(): Promise<number>;
+  latestCheckpoint(): Promise<Checkpoint | undefined>;
+  putCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /** Deletes journal records with seq ≤ `seq` and checkpoints older than the newest. */
+  trimThrough(seq: number): Promise<void>;
+  getMeta<T>(key: string): Promise<T | undefined>;
+  setMeta(key: string, value: unknown): Promise<void>;
+  close(): void;
+}

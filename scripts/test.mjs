@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// `npm test`: builds, typechecks, then runs every suite (unit in Node, browser tests in Chromium,
+// Postgres suites, Playwright e2e) and ends with one line `N passed, M failed[, K skipped]`.
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const reports = join(process.cwd(), 'test-results');
+await rm(reports, { recursive: true, force: true });
+await mkdir(reports, { recursive: true });
+
+function run(cmd, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const problems = [];
+
+async function step(name, cmd, args) {
+  console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
+  const code = await run(cmd, args);
+  if (code !== 0) problems.push(`${name} exited with ${code}`);
+  return code;
+}
+
+if ((await step('build', 'npx', ['turbo', 'run', 'build', '--output-logs=errors-only'])) !== 0) {
+  console.log('\nbuild failed: no suite can run');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+await step('typecheck', 'npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
+
+// Vitest: unit (Node), browser (Chromium) and pg (PostgreSQL) projects.
+const vitestJson = join(reports, 'vitest.json');
+await step('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+try {
+  const report = JSON.parse(await readFile(vitestJson, 'utf8'));
+  totals.passed += report.numPassedTests;
+  totals.failed += report.numFailedTests;
+  totals.skipped += report.numPendingTests + report.numTodoTests;
+  if (report.numTotalTests === 0) problems.push('vitest ran no test');
+} catch (error) {
+  problems.push(`vitest wrote no report (${error.message})`);
+  totals.failed++;
+}
+
+// Playwright e2e in Debian's Chromium.
+const pwJson = join(reports, 'playwright.json');
+console.log('\n=== e2e: playwright test');
+const pwCode = await run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson });
+try {
+  const stats = JSON.parse(await readFile(pwJson, 'utf8')).stats;
+  totals.passed += stats.expected + stats.flaky;
+  totals.failed += stats.unexpected;
+  totals.skipped += stats.skipped;
+  if (stats.expected + stats.unexpected + stats.flaky === 0) problems.push('playwright ran no test');
+  if (pwCode !== 0 && stats.unexpected === 0) problems.push(`playwright exited with ${pwCode}`);
+} catch (error) {
+  problems.push(`playwright wrote no report (${error.message})`);
+  totals.failed++;
+}
+
+if (problems.length) console.log(`\nproblems:\n- ${problems.join('\n- ')}`);
+const failed = totals.failed + (problems.length && totals.failed === 0 ? 1 : 0);
+console.log(`\n${totals.passed} passed, ${failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
