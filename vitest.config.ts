@@ -1,19 +1,40 @@
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { chromiumLaunchOptions } from './e2e/support/browser.ts';
+import { BROWSER_PUBLIC_DIR } from './scripts/browser-test-assets.ts';
+
+const source = { resolve: { conditions: ['source'] }, ssr: { resolve: { conditions: ['source'] } } };
 
 export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
   test: {
     projects: [
       {
-        resolve: { conditions: ['source'] },
-        ssr: { resolve: { conditions: ['source'] } },
+        ...source,
         test: {
           name: 'unit',
           environment: 'node',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/*.pg.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        ...source,
+        // PGlite finds its wasm next to its own module: Vite must not pre-bundle it.
+        optimizeDeps: { exclude: ['@electric-sql/pglite'] },
+        publicDir: BROWSER_PUBLIC_DIR,
+        test: {
+          name: 'browser',
+          globalSetup: ['./scripts/browser-test-assets.ts'],
+          include: ['packages/*/src/**/*.browser.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: chromiumLaunchOptions() }),
+            instances: [{ browser: 'chromium' }],
+          },
         },
       },
     ],

@@ -32,6 +32,11 @@ export class WorkerHost {
   }
 
   connectPort(port: MessagePort): void {
+    // A raw echo beside Comlink: the baseline for the tab→worker call benchmark (B1). Comlink
+    // ignores messages without its `type`, so the two share the port.
+    port.addEventListener('message', (event: MessageEvent) => {
+      if ((event.data as { tandem?: unknown } | null)?.tandem === 'echo') port.postMessage(event.data);
+    });
     Comlink.expose(new TabSession(this, port), port);
   }
 

@@ -163,6 +163,8 @@ export class TandemRuntime {
       }));
       await this.#commitBatch(items, false);
       this.#journalSeq = chunk[chunk.length - 1]!.seq;
+      // New invocations must continue after every replayed one, or their ids would collide.
+      for (const e of chunk) this.#clientSeq = Math.max(this.#clientSeq, e.record.clientSeq);
       this.#checkpointer.recordsSince += chunk.length;
     }
     if (entries.length) this.#log(`replayed ${entries.length} journal records in ${(performance.now() - t0).toFixed(0)} ms`);

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Row } from '@tandem/core';
+import { openTandem } from './open-tandem.ts';
+import type { Tandem } from './open-tandem.ts';
+
+// The real prebuilt bundle and a prebuilt actions module, served untouched from Vite's publicDir
+// (scripts/browser-test-assets.ts): the worker imports the actions by URL as it does an app's.
+const WORKER_URL = '/tandem/tandem-worker.js';
+const ACTIONS_URL = '/todo-actions.js';
+const SCHEMA = 'create table todos (id text primary key, title text not null, done boolean not null default false, created_at bigint not null);';
+
+const opened: Tandem[] = [];
+afterEach(() => opened.splice(0).forEach((db) => db.close()));
+
+async function open(name: string, schema = SCHEMA) {
+  const db = await openTandem({ worker: WORKER_URL, schema, actionsUrl: ACTIONS_URL, name });
+  opened.push(db);
+  return db;
+}
+const uniqueName = () => `c${crypto.randomUUID().slice(0, 8)}`;
+
+function nextRows(db: Tandem, sql: string, count: number): Promise<Row[][]> {
+  return new Promise((resolve) => {
+    const seen: Row[][] = [];
+    const stop = db.live(sql, [], (rows) => {
+      seen.push(rows);
+      if (seen.length === count) {
+        stop();
+        resolve(seen);
+      }
+    });
+  });
+}
+
+describe('openTandem against the prebuilt SharedWorker bundle', () => {
+  it('runs actions and keeps unchanged live rows identical across updates', async () => {
+    const db = await open(uniqueName());
+    const a = (await db.actions.add({ title: 'a' })) as string;
+    const updates = nextRows(db, 'select id, title, done from todos order by created_at, id', 3);
+    await new Promise((r) => setTimeout(r, 50));
+    await db.actions.add({ title: 'b' });
+    await db.actions.toggle({ id: a, done: true });
+    const [first, second, third] = await updates;
+    expect(first!.map((r) => r.title)).toEqual(['a']);
+    expect(second!.map((r) => r.title)).toEqual(['a', 'b']);
+    expect(second![0]).toBe(first![0]);
+    expect(third![0]).toMatchObject({ id: a, done: true });
+    expect(third![1]).toBe(second![1]);
+  });
+
+  it('delivers errors as TandemErrors with kind and details', async () => {
+    const db = await open(uniqueName());
+    const error = await db.actions.add({ title: '' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ kind: 'invalid_args', details: { action: 'add', issues: [{ path: 'title' }] } });
+    await expect(db.actions.nope({})).rejects.toMatchObject({ kind: 'unknown_action' });
+    await expect(db.query(42 as unknown as string)).rejects.toMatchObject({ kind: 'invalid_request' });
+    await expect(db.query('select $1', [{ a: 1 }])).rejects.toMatchObject({ kind: 'invalid_request', message: expect.stringContaining('params[0]') });
+    expect(await db.query('select count(*)::int as n from todos')).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses a tab whose schema differs from the running worker', async () => {
+    const name = uniqueName();
+    await open(name);
+    await expect(open(name, `${SCHEMA}\ncreate table other (id text primary key);`)).rejects.toMatchObject({ kind: 'version_mismatch' });
+  });
+
+  it('reports a worker URL that does not serve the bundle', async () => {
+    await expect(openTandem({ worker: '/no/such/tandem-worker.js', schema: SCHEMA, actionsUrl: ACTIONS_URL, name: uniqueName(), timeoutMs: 20_000 })).rejects.toMatchObject({
+      kind: 'not_ready',
+      message: expect.stringContaining('could not start'),
+    });
+  });
+
+  it('reports a broken schema with schema_error', async () => {
+    await expect(open(uniqueName(), 'create tabel nope (')).rejects.toMatchObject({ kind: 'schema_error', message: expect.stringContaining('schema') });
+  });
+});
