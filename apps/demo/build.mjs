@@ -33,7 +33,15 @@ await viteBuild({
   base: '/',
   logLevel: 'warn',
   resolve: { conditions: ['source', ...defaultClientConditions] },
-  build: { outDir, emptyOutDir: false, sourcemap: true, target: 'es2022' },
+  build: {
+    outDir,
+    emptyOutDir: false,
+    sourcemap: true,
+    target: 'es2022',
+    // esbuild, not lightningcss: todomvc-app-css has a non-standard `::input-placeholder` that
+    // lightningcss warns about on every build.
+    cssMinify: 'esbuild',
+  },
 });
 
 // (2) The actions module, zod and @tandem/core bundled in: the worker imports it by URL.
@@ -46,6 +54,7 @@ await esbuild.build({
   target: 'es2022',
   conditions: ['source'],
   sourcemap: true,
+  minify: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
@@ -55,8 +64,8 @@ const workerBundle = workerBundleCandidates.find((dir) => existsSync(dir) && rea
 if (!workerBundle) {
   fail(
     `The prebuilt Tandem worker bundle is missing (looked for ${path.relative(process.cwd(), workerBundleCandidates[0])}/).\n` +
-      'Build @tandem/worker first: `npx turbo run build --filter=@tandem/demo...` (or `npm run build` at the repo root),\n' +
-      'then run this build again.',
+      'Build @tandem/worker first, then run this build again: `npm run build` at the repo root builds both in order\n' +
+      '(or `npx turbo run build --filter=@tandem/worker` for the worker alone).',
   );
 }
 cpSync(workerBundle, path.join(outDir, 'tandem'), { recursive: true });

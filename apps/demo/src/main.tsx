@@ -11,13 +11,21 @@ const db = openDemoDb();
 
 declare global {
   interface Window {
-    /** The open database, for the console and end-to-end tests (`await window.tandemDemo`). */
+    /** The open client, for the console and end-to-end tests; set before `data-ready="true"`. */
+    tandem?: DemoDb;
+    /** The database being opened (a promise: usable before it is ready). */
     tandemDemo?: Promise<DemoDb>;
   }
 }
 window.tandemDemo = db;
-// Failures are shown by <App>; this keeps them from also surfacing as unhandled rejections.
-db.catch(() => {});
+// Registered before <App> subscribes, so window.tandem is set before the app marks itself ready.
+// Failures are shown by <App>; the empty handler keeps them from also being unhandled rejections.
+db.then(
+  (opened) => {
+    window.tandem = opened;
+  },
+  () => {},
+);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html needs a <div id="root">');

@@ -1,9 +1,10 @@
 import { memo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Todo } from '../todo.ts';
+import { usePendingValue } from '../use-pending-value.ts';
 
 interface TodoItemProps {
   todo: Todo;
-  onToggle: (id: string, completed: boolean) => void;
+  onToggle: (id: string, completed: boolean) => Promise<unknown>;
   /** Saves a new title; an empty (trimmed) title deletes the todo. */
   onEdit: (id: string, title: string) => void;
   onDelete: (id: string) => void;
@@ -16,6 +17,7 @@ export const TodoItem = memo(function TodoItem({ todo, onToggle, onEdit, onDelet
   // One save or cancel per edit session: Enter/Escape end editing, and the blur that follows must not
   // save a second time (or save after a cancel).
   const session = useRef(false);
+  const [completed, setCompleted] = usePendingValue(todo.completed);
 
   function startEditing() {
     session.current = true;
@@ -39,12 +41,12 @@ export const TodoItem = memo(function TodoItem({ todo, onToggle, onEdit, onDelet
     else if (e.key === 'Escape') finish(false);
   }
 
-  const className = [todo.completed ? 'completed' : '', editing ? 'editing' : ''].filter(Boolean).join(' ') || undefined;
+  const className = [completed ? 'completed' : '', editing ? 'editing' : ''].filter(Boolean).join(' ') || undefined;
 
   return (
     <li className={className} data-id={todo.id}>
       <div className="view">
-        <input className="toggle" type="checkbox" checked={todo.completed} onChange={(e) => onToggle(todo.id, e.target.checked)} />
+        <input className="toggle" type="checkbox" checked={completed} onChange={(e) => setCompleted(e.target.checked, onToggle(todo.id, e.target.checked))} />
         <label onDoubleClick={startEditing}>{todo.title}</label>
         <button className="destroy" aria-label={`Delete ${todo.title}`} onClick={() => onDelete(todo.id)} />
       </div>

@@ -1,19 +1,21 @@
 import type { Todo } from '../todo.ts';
+import { usePendingValue } from '../use-pending-value.ts';
 import { TodoItem } from './todo-item.tsx';
 
 interface TodoListProps {
   todos: readonly Todo[];
   allCompleted: boolean;
-  onToggleAll: (completed: boolean) => void;
-  onToggle: (id: string, completed: boolean) => void;
+  onToggleAll: (completed: boolean) => Promise<unknown>;
+  onToggle: (id: string, completed: boolean) => Promise<unknown>;
   onEdit: (id: string, title: string) => void;
   onDelete: (id: string) => void;
 }
 
 export function TodoList({ todos, allCompleted, onToggleAll, onToggle, onEdit, onDelete }: TodoListProps) {
+  const [checked, setChecked] = usePendingValue(allCompleted);
   return (
     <section className="main">
-      <input id="toggle-all" className="toggle-all" type="checkbox" checked={allCompleted} onChange={(e) => onToggleAll(e.target.checked)} />
+      <input id="toggle-all" className="toggle-all" type="checkbox" checked={checked} onChange={(e) => setChecked(e.target.checked, onToggleAll(e.target.checked))} />
       <label htmlFor="toggle-all">Mark all as complete</label>
       <ul className="todo-list">
         {todos.map((todo) => (

@@ -16,16 +16,17 @@ interface TodosProps {
 
 /** The live part of the app: `section.main` and `footer.footer`, hidden while there are no todos. */
 export function Todos({ db, route, report, onLoaded }: TodosProps) {
-  const todos = useLiveQuery(db, TODOS_SQL, TODOS_PARAMS as unknown[]) as Todo[] | undefined;
+  const todos = useLiveQuery<Todo>(db, TODOS_SQL, TODOS_PARAMS);
   const loaded = todos !== undefined;
   useEffect(() => {
     if (loaded) onLoaded();
   }, [loaded, onLoaded]);
 
-  const onToggle = useCallback((id: string, completed: boolean) => void db.actions.toggleTodo({ id, completed }).catch(report), [db, report]);
+  // Each resolves once the action settled; a rejection is reported, not rethrown.
+  const onToggle = useCallback((id: string, completed: boolean) => db.actions.toggleTodo({ id, completed }).catch(report), [db, report]);
   const onEdit = useCallback((id: string, title: string) => void db.actions.editTodo({ id, title }).catch(report), [db, report]);
   const onDelete = useCallback((id: string) => void db.actions.deleteTodo({ id }).catch(report), [db, report]);
-  const onToggleAll = useCallback((completed: boolean) => void db.actions.toggleAll({ completed }).catch(report), [db, report]);
+  const onToggleAll = useCallback((completed: boolean) => db.actions.toggleAll({ completed }).catch(report), [db, report]);
   const onClearCompleted = useCallback(() => void db.actions.clearCompleted({}).catch(report), [db, report]);
 
   const visible = useMemo(() => {
