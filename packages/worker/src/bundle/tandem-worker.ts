@@ -11,4 +11,10 @@ async function emptyImage(): Promise<Blob | undefined> {
   return response.ok ? response.blob() : undefined;
 }
 
-startTandemWorker(self as unknown as Parameters<typeof startTandemWorker>[0], { createEngine: createPgliteEngine, emptyImage });
+// Explicit assets: PGlite then skips fetching initdb.wasm when it starts from an image.
+const assetsUrl = new URL('./', import.meta.url).href;
+
+startTandemWorker(self as unknown as Parameters<typeof startTandemWorker>[0], {
+  createEngine: (options) => createPgliteEngine({ assetsUrl, ...options }),
+  emptyImage,
+});

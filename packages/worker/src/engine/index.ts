@@ -1,0 +1,2 @@
+export type { CreateEngine, Engine, EngineOptions, EngineTx } from './engine.ts';
+export { createPgliteEngine } from './pglite/pglite-engine.ts';

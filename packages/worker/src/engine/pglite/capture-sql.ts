@@ -1,0 +1,166 @@
+import { quoteIdent } from './quote-ident.ts';
+
+/**
+ * SQLSTATE of the trigger errors that refuse writes to synced tables outside an action, so callers
+ * can recognise them without parsing the message.
+ */
+export const WRITE_OUTSIDE_ACTION_SQLSTATE = 'TD001';
+
+const CAPTURE_TRIGGER = 'tandem_capture';
+const TRUNCATE_TRIGGER = 'tandem_no_truncate';
+export const CAPTURE_TRIGGER_NAMES = [CAPTURE_TRIGGER, TRUNCATE_TRIGGER] as const;
+
+/**
+ * The tandem_* tables and the trigger functions. Idempotent, so it runs on every install.
+ *
+ * Both settings are transaction-local (set_config(..., true)), so a crash, commit or rollback can
+ * never leave capture switched on or the bypass open for a later write.
+ * - `tandem.action_id`: set by captureAs; empty or unset means "not inside an action".
+ * - `tandem.bypass`: 'on' only while revert() applies reverse patches, which must neither be
+ *   recorded (they undo patches that are already known) nor refused (no action is running).
+ */
+export const CAPTURE_SCHEMA_SQL = `
+create table if not exists tandem_patches (
+  seq bigint generated always as identity primary key,
+  action_id text not null,
+  table_name text not null,
+  row_id text not null,
+  op text not null check (op in ('insert', 'update', 'delete')),
+  old_row jsonb,
+  new_row jsonb
+);
+create table if not exists tandem_pending (
+  seq bigint primary key,
+  id text not null unique,
+  name text not null,
+  args jsonb,
+  time bigint not null
+);
+create table if not exists tandem_meta (
+  key text primary key,
+  value jsonb
+);
+
+create or replace function tandem_capture() returns trigger language plpgsql as $fn$
+declare
+  v_action text;
+  v_old jsonb;
+  v_new jsonb;
+begin
+  if current_setting('tandem.bypass', true) = 'on' then
+    return null;
+  end if;
+  v_action := nullif(current_setting('tandem.action_id', true), '');
+  if v_action is null then
+    raise exception using
+      errcode = '${WRITE_OUTSIDE_ACTION_SQLSTATE}',
+      message = format('Tandem: write to synced table "%s" outside an action; write through an action (db.actions.<name>(args)) instead', TG_TABLE_NAME),
+      hint = 'Synced tables change only inside actions, so every change can be journaled, synced and replayed.';
+  end if;
+
+  if TG_OP = 'INSERT' then
+    v_new := to_jsonb(NEW);
+    insert into tandem_patches (action_id, table_name, row_id, op, old_row, new_row)
+      values (v_action, TG_TABLE_NAME, v_new->>'id', 'insert', null, v_new);
+  elsif TG_OP = 'DELETE' then
+    v_old := to_jsonb(OLD);
+    insert into tandem_patches (action_id, table_name, row_id, op, old_row, new_row)
+      values (v_action, TG_TABLE_NAME, v_old->>'id', 'delete', v_old, null);
+  else
+    v_old := to_jsonb(OLD);
+    v_new := to_jsonb(NEW);
+    -- A no-op update changes nothing anyone could observe: no patch, no live-query work.
+    if v_old = v_new then
+      return null;
+    end if;
+    if v_old->'id' is distinct from v_new->'id' then
+      -- A new primary key is a different row: as delete + insert, every patch keeps one row id and
+      -- reverting or applying it never has to search for the row under another key.
+      insert into tandem_patches (action_id, table_name, row_id, op, old_row, new_row)
+        values (v_action, TG_TABLE_NAME, v_old->>'id', 'delete', v_old, null),
+               (v_action, TG_TABLE_NAME, v_new->>'id', 'insert', null, v_new);
+    else
+      insert into tandem_patches (action_id, table_name, row_id, op, old_row, new_row)
+        values (v_action, TG_TABLE_NAME, v_new->>'id', 'update', v_old, v_new);
+    end if;
+  end if;
+  return null;
+end
+$fn$;
+
+-- TRUNCATE fires no row triggers, so it could neither be captured nor refused row by row.
+create or replace function tandem_refuse_truncate() returns trigger language plpgsql as $fn$
+begin
+  if current_setting('tandem.bypass', true) = 'on' then
+    return null;
+  end if;
+  raise exception using
+    errcode = '${WRITE_OUTSIDE_ACTION_SQLSTATE}',
+    message = format('Tandem: TRUNCATE of synced table "%s" cannot be captured; delete its rows through an action (db.actions.<name>(args)) instead', TG_TABLE_NAME);
+end
+$fn$;
+`;
+
+/** (Re)creates the capture triggers on one synced table. */
+export function installTriggersSql(table: string): string {
+  const t = quoteIdent(table);
+  return `
+create or replace trigger ${CAPTURE_TRIGGER} after insert or update or delete on ${t}
+  for each row execute function tandem_capture();
+create or replace trigger ${TRUNCATE_TRIGGER} before truncate on ${t}
+  for each statement execute function tandem_refuse_truncate();
+`;
+}
+
+/** Removes the capture triggers from a table that is no longer synced. */
+export function dropTriggersSql(table: string): string {
+  const t = quoteIdent(table);
+  return `
+drop trigger if exists ${CAPTURE_TRIGGER} on ${t};
+drop trigger if exists ${TRUNCATE_TRIGGER} on ${t};
+`;
+}
+
+/** Tables in schema public that carry a capture trigger now. Param $1: the trigger names. */
+export const CAPTURED_TABLES_SQL = `
+select distinct c.relname as name
+from pg_trigger t
+join pg_class c on c.oid = t.tgrelid
+join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = 'public' and t.tgname = any($1::text[])
+`;
+
+/** Of the tables in $1, those that do not exist in public or have no column "id". */
+export const TABLES_WITHOUT_ID_SQL = `
+select name from unnest($1::text[]) as name
+where not exists (
+  select 1
+  from pg_class c
+  join pg_namespace n on n.oid = c.relnamespace
+  join pg_attribute a on a.attrelid = c.oid and a.attname = 'id' and a.attnum > 0 and not a.attisdropped
+  where n.nspname = 'public' and c.relname = name
+)
+`;
+
+/**
+ * Tables eligible for sync: ordinary or partitioned tables in public (partitions inherit their
+ * parent's triggers, so they are not listed again), not tandem_*, whose primary key is the single
+ * column "id" of a text-like type (a domain counts by its base type).
+ */
+export const SYNCED_TABLES_SQL = `
+select c.relname as name
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+join pg_index i on i.indrelid = c.oid and i.indisprimary
+join pg_attribute a on a.attrelid = c.oid and a.attnum = i.indkey[0]
+join pg_type t on t.oid = a.atttypid
+where n.nspname = 'public'
+  and c.relkind in ('r', 'p')
+  and not c.relispartition
+  and left(c.relname, 7) <> 'tandem_'
+  and i.indnkeyatts = 1
+  and a.attname = 'id'
+  and (case when t.typtype = 'd' then t.typbasetype else t.oid end)
+      in ('text'::regtype, 'varchar'::regtype, 'uuid'::regtype)
+order by c.relname collate "C"
+`;

@@ -1,0 +1,4 @@
+import { runEngineConformance } from '../engine.conformance.ts';
+import { createPgliteEngine } from './pglite-engine.ts';
+
+runEngineConformance('pglite', createPgliteEngine);

@@ -1,0 +1,116 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { PGliteOptions } from '@electric-sql/pglite';
+import { ErrorKind, TandemError } from '@tandem/core';
+import type { Row } from '@tandem/core';
+import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
+import { createSerialQueue } from '../serial-queue.ts';
+import {
+  CAPTURE_SCHEMA_SQL,
+  CAPTURE_TRIGGER_NAMES,
+  CAPTURED_TABLES_SQL,
+  dropTriggersSql,
+  installTriggersSql,
+  SYNCED_TABLES_SQL,
+  TABLES_WITHOUT_ID_SQL,
+} from './capture-sql.ts';
+import { loadPgliteAssets } from './load-assets.ts';
+import { relationNames } from './plan-tables.ts';
+import { pgliteParsers } from './pglite-types.ts';
+import { PgliteTx } from './pglite-tx.ts';
+
+/**
+ * PGlite in memory. Durability is the journal's job (see DESIGN "Durability"), so the engine starts
+ * from `options.image` (a checkpoint or the shipped empty image, ~0.5 s) or runs initdb (~2 s).
+ */
+export const createPgliteEngine: CreateEngine = async (options: EngineOptions) => {
+  const pgOptions: PGliteOptions = {
+    dataDir: 'memory://',
+    parsers: pgliteParsers,
+    ...(options.image ? { loadDataDir: options.image } : {}),
+    ...(options.assetsUrl ? await loadPgliteAssets(options.assetsUrl, !options.image) : {}),
+  };
+  const pg = await PGlite.create(pgOptions);
+  return new PgliteEngine(pg);
+};
+
+class PgliteEngine implements Engine {
+  readonly dialect = 'postgres' as const;
+  readonly name = 'pglite' as const;
+  readonly #pg: PGlite;
+  readonly #enqueue = createSerialQueue();
+  #closing: Promise<void> | null = null;
+
+  constructor(pg: PGlite) {
+    this.#pg = pg;
+  }
+
+  query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.#run(async () => (await this.#pg.query<R>(sql, [...params])).rows);
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.#run(async () => {
+      await this.#pg.exec(sql);
+    });
+  }
+
+  transaction<T>(fn: (tx: EngineTx) => Promise<T>): Promise<T> {
+    // PGlite's transaction() commits on resolve, rolls back on throw, and refuses the handle after.
+    return this.#run(() => this.#pg.transaction((tx) => fn(new PgliteTx(tx))));
+  }
+
+  tablesRead(sql: string, params: readonly unknown[] = []): Promise<string[]> {
+    return this.#run(async () => {
+      // EXPLAIN plans with the real parameters and runs nothing, so it is safe for any statement.
+      const result = await this.#pg.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${sql}`, [...params]);
+      return relationNames(result.rows.map((r) => r['QUERY PLAN']));
+    });
+  }
+
+  syncedTables(): Promise<string[]> {
+    return this.#run(async () => (await this.#pg.query<{ name: string }>(SYNCED_TABLES_SQL)).rows.map((r) => r.name));
+  }
+
+  installCapture(tables: readonly string[]): Promise<void> {
+    const wanted = [...new Set(tables)];
+    return this.#run(() =>
+      this.#pg.transaction(async (tx) => {
+        const missing = (await tx.query<{ name: string }>(TABLES_WITHOUT_ID_SQL, [wanted])).rows.map((r) => r.name);
+        if (missing.length > 0) {
+          throw new TandemError(
+            ErrorKind.schemaError,
+            `Cannot capture writes to ${missing.map((t) => `"${t}"`).join(', ')}: a synced table must exist in schema public and have a text primary key column "id".`,
+            { tables: missing },
+          );
+        }
+        await tx.exec(CAPTURE_SCHEMA_SQL);
+        const current = (await tx.query<{ name: string }>(CAPTURED_TABLES_SQL, [[...CAPTURE_TRIGGER_NAMES]])).rows.map((r) => r.name);
+        // "Exactly those tables": a table dropped from the synced set must stop refusing writes.
+        const stale = current.filter((t) => !wanted.includes(t));
+        const script = [...stale.map(dropTriggersSql), ...wanted.map(installTriggersSql)].join('\n');
+        if (script) await tx.exec(script);
+      }),
+    );
+  }
+
+  snapshot(): Promise<Blob> {
+    return this.#run(async () => {
+      // Flushes everything into the data files first, so a restore replays no WAL (faster) and, on
+      // an image built with small WAL segments, the WAL written since the last snapshot is dropped.
+      await this.#pg.exec('checkpoint');
+      // 'none': gzip in the worker stalls it for seconds (DESIGN "Durability"); IndexedDB stores it raw.
+      return this.#pg.dumpDataDir('none');
+    });
+  }
+
+  close(): Promise<void> {
+    // Queued behind work already accepted, which still runs; anything later is refused.
+    this.#closing ??= this.#enqueue(() => this.#pg.close());
+    return this.#closing;
+  }
+
+  #run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new TandemError(ErrorKind.closed, 'The database engine is closed.'));
+    return this.#enqueue(job);
+  }
+}

@@ -1,0 +1,152 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Patch, Row } from '@tandem/core';
+import type { Engine } from '../engine.ts';
+import { WRITE_OUTSIDE_ACTION_SQLSTATE } from './capture-sql.ts';
+import { createPgliteEngine } from './pglite-engine.ts';
+
+// What the shared conformance suite cannot say: Postgres types, and PGlite's asset loading.
+describe('PGlite engine specifics', () => {
+  let engine: Engine;
+  const patchesOf = (fn: (q: (sql: string, params?: unknown[]) => Promise<Row[]>) => Promise<unknown>): Promise<Patch[]> =>
+    engine.transaction(async (tx) => {
+      const before = await tx.lastPatchSeq();
+      await tx.captureAs(`a-${Math.random()}`, () => fn((sql, params) => tx.query(sql, params)));
+      return (await tx.patchesSince(before)).map((p) => p.patch);
+    });
+
+  beforeAll(async () => {
+    engine = await createPgliteEngine({});
+    await engine.exec(`
+      create domain short_id as text check (length(value) < 64);
+      create table rich (
+        id uuid primary key,
+        serial_no bigint generated always as identity,
+        title text not null,
+        done boolean not null default false,
+        at timestamptz,
+        local_at timestamp,
+        day date,
+        amount numeric(12, 2),
+        ratio float8,
+        big bigint,
+        data jsonb,
+        raw bytea,
+        labels text[],
+        title_len int generated always as (length(title)) stored
+      );
+      create table by_domain (id short_id primary key, v int);
+      create table by_int (id integer primary key);
+    `);
+    await engine.installCapture(await engine.syncedTables());
+  }, 120_000);
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  it('lists uuid and text-domain ids as synced, not integer ids', async () => {
+    expect(await engine.syncedTables()).toEqual(['by_domain', 'rich']);
+  });
+
+  it('returns JSON values identical to the patch format (to_jsonb), except numeric', async () => {
+    await patchesOf((q) =>
+      q(
+        `insert into rich (id, title, done, at, local_at, day, amount, ratio, big, data, raw, labels)
+         values ($1, 'a', true, '2024-05-01 10:00:00.123456+02', '2024-05-01 10:00:00', '2024-05-01', 12.5, 0.1, 42, '{"x":[1,null]}', '\\x00ff', array['p','q'])`,
+        ['6f1c1b4e-8d3c-4a55-9a8f-1b2a3c4d5e6f'],
+      ),
+    );
+    const [row] = await engine.query('select * from rich');
+    const [{ j }] = (await engine.query('select to_jsonb(rich) as j from rich')) as [{ j: Row }];
+    expect(row).toEqual({ ...j, amount: '12.50' });
+    expect(row).toMatchObject({
+      done: true,
+      at: '2024-05-01T08:00:00.123456+00:00',
+      local_at: '2024-05-01T10:00:00',
+      day: '2024-05-01',
+      big: 42,
+      serial_no: 1,
+      raw: '\\x00ff',
+      data: { x: [1, null] },
+      labels: ['p', 'q'],
+    });
+    expect(JSON.parse(JSON.stringify(row))).toEqual(row);
+  });
+
+  it('returns int8 beyond 2^53 and numeric as exact strings', async () => {
+    expect(await engine.query('select 9007199254740993::int8 as big, 12345678901234567890.123::numeric as n, array[1, 9007199254740993]::int8[] as arr')).toEqual([
+      { big: '9007199254740993', n: '12345678901234567890.123', arr: [1, '9007199254740993'] },
+    ]);
+  });
+
+  it('captures a primary key change as delete + insert and skips no-op updates', async () => {
+    await patchesOf((q) => q(`insert into by_domain (id, v) values ('k1', 1)`));
+    const patches = await patchesOf(async (q) => {
+      await q(`update by_domain set v = 1 where id = 'k1'`);
+      await q(`update by_domain set id = 'k2' where id = 'k1'`);
+    });
+    expect(patches.map((p) => [p.op, p.rowId, p.oldRow, p.newRow])).toEqual([
+      ['delete', 'k1', { id: 'k1', v: 1 }, null],
+      ['insert', 'k2', null, { id: 'k2', v: 1 }],
+    ]);
+  });
+
+  it('reverts rows with identity, generated, json, time, binary and array columns exactly', async () => {
+    const before = await engine.query('select * from rich order by id');
+    const patches = await patchesOf(async (q) => {
+      await q(`insert into rich (id, title, at, data, raw) values ('00000000-0000-4000-8000-000000000001', 'new', now(), '[1]', '\\x01')`);
+      await q(`update rich set title = 'changed!', amount = 0.01, at = null, data = '{"y":true}', labels = '{}', raw = '\\xdeadbeef' where title = 'a'`);
+      await q(`delete from rich where title = 'changed!'`);
+    });
+    expect(patches.map((p) => p.op)).toEqual(['insert', 'update', 'delete']);
+    await engine.transaction((tx) => tx.revert(patches));
+    expect(await engine.query('select * from rich order by id')).toEqual(before);
+  });
+
+  it('refuses TRUNCATE of a synced table, and tags refusals with a SQLSTATE', async () => {
+    await expect(engine.query('truncate by_domain')).rejects.toMatchObject({
+      code: WRITE_OUTSIDE_ACTION_SQLSTATE,
+      message: expect.stringMatching(/TRUNCATE of synced table "by_domain"/),
+    });
+    await expect(engine.query(`insert into by_domain (id, v) values ('x', 1)`)).rejects.toMatchObject({ code: WRITE_OUTSIDE_ACTION_SQLSTATE });
+    await engine.query('truncate by_int');
+  });
+
+  it('refuses to capture a table without an id column', async () => {
+    await engine.exec('create table no_id (k text primary key)');
+    await expect(engine.installCapture(['rich', 'no_id'])).rejects.toMatchObject({ kind: 'schema_error', message: expect.stringContaining('"no_id"') });
+    // The failed install changed nothing: rich is still captured.
+    await expect(engine.query(`delete from rich`)).rejects.toThrow(/outside an action/);
+  });
+
+  it('loads its wasm and data from assetsUrl, skipping initdb.wasm when given an image', async () => {
+    const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+    const requested: string[] = [];
+    const server = createServer((req, res) => {
+      const file = (req.url ?? '/').replace(/^\/assets\//, '');
+      requested.push(file);
+      readFile(join(dist, file)).then(
+        (body) => res.writeHead(200, { 'content-type': file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream' }).end(body),
+        () => res.writeHead(404).end(),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const copy = await createPgliteEngine({ assetsUrl: `http://127.0.0.1:${port}/assets`, image: await engine.snapshot() });
+      try {
+        expect(await copy.query('select count(*) as n from rich')).toEqual([{ n: 1 }]);
+      } finally {
+        await copy.close();
+      }
+      expect(requested.sort()).toEqual(['pglite.data', 'pglite.wasm']);
+      await expect(createPgliteEngine({ assetsUrl: `http://127.0.0.1:${port}/nowhere/` })).rejects.toThrow(/Could not load the PGlite asset/);
+    } finally {
+      server.close();
+    }
+  });
+});
