@@ -76,3 +76,14 @@ describe('openTandem against the prebuilt SharedWorker bundle', () => {
     await expect(open(uniqueName(), 'create tabel nope (')).rejects.toMatchObject({ kind: 'schema_error', message: expect.stringContaining('schema') });
   });
 });
+
+describe('one runtime per local database', () => {
+  it('refuses a second worker on the same database with a clear error', async () => {
+    const name = uniqueName();
+    await open(name);
+    // A different worker name means a second SharedWorker instance for the same local database.
+    const other = new SharedWorker(WORKER_URL, { type: 'module', name: `other:${name}` });
+    const error = await openTandem({ worker: other, schema: SCHEMA, actionsUrl: ACTIONS_URL, name }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'database_locked', message: expect.stringContaining('Another Tandem worker') });
+  });
+});

@@ -8,6 +8,7 @@ export const ErrorKind = {
   actionFailed: 'action_failed',
   invalidRequest: 'invalid_request',
   versionMismatch: 'version_mismatch',
+  databaseLocked: 'database_locked',
   schemaError: 'schema_error',
   actionsModuleError: 'actions_module_error',
   queryFailed: 'query_failed',

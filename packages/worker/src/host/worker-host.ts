@@ -5,6 +5,7 @@ import type { CreateEngine } from '../engine/engine.ts';
 import { runtimeVersion } from '../runtime/config-version.ts';
 import { TandemRuntime } from '../runtime/tandem-runtime.ts';
 import { DexieJournalStore } from '../store/dexie-journal-store.ts';
+import { acquireDatabaseLock } from './database-lock.ts';
 import { TabSession } from './tab-session.ts';
 
 export interface WorkerHostOptions {
@@ -51,13 +52,21 @@ export class WorkerHost {
     }
     if (!this.#runtime) {
       const log = this.#options.log ?? ((m: string) => console.info(`[tandem] ${m}`));
-      const promise = TandemRuntime.start({
-        config,
-        store: new DexieJournalStore(config.name ?? 'tandem', config.durability ?? 'relaxed'),
-        createEngine: this.#options.createEngine,
-        loadActions: this.#options.loadActions ?? importActions,
-        ...(this.#options.emptyImage ? { emptyImage: this.#options.emptyImage } : {}),
-        log,
+      const name = config.name ?? 'tandem';
+      const promise = acquireDatabaseLock(name).then(async (release) => {
+        try {
+          return await TandemRuntime.start({
+            config,
+            store: new DexieJournalStore(name, config.durability ?? 'relaxed'),
+            createEngine: this.#options.createEngine,
+            loadActions: this.#options.loadActions ?? importActions,
+            ...(this.#options.emptyImage ? { emptyImage: this.#options.emptyImage } : {}),
+            log,
+          });
+        } catch (error) {
+          release();
+          throw error;
+        }
       });
       this.#runtime = { version, promise };
       promise.catch(() => {
