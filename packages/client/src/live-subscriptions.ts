@@ -14,6 +14,8 @@ export class LiveSubscriptions {
   readonly #subs = new Map<string, LocalSub>();
   /** Diffs that raced ahead of their subscribe() response. */
   readonly #early = new Map<string, RowDiff[]>();
+  /** Removed here, not yet confirmed by the worker: diffs still in flight for them are dropped. */
+  readonly #removed = new Set<string>();
 
   add(subId: string, rows: Row[], onChange: (rows: Row[]) => void): void {
     let current = rows;
@@ -26,6 +28,12 @@ export class LiveSubscriptions {
   remove(subId: string): void {
     this.#subs.delete(subId);
     this.#early.delete(subId);
+    this.#removed.add(subId);
+  }
+
+  /** The worker confirmed the unsubscribe: no diff for `subId` can follow on the port. */
+  forget(subId: string): void {
+    this.#removed.delete(subId);
   }
 
   apply(batch: LiveBatch): void {
@@ -33,6 +41,7 @@ export class LiveSubscriptions {
     for (const { subId, diff } of batch.updates) {
       const sub = this.#subs.get(subId);
       if (!sub) {
+        if (this.#removed.has(subId)) continue;
         const early = this.#early.get(subId) ?? [];
         early.push(diff);
         this.#early.set(subId, early);
@@ -53,5 +62,6 @@ export class LiveSubscriptions {
   clear(): void {
     this.#subs.clear();
     this.#early.clear();
+    this.#removed.clear();
   }
 }

@@ -35,11 +35,11 @@ function nextRows(db: Tandem, sql: string, count: number): Promise<Row[][]> {
 describe('openTandem against the prebuilt SharedWorker bundle', () => {
   it('runs actions and keeps unchanged live rows identical across updates', async () => {
     const db = await open(uniqueName());
-    const a = (await db.actions.add({ title: 'a' })) as string;
+    const a = (await db.actions.add!({ title: 'a' })) as string;
     const updates = nextRows(db, 'select id, title, done from todos order by created_at, id', 3);
     await new Promise((r) => setTimeout(r, 50));
-    await db.actions.add({ title: 'b' });
-    await db.actions.toggle({ id: a, done: true });
+    await db.actions.add!({ title: 'b' });
+    await db.actions.toggle!({ id: a, done: true });
     const [first, second, third] = await updates;
     expect(first!.map((r) => r.title)).toEqual(['a']);
     expect(second!.map((r) => r.title)).toEqual(['a', 'b']);
@@ -50,10 +50,10 @@ describe('openTandem against the prebuilt SharedWorker bundle', () => {
 
   it('delivers errors as TandemErrors with kind and details', async () => {
     const db = await open(uniqueName());
-    const error = await db.actions.add({ title: '' }).catch((e: unknown) => e);
+    const error = await db.actions.add!({ title: '' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({ kind: 'invalid_args', details: { action: 'add', issues: [{ path: 'title' }] } });
-    await expect(db.actions.nope({})).rejects.toMatchObject({ kind: 'unknown_action' });
+    await expect(db.actions.nope!({})).rejects.toMatchObject({ kind: 'unknown_action' });
     await expect(db.query(42 as unknown as string)).rejects.toMatchObject({ kind: 'invalid_request' });
     await expect(db.query('select $1', [{ a: 1 }])).rejects.toMatchObject({ kind: 'invalid_request', message: expect.stringContaining('params[0]') });
     expect(await db.query('select count(*)::int as n from todos')).toEqual([{ n: 0 }]);

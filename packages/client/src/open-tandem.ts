@@ -101,8 +101,10 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       return () => {
         cancelled = true;
         if (subId !== null) {
-          subs.remove(subId);
-          void api.unsubscribe(subId);
+          const id = subId;
+          subs.remove(id);
+          // The response follows every live message sent before it on this port.
+          api.unsubscribe(id).then(() => subs.forget(id), () => subs.forget(id));
         }
       };
     },

@@ -49,12 +49,29 @@ export interface EngineTx {
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
   /** Writes to synced tables inside `fn` are captured as patches of `actionId`. */
   captureAs<T>(actionId: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * `savepoint` + `captureAs` in one, as cheaply as the engine allows: the hot path of every action
+   * (one action = one scope, so a failing action rolls back only itself).
+   */
+  actionScope<T>(actionId: string, fn: () => Promise<T>): Promise<T>;
+  /** Records accepted actions in `tandem_pending` and the client's last seq in `tandem_meta`, in one statement. */
+  recordPending(actions: readonly PendingAction[]): Promise<void>;
+  /** Tables with patches after `afterSeq`, and the highest patch seq (one cheap query per batch). */
+  changedTablesSince(afterSeq: number): Promise<{ tables: string[]; lastSeq: number }>;
   /** Patches captured in this transaction with `seq` greater than `afterSeq`, in capture order. */
   patchesSince(afterSeq: number): Promise<{ seq: number; patch: Patch }[]>;
   /** Highest patch seq so far (0 when none). */
   lastPatchSeq(): Promise<number>;
   /** Applies patches in reverse (newest first) to undo them, without capturing. For rebase. */
   revert(patches: readonly Patch[]): Promise<void>;
+}
+
+export interface PendingAction {
+  seq: number;
+  id: string;
+  name: string;
+  args: unknown;
+  time: number;
 }
 
 export interface EngineOptions {

@@ -49,6 +49,8 @@ export class TandemRuntime {
   readonly #schemaVersion: string;
   readonly #log: (message: string) => void;
   #clientSeq: number;
+  /** Highest patch seq seen: the next batch's changed tables are the patches after it. */
+  #patchSeq: number;
   #journalSeq: number;
   #lastCheckpointSeq: number;
   #lastError: TandemErrorData | null = null;
@@ -63,6 +65,7 @@ export class TandemRuntime {
     store: JournalStore;
     definitions: ActionDefinitions;
     clientSeq: number;
+    patchSeq: number;
     checkpointSeq: number;
     checkpointEvery: number;
     checkpointIdleMs: number;
@@ -75,6 +78,7 @@ export class TandemRuntime {
     this.#store = init.store;
     this.#definitions = init.definitions;
     this.#clientSeq = init.clientSeq;
+    this.#patchSeq = init.patchSeq;
     this.#journalSeq = init.checkpointSeq;
     this.#lastCheckpointSeq = init.checkpointSeq;
     this.#log = init.log;
@@ -128,6 +132,8 @@ export class TandemRuntime {
     }
     const seqRow = await engine.query<{ value: unknown }>("select value from tandem_meta where key = 'client_seq'");
     const clientSeq = Number(seqRow[0]?.value ?? 0);
+    const patchSeqRow = await engine.query<{ seq: number }>('select coalesce(max(seq), 0) as seq from tandem_patches');
+    const patchSeq = Number(patchSeqRow[0]?.seq ?? 0);
     log(`engine ready from ${checkpoint ? `checkpoint @${checkpoint.seq}` : image ? 'empty image' : 'initdb'} in ${(performance.now() - t0).toFixed(0)} ms`);
 
     const runtime = new TandemRuntime({
@@ -138,6 +144,7 @@ export class TandemRuntime {
       store,
       definitions,
       clientSeq,
+      patchSeq,
       checkpointSeq: checkpoint?.seq ?? 0,
       checkpointEvery: config.checkpointEvery ?? 500,
       checkpointIdleMs: deps.checkpointIdleMs ?? 1500,
@@ -149,22 +156,29 @@ export class TandemRuntime {
 
   async #replay(afterSeq: number): Promise<void> {
     const entries = await this.#store.readAfter(afterSeq);
+    const voided = new Set<string>();
+    for (const { record } of entries) if (record.kind === 'void') record.ids.forEach((id) => voided.add(id));
     const t0 = performance.now();
     for (let i = 0; i < entries.length; i += REPLAY_CHUNK) {
       const chunk = entries.slice(i, i + REPLAY_CHUNK);
-      const items: WriteItem[] = chunk.map((e) => ({
-        record: e.record,
-        resolve: () => {},
-        reject: (error) => {
-          // Actions are deterministic, so a journaled action failing on replay means one is not.
-          this.#lastError = toErrorData(error);
-          this.#log(`replay: action ${e.record.id} (${e.record.name}) failed: ${this.#lastError.message}`);
-        },
-      }));
+      const items: WriteItem[] = [];
+      for (const { record } of chunk) {
+        if (record.kind !== 'action') continue;
+        // New invocations must continue after every journaled one, or their ids would collide.
+        this.#clientSeq = Math.max(this.#clientSeq, record.clientSeq);
+        if (voided.has(record.id)) continue;
+        items.push({
+          record,
+          resolve: () => {},
+          reject: (error) => {
+            // Actions are deterministic, so a journaled action failing on replay means one is not.
+            this.#lastError = toErrorData(error);
+            this.#log(`replay: action ${record.id} (${record.name}) failed: ${this.#lastError.message}`);
+          },
+        });
+      }
       await this.#commitBatch(items, false);
       this.#journalSeq = chunk[chunk.length - 1]!.seq;
-      // New invocations must continue after every replayed one, or their ids would collide.
-      for (const e of chunk) this.#clientSeq = Math.max(this.#clientSeq, e.record.clientSeq);
       this.#checkpointer.recordsSince += chunk.length;
     }
     if (entries.length) this.#log(`replayed ${entries.length} journal records in ${(performance.now() - t0).toFixed(0)} ms`);
@@ -179,47 +193,58 @@ export class TandemRuntime {
     return new Promise((resolve, reject) => this.#scheduler.write({ record, resolve, reject }));
   }
 
+  /**
+   * One batch = one engine transaction + one journal transaction. The journal append starts with
+   * the engine work (their costs overlap instead of adding up) and must be durable before the
+   * engine commits; actions that failed meanwhile are voided in the journal first.
+   */
   async #commitBatch(items: WriteItem[], journal: boolean): Promise<void> {
+    if (items.length === 0) return;
     const accepted: { item: WriteItem; result: unknown }[] = [];
-    const changed = new Set<string>();
+    const failed: { item: WriteItem; error: unknown }[] = [];
+    let changed: string[] = [];
     let seqs: number[] = [];
     const engine = this.#engine;
+    const appended = journal ? this.#store.append(items.map((i) => i.record)) : null;
+    appended?.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
     try {
       await engine.transaction(async (tx) => {
-        const before = await tx.lastPatchSeq();
         for (const item of items) {
           try {
             accepted.push({ item, result: await executeAction(tx, engine.dialect, this.#definitions, item.record) });
           } catch (error) {
-            item.reject(error);
+            failed.push({ item, error });
           }
         }
-        if (accepted.length === 0) return;
-        for (const { patch } of await tx.patchesSince(before)) changed.add(patch.table);
-        const maxSeq = accepted[accepted.length - 1]!.item.record.clientSeq;
-        await tx.query(
-          engine.dialect === 'postgres'
-            ? "insert into tandem_meta (key, value) values ('client_seq', to_jsonb($1::bigint)) on conflict (key) do update set value = excluded.value"
-            : "insert into tandem_meta (key, value) values ('client_seq', ?) on conflict (key) do update set value = excluded.value",
-          [maxSeq],
-        );
-        // Durable before the engine commits: if this throws, the engine rolls the batch back.
-        if (journal) seqs = await this.#store.append(accepted.map((a) => a.item.record));
+        if (accepted.length > 0) {
+          await tx.recordPending(
+            accepted.map(({ item: { record } }) => ({ seq: record.clientSeq, id: record.id, name: record.name, args: record.args, time: record.time })),
+          );
+          const since = await tx.changedTablesSince(this.#patchSeq);
+          changed = since.tables;
+          this.#patchSeq = since.lastSeq;
+        }
+        if (appended) {
+          seqs = await appended;
+          if (failed.length > 0) seqs.push(...(await this.#store.append([{ kind: 'void', ids: failed.map((f) => f.item.record.id) }])));
+        }
       });
     } catch (error) {
       const data = toErrorData(error);
-      this.#lastError = { kind: data.kind, message: `Could not commit a batch of ${accepted.length} actions: ${data.message}` };
+      this.#lastError = { kind: data.kind, message: `Could not commit a batch of ${items.length} actions: ${data.message}` };
       for (const { item } of accepted) item.reject(this.#lastError);
+      for (const { item, error: own } of failed) item.reject(own);
       return;
+    }
+    for (const { item, error } of failed) item.reject(error);
+    if (journal) {
+      this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
+      this.#checkpointer.noteRecords(seqs.length);
     }
     if (accepted.length === 0) return;
     this.#counters.batchesCommitted++;
     this.#counters.actionsRun += accepted.length;
-    if (journal) {
-      this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
-      this.#checkpointer.noteRecords(accepted.length);
-    }
-    await this.#publish(changed);
+    await this.#publish(new Set(changed));
     for (const { item, result } of accepted) item.resolve(result);
   }
 

@@ -1,2 +1,2 @@
-export type { ActionRecord, Checkpoint, JournalEntry, JournalRecord, JournalStore } from './journal-store.ts';
+export type { ActionRecord, VoidRecord, Checkpoint, JournalEntry, JournalRecord, JournalStore } from './journal-store.ts';
 export { DexieJournalStore } from './dexie-journal-store.ts';

@@ -20,8 +20,18 @@ export interface ActionRecord {
   time: number;
 }
 
+/**
+ * Actions that failed in the engine. A batch's records are appended while its actions run (so the
+ * journal write overlaps the engine work); the ones that then fail are voided before the batch
+ * commits, and replay skips them.
+ */
+export interface VoidRecord {
+  kind: 'void';
+  ids: string[];
+}
+
 /** Every record kind the journal can hold; sync adds server change batches here. */
-export type JournalRecord = ActionRecord;
+export type JournalRecord = ActionRecord | VoidRecord;
 
 export interface JournalEntry {
   seq: number;

@@ -1,7 +1,7 @@
 import type { Transaction } from '@electric-sql/pglite';
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Patch, PatchOp, Row } from '@tandem/core';
-import type { EngineTx } from '../engine.ts';
+import type { EngineTx, PendingAction } from '../engine.ts';
 import { deleteRowSql, reinsertRowSql, restoreRowSql, WRITABLE_COLUMNS_SQL } from './revert-sql.ts';
 import { quoteIdent } from './quote-ident.ts';
 
@@ -47,6 +47,53 @@ export class PgliteTx implements EngineTx {
       }
       throw error;
     }
+  }
+
+  async actionScope<T>(actionId: string, fn: () => Promise<T>): Promise<T> {
+    if (typeof actionId !== 'string' || actionId === '') {
+      throw new TandemError(ErrorKind.internal, 'actionScope needs a non-empty action id.');
+    }
+    // Two simple-protocol round trips instead of four extended-protocol ones: this runs per action.
+    const name = `tandem_sp_${++this.#savepoints}`;
+    const previous = this.#actionId;
+    await this.#tx.exec(`savepoint ${name}; select set_config('tandem.action_id', ${quoteLiteral(actionId)}, true)`);
+    this.#actionId = actionId;
+    try {
+      const result = await fn();
+      await this.#tx.exec(`release savepoint ${name}; select set_config('tandem.action_id', ${quoteLiteral(previous)}, true)`);
+      return result;
+    } catch (error) {
+      try {
+        // Rolling back to the savepoint also undoes the set_config made after it.
+        await this.#tx.exec(`rollback to savepoint ${name}; release savepoint ${name}`);
+      } catch {
+        // The transaction is beyond saving; the enclosing transaction() rolls it all back.
+      }
+      throw error;
+    } finally {
+      this.#actionId = previous;
+    }
+  }
+
+  async recordPending(actions: readonly PendingAction[]): Promise<void> {
+    if (actions.length === 0) return;
+    await this.#tx.query(
+      `with pending as (
+         insert into tandem_pending (seq, id, name, args, time)
+         select seq, id, name, args, time from jsonb_to_recordset($1::jsonb) as x(seq bigint, id text, name text, args jsonb, time bigint)
+       )
+       insert into tandem_meta (key, value) values ('client_seq', to_jsonb($2::bigint))
+       on conflict (key) do update set value = excluded.value`,
+      [JSON.stringify(actions.map((a) => ({ ...a, args: a.args ?? null }))), Math.max(...actions.map((a) => a.seq))],
+    );
+  }
+
+  async changedTablesSince(afterSeq: number): Promise<{ tables: string[]; lastSeq: number }> {
+    const [row] = await this.query<{ tables: string[] | null; last: number | null }>(
+      'select array_agg(distinct table_name) as tables, max(seq) as last from tandem_patches where seq > $1',
+      [afterSeq],
+    );
+    return { tables: row?.tables ?? [], lastSeq: row?.last ?? afterSeq };
   }
 
   async captureAs<T>(actionId: string, fn: () => Promise<T>): Promise<T> {
@@ -138,4 +185,10 @@ export class PgliteTx implements EngineTx {
   async #setLocal(name: string, value: string): Promise<void> {
     await this.#tx.query('select set_config($1, $2, true)', [name, value]);
   }
+}
+
+/** A SQL string literal; standard_conforming_strings is on, so only quotes need doubling. */
+function quoteLiteral(value: string): string {
+  if (value.includes('\0')) throw new TandemError(ErrorKind.internal, 'A SQL literal cannot contain NUL.');
+  return `'${value.replaceAll("'", "''")}'`;
 }

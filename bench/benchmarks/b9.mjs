@@ -1,0 +1,98 @@
+// B9: start-up to the first query result.
+import { benchPage, sharedWorkers, waitForWorkerGone } from '../lib/browser.mjs';
+import { ms, summarize } from '../lib/stats.mjs';
+
+/** (a) A second tab opening while the worker already runs. */
+export async function b9Second({ browser, samples = 20, rows = 1000 }) {
+  const holder = await benchPage(browser.context, ' b9a-holder');
+  await holder.evaluate((o) => globalThis.bench.b9Hold(o), { name: 'b9a', rows, perAction: 50 });
+  const tandem = [];
+  const open = [];
+  const base = [];
+  for (let i = 0; i < samples; i++) {
+    // Alternate the order so neither side always runs right after a page close.
+    for (const which of i % 2 ? ['base', 'tandem'] : ['tandem', 'base']) {
+      const page = await benchPage(browser.context, ' b9a');
+      if (which === 'tandem') {
+        const r = await page.evaluate((o) => globalThis.bench.b9Second(o), { name: 'b9a' });
+        tandem.push(r.ms);
+        open.push(r.openMs);
+      } else {
+        base.push((await page.evaluate((o) => globalThis.bench.b9SecondBaseline(o), { name: 'b9a' })).ms);
+      }
+      await page.close();
+    }
+  }
+  await holder.close();
+  await waitForWorkerGone(browser.cdp, 'tandem:b9a');
+  const subject = summarize(tandem);
+  const baseline = summarize(base);
+  return [
+    {
+      id: 'B9a',
+      title: 'Second tab, worker running: openTandem() → first live result',
+      unit: 'ms',
+      subject,
+      baseline: { label: 'fresh page: new SharedWorker → first raw echo', ...baseline },
+      ratio: subject.median / baseline.median,
+      target: '≤ 50 ms',
+      pass: subject.median <= 50,
+      method: `${samples} freshly loaded pages each (alternating with the baseline); a holder tab keeps the worker up on a ${rows}-row database (written by \`addMany\` actions); query \`select id, title from todos order by id limit 50\` (not subscribed by any other tab, so it is evaluated). openTandem() alone: median ${ms(summarize(open).median)}. Timed from the openTandem() call; page load excluded.`,
+    },
+  ];
+}
+
+/** (b) First tab on an existing 10k-row database vs raw PGlite restore of the same dump. */
+export async function b9Cold({ browser, rows = 10_000, perAction = 50, samples = 5 }) {
+  const setup = await benchPage(browser.context, ' b9b-setup');
+  const populated = await setup.evaluate((o) => globalThis.bench.b9Populate(o), { name: 'b9b', rows, perAction });
+  await setup.close();
+  await waitForWorkerGone(browser.cdp, 'tandem:b9b');
+  const tandem = [];
+  const open = [];
+  const base = [];
+  const phases = [];
+  const tandemPhases = [];
+  let engineLog = null;
+  let imageBytes = 0;
+  for (let i = 0; i < samples; i++) {
+    for (const which of i % 2 ? ['base', 'tandem'] : ['tandem', 'base']) {
+      const page = await benchPage(browser.context, ' b9b');
+      if ((await sharedWorkers(browser.cdp)).some((t) => t.title === 'tandem:b9b' || t.title === 'raw:b9b')) throw new Error('b9b: a worker is still running');
+      if (which === 'tandem') {
+        const r = await page.evaluate((o) => globalThis.bench.b9Cold(o), { name: 'b9b' });
+        if (r.n !== populated.rows) throw new Error(`b9b: tandem saw ${r.n} rows, expected ${populated.rows}`);
+        tandem.push(r.ms);
+        open.push(r.openMs);
+        tandemPhases.push(r.phases);
+        engineLog = r.engineLog;
+      } else {
+        const r = await page.evaluate((o) => globalThis.bench.b9ColdBaseline(o), { name: 'b9b' });
+        if (r.n !== populated.rows) throw new Error(`b9b: raw PGlite saw ${r.n} rows, expected ${populated.rows}`);
+        base.push(r.ms);
+        phases.push(r.phases);
+        imageBytes = r.imageBytes;
+      }
+      await page.close();
+      await waitForWorkerGone(browser.cdp, which === 'tandem' ? 'tandem:b9b' : 'raw:b9b');
+    }
+  }
+  const subject = summarize(tandem);
+  const baseline = summarize(base);
+  const phase = (k) => ms(summarize(phases.map((p) => p[k])).median);
+  const tphase = (k) => ms(summarize(tandemPhases.map((p) => p[k])).median);
+  const ratio = subject.median / baseline.median;
+  return [
+    {
+      id: 'B9b',
+      title: `First tab, worker not running, ${rows.toLocaleString('en')}-row database: openTandem() → first live result`,
+      unit: 'ms',
+      subject,
+      baseline: { label: 'fresh SharedWorker: read the same checkpoint Blob (raw IndexedDB) + PGlite.create({loadDataDir}) + 1 query', ...baseline },
+      ratio,
+      target: '≤ 1.2× raw restore',
+      pass: ratio <= 1.2,
+      method: `${rows} rows written through ${Math.ceil(rows / perAction)} \`addMany\` actions of ${perAction} rows each, then runtime.checkpoint() (journal empty after it: ${populated.status.journalRecords} records), all pages closed until the worker target is gone; then ${samples} cold starts of each, alternating, each in a freshly loaded page, worker death awaited between runs (CDP). Checkpoint image ${(imageBytes / 1e6).toFixed(1)} MB. Query \`select count(*) from todos\`. Timelines (medians, ms after the page's start): Tandem — worker created ${tphase('workerCreated')}, worker module evaluated ${tphase('moduleEvaluated')}, runtime log "engine ready" ${tphase('engineReady')} (e.g. "${engineLog}"), openTandem() resolved ${tphase('connected')}, first live result ${tphase('firstResult')}; baseline — worker created ${phase('workerCreated')}, module evaluated ${phase('moduleEvaluated')}, then read checkpoint ${phase('readCheckpoint')}, PGlite restore ${phase('restore')}, query ${phase('query')}.`,
+    },
+  ];
+}

@@ -1,0 +1,32 @@
+// The bench page: run.mjs drives these through page.evaluate(() => window.bench.X(...)).
+import { b1 } from './b1.ts';
+import { b3 } from './b3.ts';
+import { b4ConcurrentCounters, b4ConcurrentFire, b4ConcurrentOpen, b4Sequential } from './b4.ts';
+import { b7 } from './b7.ts';
+import { b9Cold, b9ColdBaseline, b9Hold, b9Populate, b9Second, b9SecondBaseline } from './b9.ts';
+import { memFrameCycles, memHold, memInPageCycles, memStatus, memTab } from './memory.ts';
+
+const bench = {
+  b1,
+  b3,
+  b4Sequential,
+  b4ConcurrentOpen,
+  b4ConcurrentFire,
+  b4ConcurrentCounters,
+  b7,
+  b9Hold,
+  b9Second,
+  b9SecondBaseline,
+  b9Populate,
+  b9Cold,
+  b9ColdBaseline,
+  memHold,
+  memStatus,
+  memTab,
+  memInPageCycles,
+  memFrameCycles,
+  crossOriginIsolated: () => globalThis.crossOriginIsolated,
+};
+
+(globalThis as unknown as { bench: typeof bench }).bench = bench;
+document.title = 'tandem bench ready';

@@ -1,0 +1,49 @@
+/**
+ * B9b baseline: the leanest way to start the same database without Tandem. A SharedWorker reads the
+ * newest checkpoint Blob straight from Tandem's IndexedDB (raw IDB, no Dexie), restores it with
+ * `PGlite.create({ loadDataDir })` in memory and runs one query.
+ */
+import { PGlite } from '@electric-sql/pglite';
+
+interface SharedWorkerScope {
+  onconnect: ((event: MessageEvent) => void) | null;
+}
+
+function readNewestCheckpoint(dbName: string): Promise<Blob> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(dbName);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const cursor = db.transaction('checkpoints', 'readonly').objectStore('checkpoints').openCursor(null, 'prev');
+      cursor.onerror = () => reject(cursor.error);
+      cursor.onsuccess = () => {
+        db.close();
+        const value = cursor.result?.value as { image?: Blob } | undefined;
+        if (value?.image) resolve(value.image);
+        else reject(new Error(`no checkpoint in ${dbName}`));
+      };
+    };
+  });
+}
+
+const moduleStart = performance.timeOrigin + performance.now();
+
+(self as unknown as SharedWorkerScope).onconnect = (event: MessageEvent) => {
+  const port = event.ports[0]!;
+  port.onmessage = async (e: MessageEvent) => {
+    const { dbName, sql } = e.data as { dbName: string; sql: string };
+    try {
+      const t0 = performance.now();
+      const image = await readNewestCheckpoint(dbName);
+      const t1 = performance.now();
+      const pg = await PGlite.create({ dataDir: 'memory://', loadDataDir: image });
+      const t2 = performance.now();
+      const result = await pg.query(sql);
+      const t3 = performance.now();
+      port.postMessage({ ok: true, rows: result.rows, phases: { readCheckpoint: t1 - t0, restore: t2 - t1, query: t3 - t2 }, imageBytes: image.size, timeOrigin: performance.timeOrigin, moduleStart });
+    } catch (error) {
+      port.postMessage({ ok: false, error: String(error) });
+    }
+  };
+};
