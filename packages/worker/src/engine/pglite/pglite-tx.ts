@@ -30,48 +30,47 @@ export class PgliteTx implements EngineTx {
     return (await this.#tx.query<R>(sql, [...params])).rows;
   }
 
-  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
-    const name = `tandem_sp_${++this.#savepoints}`;
-    await this.#tx.exec(`savepoint ${name}`);
-    try {
-      const result = await fn();
-      // RELEASE fails when fn swallowed a database error; the catch then undoes the scope.
-      await this.#tx.exec(`release savepoint ${name}`);
-      return result;
-    } catch (error) {
-      try {
-        await this.#tx.exec(`rollback to savepoint ${name}; release savepoint ${name}`);
-      } catch {
-        // The transaction is beyond saving; the original error says why, and the enclosing
-        // transaction() rolls everything back when it propagates.
-      }
-      throw error;
-    }
+  savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#savepointScope('', '', fn);
   }
 
   async actionScope<T>(actionId: string, fn: () => Promise<T>): Promise<T> {
     if (typeof actionId !== 'string' || actionId === '') {
       throw new TandemError(ErrorKind.internal, 'actionScope needs a non-empty action id.');
     }
-    // Two simple-protocol round trips instead of four extended-protocol ones: this runs per action.
-    const name = `tandem_sp_${++this.#savepoints}`;
+    // The capture setting rides in the savepoint's own exec: this runs per action, and two
+    // simple-protocol round trips beat four extended-protocol ones.
     const previous = this.#actionId;
-    await this.#tx.exec(`savepoint ${name}; select set_config('tandem.action_id', ${quoteLiteral(actionId)}, true)`);
     this.#actionId = actionId;
     try {
+      return await this.#savepointScope(
+        `; select set_config('tandem.action_id', ${quoteLiteral(actionId)}, true)`,
+        `; select set_config('tandem.action_id', ${quoteLiteral(previous)}, true)`,
+        fn,
+      );
+    } finally {
+      this.#actionId = previous;
+    }
+  }
+
+  /** A savepoint around `fn`, with extra statements run in the same exec as SAVEPOINT and RELEASE. */
+  async #savepointScope<T>(onEnter: string, onRelease: string, fn: () => Promise<T>): Promise<T> {
+    const name = `tandem_sp_${++this.#savepoints}`;
+    await this.#tx.exec(`savepoint ${name}${onEnter}`);
+    try {
       const result = await fn();
-      await this.#tx.exec(`release savepoint ${name}; select set_config('tandem.action_id', ${quoteLiteral(previous)}, true)`);
+      // RELEASE fails when fn swallowed a database error; the catch then undoes the scope.
+      await this.#tx.exec(`release savepoint ${name}${onRelease}`);
       return result;
     } catch (error) {
       try {
-        // Rolling back to the savepoint also undoes the set_config made after it.
+        // Rolling back to the savepoint also undoes settings made after it (the capture id).
         await this.#tx.exec(`rollback to savepoint ${name}; release savepoint ${name}`);
       } catch {
-        // The transaction is beyond saving; the enclosing transaction() rolls it all back.
+        // The transaction is beyond saving; the original error says why, and the enclosing
+        // transaction() rolls everything back when it propagates.
       }
       throw error;
-    } finally {
-      this.#actionId = previous;
     }
   }
 
