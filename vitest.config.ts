@@ -20,6 +20,19 @@ export default defineConfig({
       },
       {
         ...source,
+        // Real PostgreSQL (TANDEM_PG_URL, default postgres://postgres@127.0.0.1:5432/test). Outside CI
+        // these suites skip with a message when it is unreachable; with CI=true they fail instead.
+        test: {
+          name: 'pg',
+          environment: 'node',
+          include: ['packages/*/src/**/*.pg.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        ...source,
         // PGlite finds its wasm next to its own module: Vite must not pre-bundle it.
         optimizeDeps: { exclude: ['@electric-sql/pglite'] },
         publicDir: BROWSER_PUBLIC_DIR,

@@ -14,6 +14,14 @@ export const ErrorKind = {
   queryFailed: 'query_failed',
   notReady: 'not_ready',
   closed: 'closed',
+  /** Sync: no or bad credentials (HTTP 401). */
+  unauthorized: 'unauthorized',
+  /** Sync: the user may not read that channel or write that row (HTTP 403). */
+  forbidden: 'forbidden',
+  /** Sync: the request body is larger than the server accepts (HTTP 413). */
+  tooLarge: 'too_large',
+  /** Sync: the server could not be reached or answered with an error; the worker retries. */
+  syncFailed: 'sync_failed',
   internal: 'internal',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];

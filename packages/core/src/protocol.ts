@@ -6,6 +6,8 @@ import { ErrorKind, TandemError } from './errors.ts';
 import type { TandemErrorData } from './errors.ts';
 import type { Row } from './patch.ts';
 import type { RowDiff } from './row-diff.ts';
+import type { Rejection } from './sync-protocol.ts';
+import { parseChannels } from './sync-protocol.ts';
 
 export type EngineName = 'pglite';
 
@@ -22,6 +24,22 @@ export interface TandemConfig {
   checkpointEvery?: number;
   /** IndexedDB durability of journal writes: 'relaxed' survives tab and browser crashes; 'strict' also power loss, slower. */
   durability?: 'relaxed' | 'strict';
+  /**
+   * Table → channel column (e.g. `{ todos: 'list_id' }`): the unit of sync scope and authorisation.
+   * Needed with `sync`; the server is configured with the same map.
+   */
+  channels?: Record<string, string>;
+  /** Sync with a Tandem server. Without it the database is local-only. */
+  sync?: SyncConfig;
+}
+
+export interface SyncConfig {
+  /** Absolute base URL of the server's sync routes, e.g. `https://app.example/sync`. */
+  url: string;
+  /** Bearer token for the server's auth hook. Not part of the version: tabs may bring a newer one. */
+  token?: string;
+  /** Channels to sync from the start (more can be added with `sync.addChannels`). */
+  channels?: string[];
 }
 
 export interface ConnectRequest {
@@ -73,6 +91,38 @@ export interface WorkerStatus {
   liveQueries: number;
   subscriptions: number;
   lastError: TandemErrorData | null;
+  sync: SyncStatus;
+}
+
+export interface SyncStatus {
+  /** False when the config has no `sync`: the database is local-only. */
+  enabled: boolean;
+  /** The server answered the last request (or the socket is open). */
+  online: boolean;
+  /** A push or pull is in flight. */
+  syncing: boolean;
+  /** Local actions the server has not confirmed yet. */
+  pending: number;
+  /** Channels synced, with the server version each has reached. */
+  channels: { channel: string; cursor: number }[];
+  /** Why the last sync attempt failed (cleared by the next success). */
+  lastError: TandemErrorData | null;
+  /** ms since epoch of the last successful pull. */
+  lastSyncAt: number | null;
+  /** Actions the server rejected since this worker started, newest last (at most 50). */
+  rejections: Rejection[];
+}
+
+/** Worker → every tab whenever the sync status changes. */
+export interface SyncStatusMessage {
+  tandem: 'sync';
+  status: SyncStatus;
+}
+
+/** Worker → every tab when the server rejected local actions (they were rolled back). */
+export interface RejectionMessage {
+  tandem: 'rejected';
+  rejections: Rejection[];
 }
 
 export interface DebugCounters {
@@ -93,6 +143,12 @@ export interface WorkerApi {
   status(): Promise<WorkerStatus>;
   debug(): Promise<DebugCounters>;
   ping(): Promise<number>;
+  /** Adds channels to sync (persisted); their rows arrive with the next pull. */
+  addChannels(channels: string[]): Promise<void>;
+  /** Replaces the sync token (e.g. after sign-in); the next request uses it. */
+  setSyncToken(token: string): Promise<void>;
+  /** Starts a push + pull now; resolves when that cycle ends (rejects with its error). */
+  syncNow(): Promise<void>;
 }
 
 const MAX_SQL = 100_000;
@@ -139,11 +195,48 @@ export function parseConnectRequest(value: unknown): ConnectRequest {
   }
   if (c.durability !== undefined && c.durability !== 'relaxed' && c.durability !== 'strict') bad("config.durability must be 'relaxed' or 'strict'.");
   const out: TandemConfig = { schema: c.schema, actionsUrl: c.actionsUrl };
+  if (c.channels !== undefined) out.channels = parseChannelColumns(c.channels);
+  if (c.sync !== undefined) {
+    if (typeof c.sync !== 'object' || c.sync === null) bad('config.sync must be { url, token?, channels? }.');
+    const s = c.sync as Record<string, unknown>;
+    if (typeof s.url !== 'string') bad('config.sync.url must be the absolute URL of the server\'s sync routes, e.g. new URL("/sync", location.href).href.');
+    let url: URL;
+    try {
+      url = new URL(s.url);
+    } catch {
+      bad(`config.sync.url ${JSON.stringify(s.url)} is not an absolute URL.`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') bad('config.sync.url must be an http(s) URL.');
+    if (s.token !== undefined && (typeof s.token !== 'string' || s.token.length > 10_000)) bad('config.sync.token must be a string.');
+    if (!out.channels) bad('config.sync needs config.channels: the channel column of every synced table, e.g. { todos: "list_id" }.');
+    out.sync = { url: url.href.replace(/\/$/, '') };
+    if (s.token !== undefined) out.sync.token = s.token as string;
+    if (s.channels !== undefined) out.sync.channels = parseChannels(s.channels, 'config.sync.channels');
+  }
   if (c.durability !== undefined) out.durability = c.durability as 'relaxed' | 'strict';
   if (c.name !== undefined) out.name = c.name as string;
   if (c.engine !== undefined) out.engine = 'pglite';
   if (c.checkpointEvery !== undefined) out.checkpointEvery = c.checkpointEvery as number;
   return { tabId, config: out };
+}
+
+const identifier = /^[A-Za-z_][\w]{0,62}$/;
+
+export function parseChannelColumns(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('config.channels must be an object { table: channelColumn }.');
+  const out: Record<string, string> = {};
+  for (const [table, column] of Object.entries(value)) {
+    if (!identifier.test(table) || typeof column !== 'string' || !identifier.test(column)) {
+      bad(`config.channels.${table} must map a table name to a column name (plain identifiers).`);
+    }
+    out[table] = column;
+  }
+  return out;
+}
+
+export function parseSyncToken(token: unknown): string {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 10_000) bad('The sync token must be a non-empty string.');
+  return token;
 }
 
 export function parseSubId(subId: unknown): string {

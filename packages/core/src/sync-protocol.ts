@@ -1,0 +1,291 @@
+/**
+ * The worker ↔ server sync protocol (HTTP push/pull + a WebSocket for pokes). Both ends validate
+ * with the `parse*` functions here: the other end is another program and may send anything.
+ *
+ * - **Push** `POST {base}/push` `PushRequest` → `PushResponse`. The server runs the actions with
+ *   `seq` above the client's last processed seq, in order, in one transaction; a repeated push is a
+ *   no-op. Rejected actions are recorded and reported, never retried.
+ * - **Pull** `POST {base}/pull` `PullRequest` → `PullResponse`. Changes after each channel's cursor,
+ *   in commit order, up to `version` (gap-free). A channel whose cursor is 0 or older than the
+ *   server's retained history gets a `snapshot` of its rows instead (initial sync and reset).
+ * - **Socket** `GET {base}/ws`: the client sends `hello` (token + channels), the server answers
+ *   `ready` and then `poke`s whenever a commit touches one of those channels; the client pulls.
+ *
+ * Requests carry `Authorization: Bearer <token>` (the socket carries it in `hello`, since browsers
+ * cannot set headers on a WebSocket). Errors are `{kind, message, details}` with a 4xx/5xx status.
+ */
+import { ErrorKind, TandemError } from './errors.ts';
+import type { TandemErrorData } from './errors.ts';
+import { findNonJson } from './json-value.ts';
+import type { JsonValue } from './json-value.ts';
+import type { PatchOp } from './patch.ts';
+
+export const SYNC_LIMITS = {
+  /** Actions per push request. */
+  pushActions: 1000,
+  /** Channels per pull request or socket hello. */
+  channels: 1000,
+  channelLength: 200,
+  idLength: 200,
+  /** Serialised request body size, bytes. */
+  body: 4 * 1024 * 1024,
+  /** Changes per pull response; `more: true` asks the client to pull again. */
+  pullChanges: 10_000,
+} as const;
+
+export interface PushAction {
+  /** `${clientId}-${seq}` */
+  id: string;
+  seq: number;
+  name: string;
+  args: JsonValue;
+  /** ctx.time of the invocation (ms since epoch). */
+  time: number;
+}
+
+export interface PushRequest {
+  clientId: string;
+  actions: PushAction[];
+}
+
+export interface Rejection {
+  id: string;
+  seq: number;
+  name: string;
+  error: TandemErrorData;
+}
+
+export interface PushResponse {
+  /** Highest seq of this client the server has processed (applied or rejected). */
+  lastSeq: number;
+  /** This client's rejections with seq ≥ the request's lowest seq (including earlier pushes of them). */
+  rejected: Rejection[];
+  /** The commit version of this push (or the head when nothing new ran). */
+  version: number;
+}
+
+export interface ChannelCursor {
+  channel: string;
+  /** Version the client has applied for this channel; 0 = never synced (a snapshot follows). */
+  cursor: number;
+}
+
+export interface PullRequest {
+  clientId: string;
+  channels: ChannelCursor[];
+  /** Lowest seq still pending on the client (rejections at or above it are reported); omit when none. */
+  pendingFrom?: number;
+}
+
+/** One row change in the server's change log, in commit order. */
+export interface Change {
+  version: number;
+  /** The action that caused it (client or server invoked). */
+  actionId: string;
+  channel: string;
+  table: string;
+  rowId: string;
+  op: PatchOp;
+  /** The full new row for insert/update; null for delete. */
+  row: { [column: string]: JsonValue } | null;
+}
+
+export interface ChannelSnapshot {
+  channel: string;
+  /** Every row of the channel, per table, as of the response's `version`. */
+  tables: { [table: string]: { [column: string]: JsonValue }[] };
+}
+
+export interface PullResponse {
+  /** Every requested channel is now at this version (unless `more`). */
+  version: number;
+  /** Changes after each channel's cursor up to `version`, ordered by (version, capture order). */
+  changes: Change[];
+  /** Channels that were reset (cursor 0 or too old): replace their rows with these. */
+  snapshots: ChannelSnapshot[];
+  /** This client's last processed seq, as of `version`. */
+  lastSeq: number;
+  /** This client's rejections with seq ≥ `pendingFrom`. */
+  rejected: Rejection[];
+  /** True when `changes` was cut at the limit: pull again from `version`. */
+  more: boolean;
+}
+
+export type ClientSocketMessage =
+  | { type: 'hello'; token?: string; clientId: string; channels: string[] }
+  | { type: 'channels'; channels: string[] };
+
+export type ServerSocketMessage =
+  | { type: 'ready'; version: number }
+  | { type: 'poke'; version: number }
+  | { type: 'error'; error: TandemErrorData };
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+function bad(message: string, details?: unknown): never {
+  throw new TandemError(ErrorKind.invalidRequest, message, details);
+}
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(`${what} must be a JSON object.`);
+  return value as Record<string, unknown>;
+}
+
+function unknownKeys(o: Record<string, unknown>, allowed: readonly string[], what: string): void {
+  const extra = Object.keys(o).filter((k) => !allowed.includes(k));
+  if (extra.length) bad(`${what} has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${allowed.join(', ')}.`);
+}
+
+const idPattern = /^[\w.:-]+$/;
+
+export function parseClientId(value: unknown, where = 'clientId'): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > SYNC_LIMITS.idLength || !idPattern.test(value)) {
+    bad(`${where} must be 1-${SYNC_LIMITS.idLength} characters of letters, digits, _ . : -`);
+  }
+  return value;
+}
+
+function seqOf(value: unknown, where: string, min = 1): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) bad(`${where} must be an integer ≥ ${min}.`);
+  return value;
+}
+
+export function parseChannel(value: unknown, where = 'channel'): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > SYNC_LIMITS.channelLength) {
+    bad(`${where} must be a non-empty string of at most ${SYNC_LIMITS.channelLength} characters.`);
+  }
+  return value;
+}
+
+export function parseChannels(value: unknown, where = 'channels'): string[] {
+  if (!Array.isArray(value)) bad(`${where} must be an array of channel names.`);
+  if (value.length > SYNC_LIMITS.channels) bad(`${where} has ${value.length} entries; the limit is ${SYNC_LIMITS.channels}.`);
+  const out = value.map((c, i) => parseChannel(c, `${where}[${i}]`));
+  return [...new Set(out)];
+}
+
+export function parsePushRequest(value: unknown): PushRequest {
+  const o = object(value, 'push request');
+  unknownKeys(o, ['clientId', 'actions'], 'push request');
+  const clientId = parseClientId(o.clientId);
+  if (!Array.isArray(o.actions)) bad('push request: actions must be an array.');
+  if (o.actions.length > SYNC_LIMITS.pushActions) bad(`push request has ${o.actions.length} actions; the limit is ${SYNC_LIMITS.pushActions} per request.`);
+  let prev = 0;
+  const actions = o.actions.map((raw, i): PushAction => {
+    const where = `actions[${i}]`;
+    const a = object(raw, where);
+    unknownKeys(a, ['id', 'seq', 'name', 'args', 'time'], where);
+    const seq = seqOf(a.seq, `${where}.seq`);
+    if (seq <= prev) bad(`${where}.seq ${seq} is not above the previous action's ${prev}: push actions in seq order.`);
+    prev = seq;
+    if (a.id !== `${clientId}-${seq}`) bad(`${where}.id must be "${clientId}-${seq}" (clientId-seq).`);
+    if (typeof a.name !== 'string' || a.name.length === 0 || a.name.length > 64) bad(`${where}.name must be an action name.`);
+    const nonJson = findNonJson(a.args);
+    if (nonJson || a.args === undefined) bad(`${where}.args must be JSON${nonJson ? ` (${nonJson.path.join('.')}: ${nonJson.reason})` : ''}.`);
+    if (typeof a.time !== 'number' || !Number.isFinite(a.time)) bad(`${where}.time must be a number (ms since epoch).`);
+    return { id: a.id as string, seq, name: a.name, args: a.args as JsonValue, time: a.time };
+  });
+  return { clientId, actions };
+}
+
+export function parsePullRequest(value: unknown): PullRequest {
+  const o = object(value, 'pull request');
+  unknownKeys(o, ['clientId', 'channels', 'pendingFrom'], 'pull request');
+  const clientId = parseClientId(o.clientId);
+  if (!Array.isArray(o.channels)) bad('pull request: channels must be an array of { channel, cursor }.');
+  if (o.channels.length > SYNC_LIMITS.channels) bad(`pull request has ${o.channels.length} channels; the limit is ${SYNC_LIMITS.channels}.`);
+  const seen = new Set<string>();
+  const channels = o.channels.map((raw, i): ChannelCursor => {
+    const where = `channels[${i}]`;
+    const c = object(raw, where);
+    unknownKeys(c, ['channel', 'cursor'], where);
+    const channel = parseChannel(c.channel, `${where}.channel`);
+    if (seen.has(channel)) bad(`${where}: channel ${JSON.stringify(channel)} is listed twice.`);
+    seen.add(channel);
+    return { channel, cursor: seqOf(c.cursor, `${where}.cursor`, 0) };
+  });
+  const out: PullRequest = { clientId, channels };
+  if (o.pendingFrom !== undefined) out.pendingFrom = seqOf(o.pendingFrom, 'pendingFrom');
+  return out;
+}
+
+export function parseClientSocketMessage(value: unknown): ClientSocketMessage {
+  const o = object(value, 'socket message');
+  if (o.type === 'hello') {
+    unknownKeys(o, ['type', 'token', 'clientId', 'channels'], 'hello');
+    if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length > 10_000)) bad('hello.token must be a string.');
+    const msg: ClientSocketMessage = { type: 'hello', clientId: parseClientId(o.clientId, 'hello.clientId'), channels: parseChannels(o.channels, 'hello.channels') };
+    if (o.token !== undefined) msg.token = o.token as string;
+    return msg;
+  }
+  if (o.type === 'channels') {
+    unknownKeys(o, ['type', 'channels'], 'channels message');
+    return { type: 'channels', channels: parseChannels(o.channels) };
+  }
+  return bad(`socket message type ${JSON.stringify(o.type)} is unknown; send "hello" first, then "channels".`);
+}
+
+// Responses are validated by the worker too (a proxy or an old server may answer anything).
+
+function rejectionOf(raw: unknown, where: string): Rejection {
+  const r = object(raw, where);
+  if (typeof r.id !== 'string' || typeof r.name !== 'string') bad(`${where} must be { id, seq, name, error }.`);
+  const e = object(r.error, `${where}.error`);
+  if (typeof e.kind !== 'string' || typeof e.message !== 'string') bad(`${where}.error must be { kind, message }.`);
+  const error: TandemErrorData = { kind: e.kind as TandemErrorData['kind'], message: e.message };
+  if (e.details !== undefined) error.details = e.details;
+  return { id: r.id, seq: seqOf(r.seq, `${where}.seq`), name: r.name, error };
+}
+
+export function parsePushResponse(value: unknown): PushResponse {
+  const o = object(value, 'push response');
+  if (!Array.isArray(o.rejected)) bad('push response: rejected must be an array.');
+  return {
+    lastSeq: seqOf(o.lastSeq, 'push response lastSeq', 0),
+    version: seqOf(o.version, 'push response version', 0),
+    rejected: o.rejected.map((r, i) => rejectionOf(r, `rejected[${i}]`)),
+  };
+}
+
+const ops = new Set(['insert', 'update', 'delete']);
+
+export function parsePullResponse(value: unknown): PullResponse {
+  const o = object(value, 'pull response');
+  if (!Array.isArray(o.changes) || !Array.isArray(o.snapshots) || !Array.isArray(o.rejected)) bad('pull response must have changes, snapshots and rejected arrays.');
+  const changes = o.changes.map((raw, i): Change => {
+    const c = raw as Record<string, unknown>;
+    if (
+      typeof c !== 'object' || c === null ||
+      typeof c.table !== 'string' || typeof c.rowId !== 'string' || typeof c.channel !== 'string' || typeof c.actionId !== 'string' ||
+      !ops.has(c.op as string) || (c.op === 'delete' ? c.row !== null : typeof c.row !== 'object' || c.row === null)
+    ) {
+      bad(`pull response changes[${i}] is malformed.`);
+    }
+    return { version: seqOf(c.version, `changes[${i}].version`), actionId: c.actionId, channel: c.channel, table: c.table, rowId: c.rowId, op: c.op as PatchOp, row: c.row as Change['row'] };
+  });
+  const snapshots = o.snapshots.map((raw, i): ChannelSnapshot => {
+    const s = object(raw, `snapshots[${i}]`);
+    const tables = object(s.tables, `snapshots[${i}].tables`);
+    for (const [t, rows] of Object.entries(tables)) if (!Array.isArray(rows)) bad(`snapshots[${i}].tables.${t} must be an array of rows.`);
+    return { channel: parseChannel(s.channel), tables: tables as ChannelSnapshot['tables'] };
+  });
+  return {
+    version: seqOf(o.version, 'pull response version', 0),
+    changes,
+    snapshots,
+    lastSeq: seqOf(o.lastSeq, 'pull response lastSeq', 0),
+    rejected: o.rejected.map((r, i) => rejectionOf(r, `rejected[${i}]`)),
+    more: o.more === true,
+  };
+}
+
+export function parseServerSocketMessage(value: unknown): ServerSocketMessage {
+  const o = object(value, 'server socket message');
+  if (o.type === 'ready' || o.type === 'poke') return { type: o.type, version: seqOf(o.version, `${o.type}.version`, 0) };
+  if (o.type === 'error') {
+    const e = object(o.error, 'error');
+    return { type: 'error', error: { kind: String(e.kind) as TandemErrorData['kind'], message: String(e.message) } };
+  }
+  return bad(`server socket message type ${JSON.stringify(o.type)} is unknown.`);
+}
