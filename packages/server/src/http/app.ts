@@ -1,0 +1,150 @@
+/**
+ * `createTandemApp`: the sync endpoints (push, pull, health, socket) as a Hono app, plus the poke
+ * fan-out. WebSockets on Node need the HTTP server itself, so the app is handed back with
+ * `attach(server)`; `startTandemServer` does all of this for you.
+ */
+import { createNodeWebSocket } from '@hono/node-ws';
+import { Hono } from 'hono';
+import type { ServerType } from '@hono/node-server';
+import { createFanOut } from '../realtime/fan-out.ts';
+import type { CommitBusStats } from '../realtime/commit-bus.ts';
+import type { FanOut } from '../realtime/fan-out.ts';
+import type { PokeHub } from '../realtime/poke-hub.ts';
+import type { SqlDriver } from '../store/sql-driver.ts';
+import type { AuthUser, CommitInfo, SyncStore } from '../sync/sync-store.ts';
+import type { Authenticate, CanRead } from './auth.ts';
+import { consoleLogger, describeError } from './errors.ts';
+import type { Logger } from './errors.ts';
+import { addSyncRoutes } from './sync-routes.ts';
+import { addSocketRoute } from './socket-route.ts';
+
+export interface RealtimeOptions {
+  /** Postgres notification channel shared by all instances of this app (default `tandem_commits`). */
+  channel?: string;
+  /** This instance's id in notifications (default: random). */
+  instanceId?: string;
+}
+
+export interface TandemAppOptions {
+  store: SyncStore;
+  authenticate: Authenticate;
+  canRead: CanRead;
+  /**
+   * The store's driver: commits are announced to other server instances through its LISTEN/NOTIFY.
+   * Omit it when this is the only instance.
+   */
+  driver?: SqlDriver;
+  /** Path prefix of the sync endpoints (default `/sync`). */
+  base?: string;
+  /** `false` turns pokes off entirely (no socket endpoint, no LISTEN/NOTIFY): clients poll. */
+  realtime?: boolean | RealtimeOptions;
+  /** Interval of WebSocket pings; a peer that missed one is dropped at the next (default 15 s). */
+  pingIntervalMs?: number;
+  /** A socket that has not sent `hello` by then is closed (default 10 s). */
+  helloTimeoutMs?: number;
+  /** Request body limit in bytes (default `SYNC_LIMITS.body`). */
+  bodyLimit?: number;
+  logger?: Logger;
+}
+
+export interface TandemAppStats {
+  sockets: number;
+  subscriptions: number;
+  /** Cross-instance notifications; null without a driver or with realtime off. */
+  bus: Readonly<CommitBusStats> | null;
+}
+
+export interface TandemApp {
+  readonly app: Hono;
+  readonly store: SyncStore;
+  /** Null when realtime is off. */
+  readonly instanceId: string | null;
+  /** Lets the HTTP server upgrade `GET {base}/ws` to WebSockets. Call once, before listening. */
+  attach(server: ServerType): void;
+  /** Runs an action as the server (jobs, agents); it is pushed to subscribers like a client's. */
+  invoke(name: string, args: unknown, user: AuthUser): Promise<{ result: unknown; commit: CommitInfo }>;
+  /** Resolves once commits so far have been announced to other instances. */
+  flush(): Promise<void>;
+  stats(): TandemAppStats;
+  /** Closes every socket and stops listening; does not close the store or the driver. */
+  close(): Promise<void>;
+}
+
+export async function createTandemApp(options: TandemAppOptions): Promise<TandemApp> {
+  const { store } = options;
+  const base = (options.base ?? '/sync').replace(/\/+$/, '');
+  const logger = options.logger ?? consoleLogger;
+  const realtime = options.realtime ?? true;
+
+  const fanOut: FanOut | null =
+    realtime === false
+      ? null
+      : await createFanOut({
+          ...(options.driver && { driver: options.driver }),
+          ...(typeof realtime === 'object' && realtime),
+          onError: (e) => logger.error('poke fan-out failed:', e),
+        });
+  const committed = (commit: CommitInfo): void => fanOut?.committed(commit);
+  const hub: PokeHub | null = fanOut?.hub ?? null;
+
+  const app = new Hono();
+  app.onError((error, c) => {
+    const { status, body } = describeError(error, logger, `${c.req.method} ${c.req.path}`);
+    return c.json(body, status);
+  });
+
+  addSyncRoutes(app, {
+    base,
+    store,
+    authenticate: options.authenticate,
+    canRead: options.canRead,
+    committed,
+    ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
+  });
+
+  const ws = hub ? createNodeWebSocket({ app }) : null;
+  const sockets =
+    ws && hub
+      ? addSocketRoute(app, {
+          path: `${base}/ws`,
+          upgradeWebSocket: ws.upgradeWebSocket,
+          wss: ws.wss,
+          store,
+          hub,
+          authenticate: options.authenticate,
+          canRead: options.canRead,
+          logger,
+          pingIntervalMs: options.pingIntervalMs ?? 15_000,
+          helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+        })
+      : null;
+
+  let closed = false;
+  return {
+    app,
+    store,
+    instanceId: fanOut?.instanceId ?? null,
+    attach(server) {
+      ws?.injectWebSocket(server);
+    },
+    async invoke(name, args, user) {
+      const out = await store.invoke(name, args, user);
+      committed(out.commit);
+      return out;
+    },
+    flush: async () => {
+      await fanOut?.bus?.flush();
+    },
+    stats: () => ({
+      sockets: ws?.wss.clients.size ?? 0,
+      subscriptions: hub?.size ?? 0,
+      bus: fanOut?.bus?.stats ?? null,
+    }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await sockets?.close();
+      await fanOut?.close();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * `GET {base}/ws`: upgrades to a WebSocket and runs a {@link createSocketSession} on it. Also keeps
+ * connections honest: a ping every `pingIntervalMs` (a peer that has not answered the previous one
+ * is dropped, so dead peers stop holding subscriptions), a deadline for `hello`, and a frame size cap.
+ */
+import type { Hono } from 'hono';
+import type { NodeWebSocket } from '@hono/node-ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { PokeHub } from '../realtime/poke-hub.ts';
+import type { SyncStore } from '../sync/sync-store.ts';
+import type { Authenticate, CanRead } from './auth.ts';
+import type { Logger } from './errors.ts';
+import { SocketClose, createSocketSession } from './socket-session.ts';
+
+/** A full `hello` (1000 channels of 200 characters and a token) fits comfortably. */
+const MAX_FRAME_BYTES = 1024 * 1024;
+/** How long `close()` waits for peers to acknowledge the close frame before cutting them off. */
+const CLOSE_GRACE_MS = 500;
+
+export interface SocketRouteOptions {
+  path: string;
+  upgradeWebSocket: NodeWebSocket['upgradeWebSocket'];
+  wss: WebSocketServer;
+  store: SyncStore;
+  hub: PokeHub;
+  authenticate: Authenticate;
+  canRead: CanRead;
+  logger: Logger;
+  pingIntervalMs: number;
+  helloTimeoutMs: number;
+}
+
+export interface SocketRoute {
+  /** Closes every socket (1001) and stops pinging. */
+  close(): Promise<void>;
+}
+
+export function addSocketRoute(app: Hono, options: SocketRouteOptions): SocketRoute {
+  const { wss, logger } = options;
+  wss.options.maxPayload = MAX_FRAME_BYTES;
+  let shuttingDown = false;
+
+  // Sockets that answered the last ping (or are new).
+  const alive = new WeakSet<WebSocket>();
+  const pinger = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!alive.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      alive.delete(socket);
+      socket.ping();
+    }
+  }, options.pingIntervalMs);
+  pinger.unref();
+
+  app.get(
+    options.path,
+    options.upgradeWebSocket((c) => {
+      let session: ReturnType<typeof createSocketSession> | null = null;
+      let helloTimer: ReturnType<typeof setTimeout> | undefined;
+      return {
+        onOpen(_event, ws) {
+          const raw = ws.raw as WebSocket;
+          if (shuttingDown) return ws.close(SocketClose.goingAway, 'server shutting down');
+          alive.add(raw);
+          raw.on('pong', () => alive.add(raw));
+          session = createSocketSession({
+            store: options.store,
+            hub: options.hub,
+            authenticate: options.authenticate,
+            canRead: options.canRead,
+            logger,
+            request: c.req.raw,
+            send: (message) => ws.send(JSON.stringify(message)),
+            close: (code, reason) => ws.close(code, reason),
+          });
+          const s = session;
+          helloTimer = setTimeout(() => s.expireHello(options.helloTimeoutMs), options.helloTimeoutMs);
+          helloTimer.unref();
+        },
+        onMessage(event) {
+          clearTimeout(helloTimer);
+          session?.receive(event.data);
+        },
+        onClose() {
+          clearTimeout(helloTimer);
+          session?.closed();
+        },
+        onError(event) {
+          logger.error('sync socket error:', (event as ErrorEvent).error ?? event);
+        },
+      };
+    }),
+  );
+
+  return {
+    async close() {
+      shuttingDown = true;
+      clearInterval(pinger);
+      const open = [...wss.clients];
+      await Promise.all(
+        open.map(
+          (socket) =>
+            new Promise<void>((resolve) => {
+              if (socket.readyState === socket.CLOSED) return resolve();
+              const cutOff = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+              socket.once('close', () => {
+                clearTimeout(cutOff);
+                resolve();
+              });
+              socket.close(SocketClose.goingAway, 'server shutting down');
+            }),
+        ),
+      );
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

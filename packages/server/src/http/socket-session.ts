@@ -1,0 +1,131 @@
+/**
+ * One sync socket's conversation, independent of the WebSocket library: `hello` (token + channels)
+ * → `ready`; then `poke`s for commits on the subscribed channels; `channels` replaces the
+ * subscription and is answered with `ready` again (the subscription is live as of that version).
+ * Anything wrong → `{type:'error'}` and close with 4400 (malformed), 4401 (credentials) or 4403
+ * (channel not readable); the subscription is not changed by a refused message.
+ */
+import { ErrorKind, parseClientSocketMessage, toErrorData } from '@tandem/core';
+import type { ClientSocketMessage, ServerSocketMessage } from '@tandem/core';
+import type { PokeHub, PokeSubscription } from '../realtime/poke-hub.ts';
+import type { AuthUser, SyncStore } from '../sync/sync-store.ts';
+import { assertCanRead, authenticateToken } from './auth.ts';
+import type { Authenticate, CanRead } from './auth.ts';
+import { describeError, invalidRequest } from './errors.ts';
+import type { Logger } from './errors.ts';
+
+export const SocketClose = {
+  normal: 1000,
+  goingAway: 1001,
+  internal: 1011,
+  invalid: 4400,
+  unauthorized: 4401,
+  forbidden: 4403,
+} as const;
+
+export interface SocketSessionOptions {
+  store: SyncStore;
+  /** Null when realtime is off: the socket still says `ready` but never pokes. */
+  hub: PokeHub | null;
+  authenticate: Authenticate;
+  canRead: CanRead;
+  logger: Logger;
+  /** The upgrade request, handed to `authenticate` (cookies, headers). */
+  request: Request;
+  send(message: ServerSocketMessage): void;
+  close(code: number, reason: string): void;
+}
+
+export interface SocketSession {
+  /** Text frames as strings; binary frames as anything else (refused). */
+  receive(data: unknown): void;
+  /** Closes the socket (4400) if no message has arrived yet: a peer must say `hello` promptly. */
+  expireHello(afterMs: number): void;
+  /** The peer went away: drop the subscription. */
+  closed(): void;
+}
+
+const closeFor: Record<string, [number, string]> = {
+  [ErrorKind.invalidRequest]: [SocketClose.invalid, 'invalid message'],
+  [ErrorKind.unauthorized]: [SocketClose.unauthorized, 'unauthorized'],
+  [ErrorKind.forbidden]: [SocketClose.forbidden, 'forbidden'],
+};
+
+export function createSocketSession(options: SocketSessionOptions): SocketSession {
+  const { store, hub, authenticate, canRead, logger, request } = options;
+  let phase: 'hello' | 'ready' | 'closed' = 'hello';
+  let user: AuthUser | null = null;
+  let subscription: PokeSubscription | null = null;
+  // A poke that arrives between subscribing and sending `ready` is held, so `ready` always comes first.
+  let heldPoke = 0;
+  // Messages are handled one at a time, in order, although auth and checks are async.
+  let queue: Promise<void> = Promise.resolve();
+  let received = false;
+
+  function poke(version: number): void {
+    if (phase === 'ready') options.send({ type: 'poke', version });
+    else if (phase === 'hello') heldPoke = Math.max(heldPoke, version);
+  }
+
+  function end(): void {
+    phase = 'closed';
+    subscription?.close();
+    subscription = null;
+  }
+
+  function fail(error: unknown): void {
+    if (phase === 'closed') return;
+    const { body } = describeError(error, logger, 'sync socket');
+    const [code, reason] = closeFor[body.kind] ?? [SocketClose.internal, 'internal error'];
+    end();
+    options.send({ type: 'error', error: toErrorData(body) });
+    options.close(code, reason);
+  }
+
+  function parse(data: unknown): ClientSocketMessage {
+    if (typeof data !== 'string') throw invalidRequest('Socket messages must be JSON text frames, not binary.');
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch (e) {
+      throw invalidRequest(`The socket message is not valid JSON: ${e instanceof Error ? e.message : String(e)}.`);
+    }
+    return parseClientSocketMessage(value);
+  }
+
+  async function handle(data: unknown): Promise<void> {
+    if (phase === 'closed') return;
+    const message = parse(data);
+    if (phase === 'hello') {
+      if (message.type !== 'hello') throw invalidRequest('The first socket message must be "hello" with your token and channels.');
+      const authed = await authenticateToken(authenticate, message.token ?? null, request);
+      await assertCanRead(canRead, authed, message.channels);
+      if (phase !== 'hello') return; // the peer left while we were checking
+      user = authed;
+      subscription = hub?.subscribe(message.channels, poke) ?? null;
+      const version = await store.head();
+      if (phase !== 'hello') return;
+      phase = 'ready';
+      options.send({ type: 'ready', version });
+      if (heldPoke > version) options.send({ type: 'poke', version: heldPoke });
+      return;
+    }
+    if (message.type === 'hello') throw invalidRequest('"hello" was already received: send "channels" to change the subscription.');
+    await assertCanRead(canRead, user as AuthUser, message.channels);
+    if (phase !== 'ready') return;
+    subscription?.setChannels(message.channels);
+    const version = await store.head();
+    if (phase === 'ready') options.send({ type: 'ready', version });
+  }
+
+  return {
+    receive(data) {
+      received = true;
+      queue = queue.then(() => handle(data)).catch(fail);
+    },
+    expireHello(afterMs) {
+      if (!received && phase === 'hello') fail(invalidRequest(`No "hello" arrived within ${afterMs} ms of connecting.`));
+    },
+    closed: end,
+  };
+}

@@ -1,0 +1,18 @@
+export { createTandemApp } from './http/app.ts';
+export type { RealtimeOptions, TandemApp, TandemAppOptions, TandemAppStats } from './http/app.ts';
+export type { Authenticate, CanRead } from './http/auth.ts';
+export type { Logger } from './http/errors.ts';
+export { SocketClose } from './http/socket-session.ts';
+export { startTandemServer } from './node-server.ts';
+export type { DatabaseOptions, StaticOptions, TandemServer, TandemServerOptions } from './node-server.ts';
+export { PokeHub } from './realtime/poke-hub.ts';
+export type { PokeScope, PokeSubscription } from './realtime/poke-hub.ts';
+export { DEFAULT_NOTIFY_CHANNEL } from './realtime/commit-bus.ts';
+export { createCommitBus } from './realtime/commit-bus.ts';
+export type { CommitBus, CommitBusOptions, CommitBusStats } from './realtime/commit-bus.ts';
+export { createPgliteDriver } from './store/pglite-driver.ts';
+export { createPostgresDriver } from './store/postgres-driver.ts';
+export type { PostgresDriverOptions } from './store/postgres-driver.ts';
+export type { SqlDriver, SqlTx } from './store/sql-driver.ts';
+export { createSyncStore } from './sync/create-sync-store.ts';
+export type { AuthUser, ChannelColumns, CommitInfo, SyncStore, SyncStoreOptions } from './sync/sync-store.ts';

@@ -1,0 +1,138 @@
+/**
+ * `startTandemServer`: the whole sync server on Node in one call — database driver (Postgres when a
+ * URL is given, else embedded PGlite on disk), sync store, the Tandem app with WebSockets and
+ * optionally static files, listening on one port. `close()` undoes all of it, in order.
+ */
+import { serve } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { ActionDefinitions } from '@tandem/core';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Hono } from 'hono';
+import { createTandemApp } from './http/app.ts';
+import type { TandemApp, TandemAppOptions } from './http/app.ts';
+import { createPgliteDriver } from './store/pglite-driver.ts';
+import { createPostgresDriver } from './store/postgres-driver.ts';
+import type { SqlDriver } from './store/sql-driver.ts';
+import { createSyncStore } from './sync/create-sync-store.ts';
+import type { AuthUser, ChannelColumns, CommitInfo, SyncStore } from './sync/sync-store.ts';
+
+export interface DatabaseOptions {
+  /** `postgres://…`: use that server (every instance of the app may share it). */
+  url?: string;
+  /** Embedded PGlite's data directory (`memory://` for a throwaway database). Used when `url` is absent. */
+  dataDir?: string;
+  /** An already open driver (tests, custom pools). It is NOT closed by `close()`. */
+  driver?: SqlDriver;
+}
+
+export interface StaticOptions {
+  /** Serve the files under this directory for requests the sync endpoints do not handle. */
+  root?: string;
+  /**
+   * Or answer those requests yourself (takes precedence over `root`). `raw.url` is the request
+   * target exactly as sent: `request.url` has already resolved `..` segments, hiding traversal attempts.
+   */
+  fetch?: (request: Request, raw: { url: string }) => Response | Promise<Response>;
+}
+
+export interface TandemServerOptions extends Omit<TandemAppOptions, 'store' | 'driver'> {
+  /** 0 picks a free port (see the returned `port`). */
+  port: number;
+  hostname?: string;
+  /** The app's schema SQL, channel columns and actions (the same the worker uses). */
+  schema: string;
+  channels: ChannelColumns;
+  actions: ActionDefinitions;
+  database?: DatabaseOptions;
+  static?: StaticOptions;
+}
+
+export interface TandemServer {
+  /** `http://localhost:<port>` (or the given hostname). */
+  readonly url: string;
+  readonly port: number;
+  readonly app: Hono;
+  readonly tandem: TandemApp;
+  readonly store: SyncStore;
+  readonly driver: SqlDriver;
+  readonly server: ServerType;
+  /** Runs an action as the server; subscribers are poked like for a push. */
+  invoke(name: string, args: unknown, user: AuthUser): Promise<{ result: unknown; commit: CommitInfo }>;
+  /** Closes sockets, the HTTP server and (unless it was passed in) the database driver. */
+  close(): Promise<void>;
+}
+
+async function openDriver(database: DatabaseOptions): Promise<SqlDriver> {
+  if (database.driver) return database.driver;
+  if (database.url) return createPostgresDriver(database.url);
+  return createPgliteDriver({ dataDir: database.dataDir ?? 'memory://' });
+}
+
+export async function startTandemServer(options: TandemServerOptions): Promise<TandemServer> {
+  const { port, hostname, schema, channels, actions, database = {}, static: statics, ...appOptions } = options;
+  const driver = await openDriver(database);
+  const ownsDriver = !database.driver;
+  let tandem: TandemApp | null = null;
+  try {
+    const store = await createSyncStore(driver, { schema, channels, actions });
+    tandem = await createTandemApp({ ...appOptions, store, driver });
+    const { app } = tandem;
+    if (statics?.fetch) {
+      const fetch = statics.fetch;
+      app.all('*', (c) => {
+        const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+        const url = new URL(c.req.url);
+        return fetch(c.req.raw, { url: incoming?.url ?? url.pathname + url.search });
+      });
+    } else if (statics?.root) {
+      app.use('*', serveStatic({ root: statics.root }));
+    }
+
+    const server = await listen(app, port, hostname);
+    tandem.attach(server);
+    const actualPort = (server.address() as AddressInfo).port;
+    const host = !hostname || hostname === '0.0.0.0' || hostname === '::' ? 'localhost' : hostname.includes(':') ? `[${hostname}]` : hostname;
+    const t = tandem;
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${host}:${actualPort}`,
+      port: actualPort,
+      app,
+      tandem: t,
+      store,
+      driver,
+      server,
+      invoke: (name, args, user) => t.invoke(name, args, user),
+      close: () =>
+        (closing ??= (async () => {
+          await t.close();
+          await closeServer(server);
+          if (ownsDriver) await driver.close();
+        })()),
+    };
+  } catch (e) {
+    await tandem?.close().catch(() => {});
+    if (ownsDriver) await driver.close().catch(() => {});
+    throw e;
+  }
+}
+
+function listen(app: Hono, port: number, hostname: string | undefined): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port, ...(hostname !== undefined && { hostname }) }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+    server.once('error', reject);
+  });
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((e) => (e ? reject(e) : resolve()));
+    // Keep-alive connections would hold close() open until they time out.
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}

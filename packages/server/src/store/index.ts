@@ -1,0 +1,5 @@
+export type { SqlDriver, SqlTx } from './sql-driver.ts';
+export { createPostgresDriver } from './postgres-driver.ts';
+export type { PostgresDriverOptions } from './postgres-driver.ts';
+export { createPgliteDriver } from './pglite-driver.ts';
+export type { PgliteDriverOptions } from './pglite-driver.ts';

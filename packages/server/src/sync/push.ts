@@ -1,0 +1,74 @@
+import { parsePushRequest } from '@tandem/core';
+import type { ActionDefinitions, PushAction, PushResponse, Rejection } from '@tandem/core';
+import type { SqlDriver, SqlTx } from '../store/sql-driver.ts';
+import { checkUser, forbiddenClient, LOCK_CLIENT_SQL, SERVER_CLIENT_ID } from './clients.ts';
+import { commitVersion } from './commit.ts';
+import { isAbortedError } from './db-errors.ts';
+import { NeedsSavepoints, runActions } from './run-actions.ts';
+import type { AuthUser, CommitInfo } from './sync-store.ts';
+
+export const REJECTIONS_SQL = `
+select action_id as id, seq, name, error from tandem_rejections
+where client_id = $1 and seq >= $2
+order by seq
+`;
+
+export type PushResult = { response: PushResponse; commit: CommitInfo | null };
+
+/**
+ * One push in one transaction. Actions first run without savepoints; when one throws, the
+ * transaction is rolled back and run again with savepoints from that action on, which records it
+ * as rejected. A second surprise (the database changed between attempts) puts every action in a
+ * savepoint, which cannot need another attempt.
+ */
+export async function push(driver: SqlDriver, definitions: ActionDefinitions, clientId: string, user: AuthUser, actions: readonly PushAction[]): Promise<PushResult> {
+  checkUser(user);
+  const request = parsePushRequest({ clientId, actions });
+  if (request.clientId === SERVER_CLIENT_ID) throw forbiddenClient(request.clientId);
+  let savepointFrom = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await driver.transaction((tx) => pushOnce(tx, definitions, request.clientId, user, request.actions, savepointFrom));
+    } catch (error) {
+      if (!(error instanceof NeedsSavepoints)) throw error;
+      savepointFrom = attempt === 0 ? error.index : 0;
+    }
+  }
+}
+
+async function pushOnce(tx: SqlTx, definitions: ActionDefinitions, clientId: string, user: AuthUser, actions: readonly PushAction[], savepointFrom: number): Promise<PushResult> {
+  const minSeq = actions[0]?.seq;
+  // Pipelined: the rejections are read after the client row is locked, so no concurrent push of
+  // this client can add one unseen.
+  const [[client], earlier, [head]] = await Promise.all([
+    tx.query<{ user_id: string; last_seq: number }>(LOCK_CLIENT_SQL, [clientId, user.id]),
+    minSeq === undefined ? Promise.resolve([]) : tx.query<Rejection>(REJECTIONS_SQL, [clientId, minSeq]),
+    tx.query<{ version: number }>('select version from tandem_head'),
+  ]);
+  if (client!.user_id !== user.id) throw forbiddenClient(clientId);
+  const lastSeq = client!.last_seq;
+
+  const fresh = actions.filter((a) => a.seq > lastSeq);
+  if (fresh.length === 0) {
+    return { response: { lastSeq, rejected: earlier, version: head!.version }, commit: null };
+  }
+  // Indexes into `fresh`: the retry's savepointFrom refers to the same list, since nothing new ran.
+  const outcomes = await runActions(tx, fresh, { definitions, user, savepointFrom });
+  const rejected: Rejection[] = [];
+  outcomes.forEach((outcome, i) => {
+    if (!outcome.ok) {
+      const a = fresh[i]!;
+      rejected.push({ id: a.id, seq: a.seq, name: a.name, error: outcome.error });
+    }
+  });
+  const newLastSeq = fresh[fresh.length - 1]!.seq;
+  let commit: CommitInfo;
+  try {
+    commit = await commitVersion(tx, clientId, newLastSeq, rejected);
+  } catch (error) {
+    // An action without a savepoint swallowed a database error and returned as if fine.
+    if (isAbortedError(error) && savepointFrom > 0) throw new NeedsSavepoints(0, error);
+    throw error;
+  }
+  return { response: { lastSeq: newLastSeq, rejected: [...earlier, ...rejected], version: commit.version }, commit };
+}

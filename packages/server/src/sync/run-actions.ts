@@ -1,0 +1,98 @@
+import { createActionContext, ErrorKind, toErrorData, validateActionArgs } from '@tandem/core';
+import type { ActionDefinitions, ActionTx, PushAction, Row, TandemErrorData } from '@tandem/core';
+import type { SqlTx } from '../store/sql-driver.ts';
+import { isAbortedError, isTransientDbError } from './db-errors.ts';
+import type { AuthUser } from './sync-store.ts';
+
+export type ActionOutcome = { ok: true; result: unknown } | { ok: false; error: TandemErrorData };
+
+/**
+ * Thrown when an action without its own savepoint throws: its partial writes cannot be undone
+ * alone, so the caller rolls the whole transaction back and runs again with savepoints from
+ * `index` on.
+ */
+export class NeedsSavepoints extends Error {
+  constructor(readonly index: number, readonly cause: unknown) {
+    super(`action ${index} threw without a savepoint`);
+  }
+}
+
+/** The action's error as it is stored and sent; a database error keeps its SQLSTATE. */
+export function rejectionError(error: unknown): TandemErrorData {
+  const data = toErrorData(error, ErrorKind.actionFailed);
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (data.details === undefined && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) data.details = { sqlstate: code };
+  return data;
+}
+
+const SET_ACTION_SQL = `select set_config('tandem.action_id', $1, true)`;
+
+function actionTx(tx: SqlTx): ActionTx {
+  return { dialect: 'postgres', query: <R extends Row = Row>(sql: string, params?: readonly unknown[]) => tx.query<R>(sql, params) };
+}
+
+export interface RunActionsOptions {
+  definitions: ActionDefinitions;
+  user: AuthUser;
+  /** Actions at this index and after run in their own savepoint; before it, without (faster). */
+  savepointFrom: number;
+}
+
+/**
+ * Runs `actions` in order inside `tx`, each as itself (`tandem.action_id`) with a server context.
+ *
+ * Without a savepoint an action costs its own statements only: the capture setting is pipelined
+ * ahead of its first statement, not waited for. Savepoints cost a subtransaction and round trips,
+ * and more than 64 subtransactions that write slow down every snapshot on the server, so they are
+ * only used once an action is known to throw (see {@link NeedsSavepoints}).
+ *
+ * Invalid args and unknown actions are rejected before they touch the database, in either mode.
+ */
+export async function runActions(tx: SqlTx, actions: readonly PushAction[], options: RunActionsOptions): Promise<ActionOutcome[]> {
+  const outcomes: ActionOutcome[] = [];
+  const db = actionTx(tx);
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i]!;
+    let args: unknown;
+    try {
+      args = await validateActionArgs(options.definitions, action.name, action.args);
+    } catch (error) {
+      outcomes.push({ ok: false, error: toErrorData(error, ErrorKind.invalidArgs) });
+      continue;
+    }
+    const def = options.definitions[action.name]!;
+    const ctx = createActionContext(action.id, action.time, { server: true, user: options.user });
+
+    if (i < options.savepointFrom) {
+      const setting = tx.query(SET_ACTION_SQL, [action.id]);
+      setting.catch(() => undefined); // awaited below; this only keeps Node from calling it unhandled
+      try {
+        const result: unknown = await def.run(db, args, ctx);
+        await setting;
+        outcomes.push({ ok: true, result });
+      } catch (error) {
+        if (isTransientDbError(error)) throw error;
+        // "Transaction aborted" means an earlier action swallowed a database error: which one is
+        // unknown, so every action gets a savepoint.
+        throw new NeedsSavepoints(isAbortedError(error) ? 0 : i, error);
+      }
+      continue;
+    }
+
+    try {
+      const result: unknown = await tx.savepoint(async (sp) => {
+        // Pipelined ahead of the action's first statement; ROLLBACK TO SAVEPOINT undoes it.
+        const setting = sp.query(SET_ACTION_SQL, [action.id]);
+        setting.catch(() => undefined);
+        const value: unknown = await def.run(actionTx(sp), args, ctx);
+        await setting;
+        return value;
+      });
+      outcomes.push({ ok: true, result });
+    } catch (error) {
+      if (isTransientDbError(error)) throw error;
+      outcomes.push({ ok: false, error: rejectionError(error) });
+    }
+  }
+  return outcomes;
+}

@@ -1,0 +1,107 @@
+import { ErrorKind, TandemError } from '@tandem/core';
+import type { SqlDriver, SqlTx } from '../store/sql-driver.ts';
+import {
+  CAPTURED_TABLES_SQL,
+  captureFunctionsSql,
+  DESCRIBE_SYNCED_TABLES_SQL,
+  dropTriggersSql,
+  installTriggersSql,
+  SYNC_TABLES_SQL,
+  TEXT_LIKE_ID_TYPES,
+} from './server-schema-sql.ts';
+import type { ChannelColumns, SyncStoreOptions } from './sync-store.ts';
+
+interface TableShape {
+  name: string;
+  col: string;
+  exists: boolean;
+  id_type: string | null;
+  has_channel: boolean;
+}
+
+function schemaError(message: string, details?: unknown): TandemError {
+  return new TandemError(ErrorKind.schemaError, message, details);
+}
+
+/** Checks the options' shape before anything touches the database. */
+export function checkSyncStoreOptions(options: SyncStoreOptions): void {
+  if (typeof options !== 'object' || options === null) throw schemaError('createSyncStore needs options { schema, channels, actions }.');
+  if (typeof options.schema !== 'string') throw schemaError('options.schema must be the app schema SQL (a string).');
+  if (typeof options.actions !== 'object' || options.actions === null) throw schemaError('options.actions must be the app actions (defineActions(...)).');
+  const channels: unknown = options.channels;
+  if (typeof channels !== 'object' || channels === null || Array.isArray(channels)) {
+    throw schemaError('options.channels must map each synced table to its channel column, e.g. { todos: "list_id" }.');
+  }
+  if (options.pullLimit !== undefined && (!Number.isSafeInteger(options.pullLimit) || options.pullLimit < 1)) {
+    throw schemaError(`options.pullLimit must be a positive integer, got ${String(options.pullLimit)}.`);
+  }
+  for (const [table, column] of Object.entries(channels)) {
+    if (table.length === 0 || table.startsWith('tandem_')) throw schemaError(`options.channels: ${JSON.stringify(table)} cannot be a synced table (tandem_* tables are Tandem's own).`);
+    if (typeof column !== 'string' || column.length === 0) throw schemaError(`options.channels.${table} must name the table's channel column.`);
+  }
+}
+
+function describeTables(tx: SqlTx, channels: ChannelColumns): Promise<TableShape[]> {
+  const tables = Object.keys(channels);
+  return tx.query<TableShape>(DESCRIBE_SYNCED_TABLES_SQL, [tables, tables.map((t) => channels[t]!)]);
+}
+
+function problemsOf(shapes: readonly TableShape[], schema: string): string[] {
+  const problems: string[] = [];
+  for (const t of shapes) {
+    if (!t.exists) {
+      problems.push(`table "${t.name}" does not exist in schema "${schema}" (not even after running options.schema)`);
+    } else if (t.id_type === null) {
+      problems.push(`table "${t.name}" needs a single-column primary key named "id"`);
+    } else if (!TEXT_LIKE_ID_TYPES.includes(t.id_type)) {
+      problems.push(`table "${t.name}" has primary key "id" of type ${t.id_type}; synced tables need a text, varchar or uuid id supplied by the action`);
+    }
+    if (t.exists && !t.has_channel) problems.push(`table "${t.name}" has no channel column "${t.col}"`);
+  }
+  return problems;
+}
+
+/**
+ * Makes the database ready to sync, idempotently: the app schema when its tables are missing, the
+ * tandem_* tables, and capture triggers on exactly the tables in `options.channels`. One transaction
+ * under an advisory lock, so two server processes starting together on one database take turns,
+ * and a bad setup changes nothing.
+ */
+export async function setupSyncSchema(driver: SqlDriver, options: SyncStoreOptions): Promise<void> {
+  checkSyncStoreOptions(options);
+  await driver.transaction(async (tx) => {
+    const [where] = await tx.query<{ schema: string | null }>(
+      `select current_schema() as schema, pg_advisory_xact_lock(hashtext('tandem.setup'), hashtext(coalesce(current_schema(), ''))) as locked`,
+    );
+    const schema = where?.schema;
+    if (!schema) throw schemaError('No schema to work in: the search_path names no existing schema. Create it or fix searchPath.');
+
+    let shapes = await describeTables(tx, options.channels);
+    if (shapes.some((t) => !t.exists)) {
+      try {
+        await tx.exec(options.schema);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw schemaError(`The app schema (options.schema) failed: ${reason}. Synced tables were missing, so it ran; fix the SQL or create the tables first.`, {
+          missing: shapes.filter((t) => !t.exists).map((t) => t.name),
+        });
+      }
+      shapes = await describeTables(tx, options.channels);
+    }
+    const problems = problemsOf(shapes, schema);
+    if (problems.length > 0) {
+      throw schemaError(`Cannot sync these tables: ${problems.join('; ')}.`, { problems });
+    }
+
+    const captured = (await tx.query<{ name: string }>(CAPTURED_TABLES_SQL)).map((r) => r.name);
+    const stale = captured.filter((t) => !Object.hasOwn(options.channels, t));
+    await tx.exec(
+      [
+        SYNC_TABLES_SQL,
+        captureFunctionsSql(schema),
+        ...Object.entries(options.channels).map(([table, column]) => installTriggersSql(table, column)),
+        ...stale.map(dropTriggersSql),
+      ].join('\n'),
+    );
+  });
+}

@@ -1,0 +1,34 @@
+import type { ChannelSnapshot, JsonValue } from '@tandem/core';
+import { quoteIdent, quoteLiteral } from '../store/quote.ts';
+import type { SqlTx } from '../store/sql-driver.ts';
+import type { ChannelColumns } from './sync-store.ts';
+
+type JsonRow = { [column: string]: JsonValue };
+
+/**
+ * Every row of every synced table in each of `channels`, as `to_jsonb` shapes it, so snapshot rows
+ * and change rows look alike. Every synced table is listed, empty or not: a snapshot replaces the
+ * channel's rows, and an empty list is what clears a table.
+ */
+export function snapshotSql(channels: ChannelColumns): string {
+  return Object.entries(channels)
+    .map(([table, column]) => {
+      const col = quoteIdent(column);
+      return `select ${quoteLiteral(table)} as table_name, t.${col}::text as channel, to_jsonb(t) as row from ${quoteIdent(table)} t where t.${col}::text = any($1::text[])`;
+    })
+    .join('\nunion all\n');
+}
+
+export async function readSnapshots(tx: SqlTx, config: ChannelColumns, channels: readonly string[]): Promise<ChannelSnapshot[]> {
+  if (channels.length === 0) return [];
+  const tables = Object.keys(config);
+  const byChannel = new Map<string, ChannelSnapshot>();
+  for (const channel of channels) {
+    byChannel.set(channel, { channel, tables: Object.fromEntries(tables.map((t) => [t, [] as JsonRow[]])) });
+  }
+  if (tables.length > 0) {
+    const rows = await tx.query<{ table_name: string; channel: string; row: JsonRow }>(`${snapshotSql(config)}\norder by 1, 2`, [channels]);
+    for (const r of rows) byChannel.get(r.channel)!.tables[r.table_name]!.push(r.row);
+  }
+  return [...byChannel.values()];
+}
