@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, TandemError } from '@tandem/core';
-import type { ActionCallers, ActionDefinitions, DebugCounters, Row, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
+import type { ActionCallers, ActionDefinitions, DebugCounters, Rejection, Row, SyncStatus, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
+import { SyncFeed } from './sync-feed.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import { holdTabLock } from './tab-lock.ts';
 
@@ -22,7 +23,24 @@ export interface Tandem<A extends ActionDefinitions = ActionDefinitions> {
   live<R extends Row = Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void): () => void;
   status(): Promise<WorkerStatus>;
   debug(): Promise<DebugCounters>;
+  readonly sync: TandemSync;
   close(): void;
+}
+
+/** Sync with the server, as this tab sees it (the worker runs one sync loop for all tabs). */
+export interface TandemSync {
+  /** The latest status the worker broadcast (online, syncing, pending count, last error…). */
+  readonly status: SyncStatus;
+  /** Called now and on every change. Returns unsubscribe. */
+  onStatus(fn: (status: SyncStatus) => void): () => void;
+  /** Called when the server rejected local actions (they have been rolled back). Returns unsubscribe. */
+  onRejected(fn: (rejections: Rejection[]) => void): () => void;
+  /** Starts syncing more channels (persisted in the worker). */
+  addChannels(channels: string[]): Promise<void>;
+  /** Gives the worker a new bearer token (e.g. after sign-in). */
+  setToken(token: string): Promise<void>;
+  /** Push + pull now; resolves when done, rejects with the reason it failed. */
+  now(): Promise<void>;
 }
 
 /** Errors from the worker arrive as plain `{kind, message, details}`; make them throwable errors. */
@@ -61,8 +79,16 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
 
   const port = worker.port;
   const subs = new LiveSubscriptions();
+  let feed: SyncFeed | null = null;
+  const early: unknown[] = [];
   port.addEventListener('message', (event: MessageEvent) => {
-    if (isLiveMessage(event.data)) subs.apply(event.data.batch);
+    const data = event.data as { tandem?: unknown; status?: SyncStatus; rejections?: Rejection[] } | null;
+    if (isLiveMessage(data)) subs.apply(data.batch);
+    else if (data?.tandem === 'sync' || data?.tandem === 'rejected') {
+      if (!feed) early.push(data);
+      else if (data.tandem === 'sync') feed.setStatus(data.status!);
+      else feed.reject(data.rejections!);
+    }
   });
   port.start();
   const api = Comlink.wrap<WorkerApi>(port);
@@ -70,6 +96,12 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   const lock = holdTabLock(`tandem-tab:${tabId}`);
   await lock.held;
   const connected = await Promise.race([api.connect({ tabId, config }).catch(rethrow), loadFailed, timedOut]);
+  const syncFeed = new SyncFeed((await api.status().catch(rethrow)).sync);
+  feed = syncFeed;
+  for (const m of early.splice(0) as { tandem: string; status?: SyncStatus; rejections?: Rejection[] }[]) {
+    if (m.tandem === 'sync') syncFeed.setStatus(m.status!);
+    else syncFeed.reject(m.rejections!);
+  }
 
   const actions = new Proxy({} as ActionCallers<A>, {
     get(_target, name) {
@@ -110,10 +142,21 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     },
     status: () => api.status().catch(rethrow),
     debug: () => api.debug().catch(rethrow),
+    sync: {
+      get status() {
+        return syncFeed.current;
+      },
+      onStatus: (fn) => syncFeed.onStatus(fn),
+      onRejected: (fn) => syncFeed.onRejected(fn),
+      addChannels: (channels) => api.addChannels(channels).catch(rethrow),
+      setToken: (token) => api.setSyncToken(token).catch(rethrow),
+      now: () => api.syncNow().catch(rethrow),
+    },
     close() {
       if (closed) return;
       closed = true;
       subs.clear();
+      syncFeed.clear();
       lock.release();
       api[Comlink.releaseProxy]();
       port.close();

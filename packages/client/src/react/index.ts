@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { Row } from '@tandem/core';
+import type { Row, SyncStatus } from '@tandem/core';
 import type { Tandem } from '../open-tandem.ts';
 
 /**
@@ -14,4 +14,11 @@ export function useLiveQuery<R extends Row = Row>(db: Tandem<any> | null | undef
     return db.live<R>(sql, JSON.parse(key) as unknown[], setRows);
   }, [db, sql, key]);
   return rows;
+}
+
+/** The worker's sync status (online, pending count, last error…), re-rendered on every change. */
+export function useSyncStatus(db: Tandem<any> | null | undefined): SyncStatus | undefined {
+  const [status, setStatus] = useState<SyncStatus | undefined>(db?.sync.status);
+  useEffect(() => (db ? db.sync.onStatus(setStatus) : undefined), [db]);
+  return status;
 }

@@ -271,6 +271,32 @@ export function runEngineConformance(name: string, create: CreateEngine): void {
       });
     });
 
+    describe('batch bookkeeping', () => {
+      it('recordBatch records pending actions and the client seq, and returns the tables changed since a seq', async () => {
+        const before = await lastSeq();
+        const actions = [
+          { seq: 9001, id: 'bk-1', name: 'add', args: { title: 'a' }, time: 1 },
+          { seq: 9002, id: 'bk-2', name: 'noop', args: null, time: 2 },
+        ];
+        const result = await engine.transaction(async (tx) => {
+          await tx.captureAs('bk-1', () => tx.query(sql('insert into lists (id, name) values ($1, $2)'), ['bk-l', 'x']));
+          await tx.captureAs('bk-1', () => tx.query(sql('insert into tags (id, todo_id, name) values ($1, $2, $3)'), ['bk-g', 't', 'y']));
+          return tx.recordBatch(actions, before);
+        });
+        expect([...result.tables].sort()).toEqual(['lists', 'tags']);
+        expect(result.lastSeq).toBe(await lastSeq());
+        expect(result.lastSeq).toBeGreaterThan(before);
+        const pending = await engine.query(sql('select seq, id, name, args, time from tandem_pending where id like $1 order by seq'), ['bk-%']);
+        expect(pending.map((r) => ({ ...r, args: typeof r.args === 'string' ? JSON.parse(r.args) : r.args }))).toEqual(actions);
+        expect(await engine.query("select value from tandem_meta where key = 'client_seq'")).toEqual([{ value: 9002 }]);
+
+        // Nothing changed since: no tables, the same seq; no actions: nothing recorded.
+        const same = await engine.transaction((tx) => tx.recordBatch([], result.lastSeq));
+        expect(same).toEqual({ tables: [], lastSeq: result.lastSeq });
+        expect(await engine.transaction((tx) => tx.changedTablesSince(before))).toEqual({ tables: expect.arrayContaining(['lists', 'tags']), lastSeq: result.lastSeq });
+      });
+    });
+
     describe('revert', () => {
       it('undoes a sequence of patches exactly and records nothing', async () => {
         await act('rv-seed', async (q) => {

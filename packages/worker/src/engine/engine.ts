@@ -56,14 +56,40 @@ export interface EngineTx {
   actionScope<T>(actionId: string, fn: () => Promise<T>): Promise<T>;
   /** Records accepted actions in `tandem_pending` and the client's last seq in `tandem_meta`, in one statement. */
   recordPending(actions: readonly PendingAction[]): Promise<void>;
-  /** Tables with patches after `afterSeq`, and the highest patch seq (one cheap query per batch). */
+  /** Tables with patches after `afterSeq`, and the highest patch seq (`afterSeq` when none). */
   changedTablesSince(afterSeq: number): Promise<{ tables: string[]; lastSeq: number }>;
+  /**
+   * A write batch's bookkeeping in one statement: {@link recordPending}(`actions`), then returns
+   * what {@link changedTablesSince}(`afterSeq`) returns after it. With no actions it records nothing.
+   */
+  recordBatch(actions: readonly PendingAction[], afterSeq: number): Promise<{ tables: string[]; lastSeq: number }>;
   /** Patches captured in this transaction with `seq` greater than `afterSeq`, in capture order. */
   patchesSince(afterSeq: number): Promise<{ seq: number; patch: Patch }[]>;
   /** Highest patch seq so far (0 when none). */
   lastPatchSeq(): Promise<number>;
   /** Applies patches in reverse (newest first) to undo them, without capturing. For rebase. */
   revert(patches: readonly Patch[]): Promise<void>;
+
+  // Sync (rebase). None of these capture or refuse: they write the server's state, not an action's.
+  /** Pending actions with seq > `afterSeq`, oldest first, at most `limit` (default all). */
+  pendingActions(afterSeq?: number, limit?: number): Promise<PendingAction[]>;
+  /** Deletes pending actions with seq ≤ `throughSeq` (confirmed or rejected) and their patches. */
+  dropPending(throughSeq: number): Promise<void>;
+  /** Deletes every captured patch (the rebase recaptures them by re-running pending actions). */
+  clearPatches(): Promise<void>;
+  /** Replaces whole channels' rows, then applies row changes (last change per row wins). */
+  applyServerRows(rows: ServerRows): Promise<void>;
+  /** Channels (values of each table's channel column) that pending actions' patches touch. */
+  pendingChannels(channelColumns: Record<string, string>): Promise<string[]>;
+  /** Sync bookkeeping in `tandem_meta` (JSON values), committed with the data it describes. */
+  readMeta<T>(key: string): Promise<T | undefined>;
+  writeMeta(key: string, value: unknown): Promise<void>;
+}
+
+/** The server's state to write during a rebase (see {@link EngineTx.applyServerRows}). */
+export interface ServerRows {
+  replaceChannels: { table: string; column: string; channel: string; rows: Row[] }[];
+  changes: { table: string; rowId: string; op: Patch['op']; row: Patch['newRow'] }[];
 }
 
 export interface PendingAction {

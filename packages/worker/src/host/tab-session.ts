@@ -1,5 +1,5 @@
-import { ErrorKind, parseConnectRequest, parseParams, parseSql, parseSubId, TandemError, toErrorData } from '@tandem/core';
-import type { ConnectRequest, ConnectResult, DebugCounters, LiveMessage, Row, WorkerApi, WorkerStatus } from '@tandem/core';
+import { ErrorKind, parseChannels, parseConnectRequest, parseSyncToken, parseParams, parseSql, parseSubId, TandemError, toErrorData } from '@tandem/core';
+import type { ConnectRequest, ConnectResult, DebugCounters, Row, WorkerApi, WorkerStatus } from '@tandem/core';
 import type { TandemRuntime } from '../runtime/tandem-runtime.ts';
 import type { WorkerHost } from './worker-host.ts';
 
@@ -26,7 +26,7 @@ export class TabSession implements WorkerApi {
       const runtime = await this.#host.runtimeFor(config);
       this.#tabId = tabId;
       this.#runtime = runtime;
-      runtime.addTab(tabId, (batch) => this.#port.postMessage({ tandem: 'live', batch } satisfies LiveMessage));
+      runtime.addTab(tabId, (message) => this.#port.postMessage(message));
       this.#host.watchTab(tabId, runtime);
       return { clientId: runtime.clientId, version: runtime.version, actions: runtime.actionNames };
     });
@@ -58,6 +58,18 @@ export class TabSession implements WorkerApi {
 
   async ping(): Promise<number> {
     return 1;
+  }
+
+  addChannels(channels: string[]): Promise<void> {
+    return guard(() => this.#connected().addChannels(parseChannels(channels)));
+  }
+
+  setSyncToken(token: string): Promise<void> {
+    return guard(async () => this.#connected().setSyncToken(parseSyncToken(token)));
+  }
+
+  syncNow(): Promise<void> {
+    return guard(() => this.#connected().syncNow());
   }
 
   #connected(): TandemRuntime {

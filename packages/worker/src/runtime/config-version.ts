@@ -12,5 +12,7 @@ export function schemaVersion(config: TandemConfig): Promise<string> {
 
 /** Identity of a running worker: tabs must agree on engine, schema and actions to share it. */
 export function runtimeVersion(config: TandemConfig): Promise<string> {
-  return sha256Hex(`${config.engine ?? 'pglite'}\n${config.schema}\n${config.actionsUrl}\n${config.name ?? 'tandem'}`);
+  // The sync token is left out on purpose: tabs may bring a fresher one to the same worker.
+  const sync = config.sync ? `\n${JSON.stringify(config.channels ?? {})}\n${config.sync.url}` : '';
+  return sha256Hex(`${config.engine ?? 'pglite'}\n${config.schema}\n${config.actionsUrl}\n${config.name ?? 'tandem'}${sync}`);
 }

@@ -135,7 +135,9 @@ describe('TandemRuntime on PGlite + IndexedDB', () => {
   it('re-runs only affected live queries and sends one batch per tab per commit', async () => {
     const { runtime } = await start(newName());
     const batches: LiveBatch[] = [];
-    runtime.addTab('tab1', (b) => batches.push(b));
+    runtime.addTab('tab1', (m) => {
+      if (m.tandem === 'live') batches.push(m.batch);
+    });
     const todos = await runtime.subscribe('tab1', 'select id, title, done from todos order by id', []);
     const count = await runtime.subscribe('tab1', 'select count(*)::int as n from todos', []);
     const tags = await runtime.subscribe('tab1', 'select id, name from tags order by id', []);

@@ -1,12 +1,17 @@
 import { defineActions, ErrorKind, TandemError, toErrorData, validateActionArgs } from '@tandem/core';
-import type { ActionDefinitions, DebugCounters, LiveBatch, Row, TandemConfig, TandemErrorData, WorkerStatus } from '@tandem/core';
+import type { ActionDefinitions, DebugCounters, LiveMessage, PullResponse, PushAction, Rejection, RejectionMessage, Row, SyncStatusMessage, TandemConfig, TandemErrorData, WorkerStatus } from '@tandem/core';
 import type { CreateEngine, Engine } from '../engine/engine.ts';
 import { LiveQueryRegistry } from '../live/live-query-registry.ts';
-import type { ActionRecord, JournalStore } from '../store/journal-store.ts';
+import type { ActionRecord, JournalStore, SyncRecord } from '../store/journal-store.ts';
+import { CURSORS_META_KEY, rebase } from '../sync/rebase.ts';
+import type { Cursors } from '../sync/rebase.ts';
+import { SyncClient } from '../sync/sync-client.ts';
+import { createHttpTransport } from '../sync/sync-transport.ts';
 import { executeAction } from './action-executor.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { runtimeVersion, schemaVersion } from './config-version.ts';
 import { Scheduler } from './scheduler.ts';
+import { localOnlySyncStatus } from '../sync/sync-status.ts';
 
 export interface RuntimeDeps {
   config: TandemConfig;
@@ -18,6 +23,7 @@ export interface RuntimeDeps {
   emptyImage?: () => Promise<Blob | undefined>;
   /** Overrides for tests and benchmarks. */
   checkpointIdleMs?: number;
+  fetch?: typeof fetch;
   log?: (message: string) => void;
 }
 
@@ -27,7 +33,7 @@ interface WriteItem {
   reject: (error: unknown) => void;
 }
 
-type TabSink = (batch: LiveBatch) => void;
+type TabSink = (message: LiveMessage | SyncStatusMessage | RejectionMessage) => void;
 
 const REPLAY_CHUNK = 500;
 
@@ -55,6 +61,15 @@ export class TandemRuntime {
   #lastCheckpointSeq: number;
   #lastError: TandemErrorData | null = null;
   #counters = { actionsRun: 0, batchesCommitted: 0, checkpoints: 0 };
+  readonly #config: TandemConfig;
+  #sync: SyncClient | null = null;
+  /** Channels this client syncs (durable in the journal store's meta). */
+  #channels: string[] = [];
+  #syncToken: string | undefined;
+  /** Channels the server refused to let this user read (not re-added automatically). */
+  readonly #refusedChannels = new Set<string>();
+  /** Kept in memory: the status line of every tab shows it after each write. */
+  #pendingCount = 0;
   #closed = false;
 
   private constructor(init: {
@@ -70,8 +85,11 @@ export class TandemRuntime {
     checkpointEvery: number;
     checkpointIdleMs: number;
     log: (message: string) => void;
+    config: TandemConfig;
   }) {
     this.version = init.version;
+    this.#config = init.config;
+    this.#syncToken = init.config.sync?.token;
     this.#schemaVersion = init.schemaVersion;
     this.clientId = init.clientId;
     this.#engine = init.engine;
@@ -149,8 +167,16 @@ export class TandemRuntime {
       checkpointEvery: config.checkpointEvery ?? 500,
       checkpointIdleMs: deps.checkpointIdleMs ?? 1500,
       log,
+      config,
     });
     await runtime.#replay(checkpoint?.seq ?? 0);
+    runtime.#pendingCount = await runtime.#countPending();
+    if (config.sync) {
+      const stored = (await store.getMeta<string[]>('syncChannels')) ?? [];
+      runtime.#channels = [...new Set([...stored, ...(config.sync.channels ?? [])])];
+      if (runtime.#channels.length !== stored.length) await store.setMeta('syncChannels', runtime.#channels);
+      runtime.#startSync(config.sync.url, deps.fetch);
+    }
     return runtime;
   }
 
@@ -163,6 +189,12 @@ export class TandemRuntime {
       const chunk = entries.slice(i, i + REPLAY_CHUNK);
       const items: WriteItem[] = [];
       for (const { record } of chunk) {
+        if (record.kind === 'sync') {
+          // In journal order: the actions before it first, then the same rebase as when it was pulled.
+          await this.#commitBatch(items.splice(0), false);
+          await this.#applyPullNow(record, false);
+          continue;
+        }
         if (record.kind !== 'action') continue;
         // New invocations must continue after every journaled one, or their ids would collide.
         this.#clientSeq = Math.max(this.#clientSeq, record.clientSeq);
@@ -217,10 +249,10 @@ export class TandemRuntime {
           }
         }
         if (accepted.length > 0) {
-          await tx.recordPending(
+          const since = await tx.recordBatch(
             accepted.map(({ item: { record } }) => ({ seq: record.clientSeq, id: record.id, name: record.name, args: record.args, time: record.time })),
+            this.#patchSeq,
           );
-          const since = await tx.changedTablesSince(this.#patchSeq);
           changed = since.tables;
           this.#patchSeq = since.lastSeq;
         }
@@ -246,13 +278,15 @@ export class TandemRuntime {
     this.#counters.actionsRun += accepted.length;
     await this.#publish(new Set(changed));
     for (const { item, result } of accepted) item.resolve(result);
+    this.#pendingCount += accepted.length;
+    if (journal) this.#sync?.localChange();
   }
 
   async #publish(changed: ReadonlySet<string>): Promise<void> {
     const batches = await this.#live.afterCommit(changed);
     for (const [tabId, batch] of batches) {
       try {
-        this.#tabs.get(tabId)?.(batch);
+        this.#tabs.get(tabId)?.({ tandem: 'live', batch });
       } catch (error) {
         this.#log(`could not post to tab ${tabId}: ${(error as Error).message}`);
       }
@@ -313,22 +347,137 @@ export class TandemRuntime {
   }
 
   async status(): Promise<WorkerStatus> {
+    const pendingActions = await this.#scheduler.task(() => this.#countPending());
     return {
       ready: !this.#closed,
       engine: 'pglite',
       clientId: this.clientId,
       version: this.version,
-      pendingActions: await this.#scheduler.task(async () => {
-        const rows = await this.#engine.query<{ n: number }>('select count(*)::int as n from tandem_pending');
-        return Number(rows[0]?.n ?? 0);
-      }),
+      pendingActions,
       journalRecords: this.#journalSeq - this.#lastCheckpointSeq,
       lastCheckpointSeq: this.#lastCheckpointSeq,
       tabs: this.#tabs.size,
       liveQueries: this.#live.queryCount,
       subscriptions: this.#live.subscriptionCount,
       lastError: this.#lastError,
+      sync: this.#sync?.status() ?? localOnlySyncStatus(pendingActions),
     };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sync
+
+  #startSync(url: string, fetchImpl?: typeof fetch): void {
+    const sync = new SyncClient({
+      url,
+      token: () => this.#syncToken,
+      transport: createHttpTransport(url, () => this.#syncToken, fetchImpl ?? ((...args) => fetch(...args))),
+      log: (m) => this.#log(m),
+      onStatus: (status) => this.#broadcast({ tandem: 'sync', status }),
+      onRejected: (rejections) => this.#broadcast({ tandem: 'rejected', rejections }),
+      host: {
+        clientId: this.clientId,
+        channels: () => this.#channels,
+        pendingCount: () => this.#pendingCount,
+        pendingAfter: (afterSeq, limit) =>
+          this.#scheduler.task(() =>
+            this.#engine.transaction(async (tx) =>
+              (await tx.pendingActions(afterSeq, limit)).map((a): PushAction => ({ id: a.id, seq: a.seq, name: a.name, args: (a.args ?? null) as PushAction['args'], time: a.time })),
+            ),
+          ),
+        lowestPending: () => this.#scheduler.task(() => this.#engine.transaction(async (tx) => (await tx.pendingActions(0, 1))[0]?.seq)),
+        cursors: () =>
+          this.#scheduler.task(async () => {
+            const { cursors, written } = await this.#engine.transaction(async (tx) => ({
+              cursors: await tx.readMeta<Cursors>(CURSORS_META_KEY),
+              written: await tx.pendingChannels(this.#config.channels ?? {}),
+            }));
+            // A client syncs every channel it writes to: otherwise a confirmed write to a channel
+            // it does not follow would vanish from its own view at the next rebase.
+            const added = written.filter((c) => !this.#channels.includes(c) && !this.#refusedChannels.has(c));
+            if (added.length > 0) {
+              this.#channels = [...this.#channels, ...added];
+              await this.#store.setMeta('syncChannels', this.#channels);
+              this.#log(`now syncing channel(s) ${added.join(', ')}: local actions wrote to them`);
+            }
+            return this.#channels.map((channel) => ({ channel, cursor: cursors?.[channel] ?? 0 }));
+          }),
+        dropChannel: async (channel) => {
+          this.#refusedChannels.add(channel);
+          if (!this.#channels.includes(channel)) return;
+          this.#channels = this.#channels.filter((c) => c !== channel);
+          await this.#store.setMeta('syncChannels', this.#channels);
+        },
+        applyPull: (pull) => this.#applyPull(pull),
+      },
+    });
+    this.#sync = sync;
+    sync.start();
+  }
+
+  /** Rebases onto a pull, durably: the same visible ⇒ durable rule as local writes. */
+  #applyPull(pull: PullResponse): Promise<Rejection[]> {
+    return this.#scheduler.task(() => this.#applyPullNow({ kind: 'sync', channels: [...this.#channels], pull }, true));
+  }
+
+  async #applyPullNow(record: SyncRecord, journal: boolean): Promise<Rejection[]> {
+    const appended = journal ? this.#store.append([record]) : null;
+    appended?.catch(() => {});
+    let seqs: number[] = [];
+    const env = { dialect: this.#engine.dialect, definitions: this.#definitions, channelColumns: this.#config.channels ?? {} };
+    const result = await this.#engine.transaction(async (tx) => {
+      const r = await rebase(tx, env, record.pull, record.channels);
+      if (appended) seqs = await appended;
+      return r;
+    });
+    this.#patchSeq = await this.#engine.transaction((tx) => tx.lastPatchSeq());
+    this.#pendingCount = await this.#countPending();
+    if (journal) {
+      this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
+      // A pull can carry many rows: weigh it so a big one brings the next checkpoint closer.
+      this.#checkpointer.noteRecords(1 + Math.floor((record.pull.changes.length + record.pull.snapshots.length * 100) / 100));
+    }
+    for (const f of result.replayFailures) this.#log(`rebase: pending action ${f.id} failed on the server's state: ${f.message}`);
+    if (result.changedTables.size > 0) await this.#publish(result.changedTables);
+    return result.rejected;
+  }
+
+  async #countPending(): Promise<number> {
+    const rows = await this.#engine.query<{ n: number }>('select count(*)::int as n from tandem_pending');
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  #broadcast(message: SyncStatusMessage | RejectionMessage): void {
+    for (const [tabId, sink] of this.#tabs) {
+      try {
+        sink(message);
+      } catch (error) {
+        this.#log(`could not post to tab ${tabId}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Adds channels to sync; persisted, so they keep syncing after a restart. */
+  async addChannels(channels: string[]): Promise<void> {
+    this.#assertOpen();
+    if (!this.#sync) throw new TandemError(ErrorKind.invalidRequest, 'This database is local-only: give openTandem() a `sync: { url }` config to sync channels.');
+    const next = [...new Set([...this.#channels, ...channels])];
+    if (next.length === this.#channels.length) return;
+    await this.#store.setMeta('syncChannels', next);
+    this.#channels = next;
+    this.#sync.channelsChanged();
+  }
+
+  setSyncToken(token: string): void {
+    this.#assertOpen();
+    this.#syncToken = token;
+    this.#sync?.tokenChanged();
+  }
+
+  syncNow(): Promise<void> {
+    this.#assertOpen();
+    if (!this.#sync) return Promise.reject(new TandemError(ErrorKind.invalidRequest, 'This database is local-only: there is no server to sync with.'));
+    return this.#sync.syncNow();
   }
 
   debug(): DebugCounters {
@@ -341,6 +490,7 @@ export class TandemRuntime {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#sync?.stop();
     await this.#scheduler.idle();
     this.#closed = true;
     this.#checkpointer.stop();

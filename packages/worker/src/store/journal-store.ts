@@ -1,3 +1,5 @@
+import type { PullResponse } from '@tandem/core';
+
 /**
  * Durable storage for the in-memory engine: an append-only journal of replayable records plus
  * engine checkpoints. Start-up = newest checkpoint + every journal record after its `seq`.
@@ -30,8 +32,18 @@ export interface VoidRecord {
   ids: string[];
 }
 
-/** Every record kind the journal can hold; sync adds server change batches here. */
-export type JournalRecord = ActionRecord | VoidRecord;
+/**
+ * One applied pull (the server's changes, snapshots, confirmations and rejections) for the given
+ * channels. Replay runs the same rebase again: actions are deterministic, so it yields the same state.
+ */
+export interface SyncRecord {
+  kind: 'sync';
+  channels: string[];
+  pull: PullResponse;
+}
+
+/** Every record kind the journal can hold. */
+export type JournalRecord = ActionRecord | VoidRecord | SyncRecord;
 
 export interface JournalEntry {
   seq: number;

@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, TransactionAbortedError } from '@electric-sql/pglite';
 import type { PGliteOptions } from '@electric-sql/pglite';
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
@@ -17,6 +17,7 @@ import { loadPgliteAssets } from './load-assets.ts';
 import { relationNames } from './plan-tables.ts';
 import { pgliteParsers } from './pglite-types.ts';
 import { PgliteTx } from './pglite-tx.ts';
+import { PgliteWire } from './pglite-wire.ts';
 
 /**
  * PGlite in memory. Durability is the journal's job (see DESIGN "Durability"), so the engine starts
@@ -37,32 +38,61 @@ class PgliteEngine implements Engine {
   readonly dialect = 'postgres' as const;
   readonly name = 'pglite' as const;
   readonly #pg: PGlite;
+  // Statements and transactions go over the wire (one backend round trip per statement); PGlite's
+  // own API only for DDL scripts, installCapture and snapshots. Both run only inside #run.
+  readonly #wire: PgliteWire;
   readonly #enqueue = createSerialQueue();
   #closing: Promise<void> | null = null;
 
   constructor(pg: PGlite) {
     this.#pg = pg;
+    this.#wire = new PgliteWire(pg);
   }
 
   query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return this.#run(async () => (await this.#pg.query<R>(sql, [...params])).rows);
+    return this.#run(async () => (await this.#wire.query<R>(sql, params)).rows);
   }
 
   exec(sql: string): Promise<void> {
     return this.#run(async () => {
-      await this.#pg.exec(sql);
+      try {
+        await this.#pg.exec(sql);
+      } finally {
+        this.#wire.forgetStatements();
+      }
     });
   }
 
   transaction<T>(fn: (tx: EngineTx) => Promise<T>): Promise<T> {
-    // PGlite's transaction() commits on resolve, rolls back on throw, and refuses the handle after.
-    return this.#run(() => this.#pg.transaction((tx) => fn(new PgliteTx(tx))));
+    // As PGlite's transaction(): commits on resolve, rolls back on throw, refuses the handle after.
+    return this.#run(async () => {
+      const wire = this.#wire;
+      await wire.exec('begin');
+      const tx = new PgliteTx(wire);
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        tx.close();
+        try {
+          await wire.exec('rollback');
+        } catch {
+          // fn's error says why; a connection that cannot even roll back fails the next BEGIN.
+        }
+        throw error;
+      }
+      tx.close();
+      // COMMIT of a transaction that a failed statement aborted rolls it back instead.
+      const [commit] = await wire.exec('commit');
+      if (commit?.command === 'ROLLBACK') throw new TransactionAbortedError();
+      return result;
+    });
   }
 
   tablesRead(sql: string, params: readonly unknown[] = []): Promise<string[]> {
     return this.#run(async () => {
       // EXPLAIN plans with the real parameters and runs nothing, so it is safe for any statement.
-      const result = await this.#pg.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${sql}`, [...params]);
+      const result = await this.#wire.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${sql}`, params);
       return relationNames(result.rows.map((r) => r['QUERY PLAN']));
     });
   }
@@ -89,7 +119,7 @@ class PgliteEngine implements Engine {
         const stale = current.filter((t) => !wanted.includes(t));
         const script = [...stale.map(dropTriggersSql), ...wanted.map(installTriggersSql)].join('\n');
         if (script) await tx.exec(script);
-      }),
+      }).finally(() => this.#wire.forgetStatements()),
     );
   }
 

@@ -123,6 +123,40 @@ describe('PGlite engine specifics', () => {
     await expect(engine.query(`delete from rich`)).rejects.toThrow(/outside an action/);
   });
 
+  it('serialises parameters by the type PostgreSQL infers, as PGlite.query does, also after DDL changes it', async () => {
+    await engine.exec('create table wire_types (k text primary key, at timestamptz, flag boolean, data jsonb)');
+    const insert = 'insert into wire_types (k, at, flag, data) values ($1, $2, $3, $4)';
+    // A number for timestamptz is epoch ms, 1 for boolean is true, a string for jsonb is JSON text.
+    await engine.query(insert, ['a', Date.UTC(2024, 0, 2), 1, '{"x": 1}']);
+    await engine.query(insert, ['b', null, false, { y: [2] }]);
+    expect(await engine.query('select k, at, flag, data from wire_types order by k')).toEqual([
+      { k: 'a', at: '2024-01-02T00:00:00+00:00', flag: true, data: { x: 1 } },
+      { k: 'b', at: null, flag: false, data: { y: [2] } },
+    ]);
+    // Same statement text, new column types: the statement is prepared again, values follow the new types.
+    await engine.exec('alter table wire_types alter column flag type text, alter column at type text');
+    await engine.query(insert, ['c', 5, 'maybe', '"s"']);
+    expect(await engine.query('select k, at, flag, data from wire_types where k = $1', ['c'])).toEqual([{ k: 'c', at: '5', flag: 'maybe', data: 's' }]);
+    // DDL inside a transaction that rolls back: statements prepared meanwhile do not outlive it.
+    const select = 'select * from wire_types where k = $1';
+    await expect(
+      engine.transaction(async (tx) => {
+        await tx.query('alter table wire_types add column extra int');
+        expect(Object.keys((await tx.query(select, ['c']))[0]!)).toContain('extra');
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect(Object.keys((await engine.query(select, ['c']))[0]!)).not.toContain('extra');
+  });
+
+  it('runs overlapping queries of one transaction one after another, and reports errors with their statement', async () => {
+    const rows = await engine.transaction((tx) => Promise.all([1, 2, 3].map((n) => tx.query('select $1::int * 10 as v', [n]))));
+    expect(rows).toEqual([[{ v: 10 }], [{ v: 20 }], [{ v: 30 }]]);
+    await expect(engine.query('select * from wire_nowhere where k = $1', ['x'])).rejects.toMatchObject({ message: expect.stringContaining('wire_nowhere'), query: expect.stringContaining('wire_nowhere') });
+    await expect(engine.query('select $1::int as v', ['not a number'])).rejects.toThrow(/invalid input syntax/);
+    expect(await engine.query('select $1::int as v', ['7'])).toEqual([{ v: 7 }]);
+  });
+
   it('loads its wasm and data from assetsUrl, skipping initdb.wasm when given an image', async () => {
     const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
     const requested: string[] = [];

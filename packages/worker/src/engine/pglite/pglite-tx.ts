@@ -1,9 +1,10 @@
-import type { Transaction } from '@electric-sql/pglite';
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Patch, PatchOp, Row } from '@tandem/core';
-import type { EngineTx, PendingAction } from '../engine.ts';
+import type { EngineTx, PendingAction, ServerRows } from '../engine.ts';
+import { applyServerRows } from './server-rows.ts';
 import { deleteRowSql, reinsertRowSql, restoreRowSql, WRITABLE_COLUMNS_SQL } from './revert-sql.ts';
 import { quoteIdent } from './quote-ident.ts';
+import type { PgliteWire } from './pglite-wire.ts';
 
 interface PatchRow {
   seq: number;
@@ -15,19 +16,58 @@ interface PatchRow {
   new_row: Patch['newRow'];
 }
 
-/** One open PGlite transaction as the runtime sees it. Lives only inside Engine.transaction. */
+const RECORD_PENDING_SQL = `with pending as (
+  insert into tandem_pending (seq, id, name, args, time)
+  select seq, id, name, args, time from jsonb_to_recordset($1::jsonb) as x(seq bigint, id text, name text, args jsonb, time bigint)
+)
+insert into tandem_meta (key, value) values ('client_seq', to_jsonb($2::bigint))
+on conflict (key) do update set value = excluded.value`;
+
+// The same writes as data-modifying CTEs; the outer select reads the patches of earlier statements.
+const RECORD_BATCH_SQL = `with pending as (
+  insert into tandem_pending (seq, id, name, args, time)
+  select seq, id, name, args, time from jsonb_to_recordset($1::jsonb) as x(seq bigint, id text, name text, args jsonb, time bigint)
+), meta as (
+  insert into tandem_meta (key, value) values ('client_seq', to_jsonb($2::bigint))
+  on conflict (key) do update set value = excluded.value
+)
+select array_agg(distinct table_name) as tables, max(seq) as last from tandem_patches where seq > $3`;
+
+function pendingParams(actions: readonly PendingAction[]): [string, number] {
+  return [JSON.stringify(actions.map((a) => ({ ...a, args: a.args ?? null }))), Math.max(...actions.map((a) => a.seq))];
+}
+
+/**
+ * One open PGlite transaction as the runtime sees it. Lives only inside Engine.transaction, which
+ * sends BEGIN and COMMIT/ROLLBACK on the same wire and then closes it.
+ */
 export class PgliteTx implements EngineTx {
-  readonly #tx: Transaction;
+  readonly #wire: PgliteWire;
   #savepoints = 0;
   // The action being captured, restored when a nested captureAs ends.
   #actionId = '';
+  #closed = false;
 
-  constructor(tx: Transaction) {
-    this.#tx = tx;
+  constructor(wire: PgliteWire) {
+    this.#wire = wire;
+  }
+
+  /** Called by the engine when the transaction ends: the handle refuses every later call. */
+  close(): void {
+    this.#closed = true;
   }
 
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return (await this.#tx.query<R>(sql, [...params])).rows;
+    return (await this.#wire.query<R>(this.#open(sql), params)).rows;
+  }
+
+  #open(sql: string): string {
+    if (this.#closed) throw new Error('Transaction is closed');
+    return sql;
+  }
+
+  #exec(sql: string): Promise<unknown> {
+    return this.#wire.exec(this.#open(sql));
   }
 
   savepoint<T>(fn: () => Promise<T>): Promise<T> {
@@ -56,16 +96,16 @@ export class PgliteTx implements EngineTx {
   /** A savepoint around `fn`, with extra statements run in the same exec as SAVEPOINT and RELEASE. */
   async #savepointScope<T>(onEnter: string, onRelease: string, fn: () => Promise<T>): Promise<T> {
     const name = `tandem_sp_${++this.#savepoints}`;
-    await this.#tx.exec(`savepoint ${name}${onEnter}`);
+    await this.#exec(`savepoint ${name}${onEnter}`);
     try {
       const result = await fn();
       // RELEASE fails when fn swallowed a database error; the catch then undoes the scope.
-      await this.#tx.exec(`release savepoint ${name}${onRelease}`);
+      await this.#exec(`release savepoint ${name}${onRelease}`);
       return result;
     } catch (error) {
       try {
         // Rolling back to the savepoint also undoes settings made after it (the capture id).
-        await this.#tx.exec(`rollback to savepoint ${name}; release savepoint ${name}`);
+        await this.#exec(`rollback to savepoint ${name}; release savepoint ${name}`);
       } catch {
         // The transaction is beyond saving; the original error says why, and the enclosing
         // transaction() rolls everything back when it propagates.
@@ -76,15 +116,13 @@ export class PgliteTx implements EngineTx {
 
   async recordPending(actions: readonly PendingAction[]): Promise<void> {
     if (actions.length === 0) return;
-    await this.#tx.query(
-      `with pending as (
-         insert into tandem_pending (seq, id, name, args, time)
-         select seq, id, name, args, time from jsonb_to_recordset($1::jsonb) as x(seq bigint, id text, name text, args jsonb, time bigint)
-       )
-       insert into tandem_meta (key, value) values ('client_seq', to_jsonb($2::bigint))
-       on conflict (key) do update set value = excluded.value`,
-      [JSON.stringify(actions.map((a) => ({ ...a, args: a.args ?? null }))), Math.max(...actions.map((a) => a.seq))],
-    );
+    await this.query(RECORD_PENDING_SQL, pendingParams(actions));
+  }
+
+  async recordBatch(actions: readonly PendingAction[], afterSeq: number): Promise<{ tables: string[]; lastSeq: number }> {
+    if (actions.length === 0) return this.changedTablesSince(afterSeq);
+    const [row] = await this.query<{ tables: string[] | null; last: number | null }>(RECORD_BATCH_SQL, [...pendingParams(actions), afterSeq]);
+    return { tables: row?.tables ?? [], lastSeq: row?.last ?? afterSeq };
   }
 
   async changedTablesSince(afterSeq: number): Promise<{ tables: string[]; lastSeq: number }> {
@@ -137,16 +175,7 @@ export class PgliteTx implements EngineTx {
 
   async revert(patches: readonly Patch[]): Promise<void> {
     if (patches.length === 0) return;
-    const columns = new Map<string, { insert: string[]; update: string[] }>();
-    const columnsOf = async (table: string): Promise<{ insert: string[]; update: string[] }> => {
-      let cols = columns.get(table);
-      if (!cols) {
-        const rows = await this.query<{ name: string; alwaysIdentity: boolean }>(WRITABLE_COLUMNS_SQL, [quoteIdent(table)]);
-        cols = { insert: rows.map((r) => r.name), update: rows.filter((r) => !r.alwaysIdentity).map((r) => r.name) };
-        columns.set(table, cols);
-      }
-      return cols;
-    };
+    const columnsOf = this.#columnsReader();
 
     await this.#setLocal('tandem.bypass', 'on');
     let succeeded = false;
@@ -177,12 +206,84 @@ export class PgliteTx implements EngineTx {
     }
   }
 
+  async pendingActions(afterSeq = 0, limit?: number): Promise<PendingAction[]> {
+    const rows = await this.query<PendingAction & Row>(
+      `select seq, id, name, args, time from tandem_pending where seq > $1 order by seq${limit !== undefined ? ' limit $2' : ''}`,
+      limit !== undefined ? [afterSeq, limit] : [afterSeq],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), id: r.id, name: r.name, args: r.args, time: Number(r.time) }));
+  }
+
+  async dropPending(throughSeq: number): Promise<void> {
+    await this.query(
+      `with dropped as (delete from tandem_pending where seq <= $1 returning id)
+       delete from tandem_patches where action_id in (select id from dropped)`,
+      [throughSeq],
+    );
+  }
+
+  async clearPatches(): Promise<void> {
+    await this.#exec('delete from tandem_patches');
+  }
+
+  async applyServerRows(rows: ServerRows): Promise<void> {
+    if (rows.replaceChannels.length === 0 && rows.changes.length === 0) return;
+    await this.#setLocal('tandem.bypass', 'on');
+    let succeeded = false;
+    try {
+      await applyServerRows((sql, params) => this.query(sql, params), this.#columnsReader(), rows);
+      succeeded = true;
+    } finally {
+      try {
+        await this.#setLocal('tandem.bypass', 'off');
+      } catch (error) {
+        if (succeeded) throw error;
+      }
+    }
+  }
+
+  async pendingChannels(channelColumns: Record<string, string>): Promise<string[]> {
+    const rows = await this.query<{ channel: string }>(
+      `select distinct coalesce(p.new_row ->> c.col, p.old_row ->> c.col) as channel
+       from tandem_patches p join jsonb_each_text($1::jsonb) as c(tbl, col) on c.tbl = p.table_name
+       where coalesce(p.new_row ->> c.col, p.old_row ->> c.col) is not null`,
+      [JSON.stringify(channelColumns)],
+    );
+    return rows.map((r) => r.channel);
+  }
+
+  async readMeta<T>(key: string): Promise<T | undefined> {
+    const [row] = await this.query<{ value: T }>('select value from tandem_meta where key = $1', [key]);
+    return row?.value ?? undefined;
+  }
+
+  async writeMeta(key: string, value: unknown): Promise<void> {
+    await this.query(
+      'insert into tandem_meta (key, value) values ($1, $2::jsonb) on conflict (key) do update set value = excluded.value',
+      [key, JSON.stringify(value ?? null)],
+    );
+  }
+
+  /** Writable columns per table (for rebuilding rows from JSON), read once per table per call. */
+  #columnsReader(): (table: string) => Promise<{ insert: string[]; update: string[] }> {
+    const columns = new Map<string, { insert: string[]; update: string[] }>();
+    return async (table) => {
+      let cols = columns.get(table);
+      if (!cols) {
+        const rows = await this.query<{ name: string; alwaysIdentity: boolean }>(WRITABLE_COLUMNS_SQL, [quoteIdent(table)]);
+        cols = { insert: rows.map((r) => r.name), update: rows.filter((r) => !r.alwaysIdentity).map((r) => r.name) };
+        columns.set(table, cols);
+      }
+      return cols;
+    };
+  }
+
   async #affected(sql: string, params: unknown[]): Promise<number> {
-    return (await this.#tx.query(sql, params)).affectedRows ?? 0;
+    return (await this.#wire.query(this.#open(sql), params)).affectedRows ?? 0;
   }
 
   async #setLocal(name: string, value: string): Promise<void> {
-    await this.#tx.query('select set_config($1, $2, true)', [name, value]);
+    await this.query('select set_config($1, $2, true)', [name, value]);
   }
 }
 

@@ -1,0 +1,100 @@
+import type { ActionDefinitions, Dialect, Patch, PullResponse, Rejection, Row } from '@tandem/core';
+import type { EngineTx, ServerRows } from '../engine/engine.ts';
+import { executeAction } from '../runtime/action-executor.ts';
+import { jsonEqual } from './json-equal.ts';
+
+export interface RebaseResult {
+  /** Tables whose visible rows may have changed (for live queries); empty on the fast path. */
+  changedTables: Set<string>;
+  /** Pending actions the server confirmed (applied) and that were dropped. */
+  confirmed: number;
+  /** Pending actions the server rejected: rolled back and dropped. */
+  rejected: Rejection[];
+  fastPath: boolean;
+  /** Pending actions that failed when re-run on the new server state (they stay pending: the server decides). */
+  replayFailures: { id: string; message: string }[];
+}
+
+/** Sync cursors live in the engine, so they commit (and checkpoint) with the rows they describe. */
+export const CURSORS_META_KEY = 'sync_cursors';
+export type Cursors = Record<string, number>;
+
+/**
+ * Moves the local database onto the server's state, inside the caller's one engine transaction:
+ * roll back pending actions with their reverse patches (newest first), apply the server's rows,
+ * drop confirmed and rejected actions, re-run the rest. Fast path: when the server's changes are
+ * exactly our confirmed actions' patches, in order, and nothing else happened, the database already
+ * holds that state, so only the bookkeeping changes.
+ */
+export async function rebase(
+  tx: EngineTx,
+  env: { dialect: Dialect; definitions: ActionDefinitions; channelColumns: Record<string, string> },
+  pull: PullResponse,
+  /** The channels the pull asked for: every one of them is now at `pull.version`. */
+  channels: readonly string[],
+): Promise<RebaseResult> {
+  const pending = await tx.pendingActions();
+  const rejectedById = new Map(pull.rejected.map((r) => [r.id, r]));
+  const settled = pending.filter((p) => p.seq <= pull.lastSeq);
+  const remaining = pending.filter((p) => p.seq > pull.lastSeq);
+  const rejected = settled.filter((p) => rejectedById.has(p.id)).map((p) => rejectedById.get(p.id)!);
+  const result: RebaseResult = { changedTables: new Set(), confirmed: settled.length - rejected.length, rejected, fastPath: false, replayFailures: [] };
+
+  await writeCursors(tx, pull, channels);
+  if (settled.length === 0 && pull.changes.length === 0 && pull.snapshots.length === 0) {
+    result.fastPath = true;
+    return result;
+  }
+
+  const patches = (await tx.patchesSince(0)).map((p) => p.patch);
+  const settledIds = new Set(settled.map((p) => p.id));
+  const settledPatches = patches.filter((p) => settledIds.has(p.actionId));
+  if (pull.snapshots.length === 0 && settledPatches.every((p) => !rejectedById.has(p.actionId)) && sameChanges(settledPatches, pull)) {
+    await tx.dropPending(pull.lastSeq);
+    result.fastPath = true;
+    return result;
+  }
+
+  for (const p of patches) result.changedTables.add(p.table);
+  await tx.revert(patches);
+  await tx.applyServerRows(serverRows(pull, env.channelColumns, result.changedTables));
+  await tx.clearPatches();
+  await tx.dropPending(pull.lastSeq);
+  for (const action of remaining) {
+    try {
+      await executeAction(tx, env.dialect, env.definitions, { kind: 'action', id: action.id, clientSeq: action.seq, name: action.name, args: action.args, time: action.time });
+    } catch (error) {
+      // It stays pending: the server runs it too, and its verdict (rejection) settles it.
+      result.replayFailures.push({ id: action.id, message: (error as Error).message });
+    }
+  }
+  for (const { patch } of await tx.patchesSince(0)) result.changedTables.add(patch.table);
+  return result;
+}
+
+async function writeCursors(tx: EngineTx, pull: PullResponse, channels: readonly string[]): Promise<void> {
+  const next: Cursors = { ...((await tx.readMeta<Cursors>(CURSORS_META_KEY)) ?? {}) };
+  for (const channel of channels) next[channel] = Math.max(next[channel] ?? 0, pull.version);
+  await tx.writeMeta(CURSORS_META_KEY, next);
+}
+
+/** The server's changes are exactly our settled actions' patches, in capture order. */
+function sameChanges(ours: readonly Patch[], pull: PullResponse): boolean {
+  if (ours.length !== pull.changes.length) return false;
+  return ours.every((p, i) => {
+    const c = pull.changes[i]!;
+    return c.actionId === p.actionId && c.table === p.table && c.rowId === p.rowId && c.op === p.op && jsonEqual(c.row, p.newRow);
+  });
+}
+
+function serverRows(pull: PullResponse, channelColumns: Record<string, string>, changed: Set<string>): ServerRows {
+  const replaceChannels: ServerRows['replaceChannels'] = [];
+  for (const snapshot of pull.snapshots) {
+    for (const [table, column] of Object.entries(channelColumns)) {
+      replaceChannels.push({ table, column, channel: snapshot.channel, rows: (snapshot.tables[table] ?? []) as Row[] });
+      changed.add(table);
+    }
+  }
+  for (const c of pull.changes) changed.add(c.table);
+  return { replaceChannels, changes: pull.changes.map((c) => ({ table: c.table, rowId: c.rowId, op: c.op, row: c.row })) };
+}

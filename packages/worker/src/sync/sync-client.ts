@@ -1,0 +1,269 @@
+import { ErrorKind, toErrorData } from '@tandem/core';
+import type { ChannelCursor, PullResponse, PushAction, Rejection, SyncStatus } from '@tandem/core';
+import { Backoff } from './backoff.ts';
+import { mergePulls } from './merge-pulls.ts';
+import { PokeSocket } from './poke-socket.ts';
+import type { SyncTransport } from './sync-transport.ts';
+import { isTransient } from './sync-transport.ts';
+
+/** What the sync loop needs from the runtime. Every call is serialised with local writes there. */
+export interface SyncHost {
+  readonly clientId: string;
+  /** Pending actions with seq > `afterSeq`, oldest first, at most `limit`. */
+  pendingAfter(afterSeq: number, limit: number): Promise<PushAction[]>;
+  /** The channels this client syncs. */
+  channels(): string[];
+  /** The synced channels with the version each has reached (0 = never pulled). */
+  cursors(): Promise<ChannelCursor[]>;
+  /** Stops syncing a channel the server refuses to let this user read. */
+  dropChannel(channel: string): Promise<void>;
+  /** Lowest seq still pending, for the server's rejection report. */
+  lowestPending(): Promise<number | undefined>;
+  /** Rebases onto the server's changes, durably, in one step; returns the rejections it dropped. */
+  applyPull(pull: PullResponse): Promise<Rejection[]>;
+  pendingCount(): number;
+}
+
+export interface SyncClientOptions {
+  url: string;
+  host: SyncHost;
+  transport: SyncTransport;
+  token: () => string | undefined;
+  onStatus: (status: SyncStatus) => void;
+  onRejected: (rejections: Rejection[]) => void;
+  log: (message: string) => void;
+  /** Polling interval while the socket is down but requests succeed. */
+  pollMs?: number;
+  pushBatch?: number;
+  WebSocket?: typeof WebSocket;
+}
+
+const MAX_REJECTIONS = 50;
+
+/** The channel a `forbidden` pull names (the server's details: `{ channel }`), if any. */
+function forbiddenChannel(error: { kind: string; details?: unknown }): string | null {
+  if (error.kind !== ErrorKind.forbidden) return null;
+  const details = error.details as { details?: { channel?: unknown } } | undefined;
+  return typeof details?.details?.channel === 'string' ? details.details.channel : null;
+}
+
+/**
+ * The worker's sync loop: push the outbox in order, pull until caught up, rebase in one step.
+ * One cycle runs at a time; anything that asks for a sync meanwhile (a local write, a poke, a new
+ * channel) marks the state dirty and the loop goes round again. Failures switch to offline and
+ * retry with capped, jittered backoff; the socket only makes the loop react faster.
+ */
+export class SyncClient {
+  readonly #o: SyncClientOptions;
+  readonly #retry = new Backoff();
+  readonly #socketRetry = new Backoff(1000, 30_000);
+  #running: Promise<void> | null = null;
+  #dirty = false;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #socketTimer: ReturnType<typeof setTimeout> | null = null;
+  #socket: PokeSocket | null = null;
+  #socketOpen = false;
+  #stopped = false;
+  /** Highest seq the server has acknowledged this session; pushes resume after it. */
+  #pushedThrough = 0;
+  #status: Omit<SyncStatus, 'pending'> = { enabled: true, online: false, syncing: false, channels: [], lastError: null, lastSyncAt: null, rejections: [] };
+  #statusTimer: ReturnType<typeof setTimeout> | null = null;
+  #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(options: SyncClientOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#openSocket();
+    this.kick();
+  }
+
+  /** Something changed locally or remotely: run a cycle now (or right after the current one). */
+  kick(): void {
+    if (this.#stopped) return;
+    this.#dirty = true;
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#running ??= this.#loop();
+  }
+
+  /** Runs a cycle and resolves when one that started after this call has finished. */
+  syncNow(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** The channel set changed: tell the socket and pull. */
+  channelsChanged(): void {
+    this.#socket?.setChannels(this.#o.host.channels());
+    this.kick();
+  }
+
+  tokenChanged(): void {
+    this.#retry.reset();
+    this.#reopenSocket();
+    this.kick();
+  }
+
+  status(): SyncStatus {
+    return { ...this.#status, pending: this.#o.host.pendingCount() };
+  }
+
+  /** The pending count changed (a local batch committed): tabs hear about it, and it syncs. */
+  localChange(): void {
+    this.#publishStatus();
+    this.kick();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#socketTimer) clearTimeout(this.#socketTimer);
+    if (this.#statusTimer) clearTimeout(this.#statusTimer);
+    this.#socket?.close();
+    for (const w of this.#waiters.splice(0)) w.reject(toErrorData(new Error('The sync client stopped.'), ErrorKind.closed));
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      while (this.#dirty && !this.#stopped) {
+        this.#dirty = false;
+        const waiters = this.#waiters.splice(0);
+        try {
+          await this.#cycle();
+          this.#retry.reset();
+          this.#update({ online: true, lastError: null, lastSyncAt: Date.now() });
+          for (const w of waiters) w.resolve();
+        } catch (error) {
+          const data = toErrorData(error, ErrorKind.syncFailed);
+          const refused = forbiddenChannel(data);
+          if (refused !== null) {
+            // One unreadable channel must not stop the others: drop it, say why, go on at once.
+            await this.#o.host.dropChannel(refused);
+            this.#o.log(`stopped syncing channel ${JSON.stringify(refused)}: ${data.message}`);
+            this.#update({ lastError: data });
+            this.#socket?.setChannels(this.#o.host.channels());
+            this.#dirty = true;
+            for (const w of waiters) w.reject(data);
+            continue;
+          }
+          const delay = isTransient(data) ? this.#retry.next() : Math.max(this.#retry.next(), 10_000);
+          this.#o.log(`sync failed (${data.kind}): ${data.message} — retrying in ${(delay / 1000).toFixed(1)} s`);
+          this.#update({ online: false, lastError: data });
+          for (const w of waiters) w.reject(data);
+          this.#schedule(delay);
+          return;
+        }
+      }
+      // Without a socket nothing tells us about remote changes: poll.
+      if (!this.#socketOpen && !this.#stopped) this.#schedule(this.#o.pollMs ?? 5_000);
+    } finally {
+      this.#running = null;
+      this.#update({ syncing: false });
+      if (this.#dirty && !this.#timer && !this.#stopped) this.#running = this.#loop();
+    }
+  }
+
+  async #cycle(): Promise<void> {
+    const { host, transport } = this.#o;
+    this.#update({ syncing: true });
+    const limit = this.#o.pushBatch ?? 500;
+    const pushRejected: Rejection[] = [];
+    for (;;) {
+      const actions = await host.pendingAfter(this.#pushedThrough, limit);
+      if (actions.length === 0) break;
+      const response = await transport.push({ clientId: host.clientId, actions });
+      pushRejected.push(...response.rejected);
+      // Processed means applied, rejected or skipped as a duplicate: resume after the last one sent.
+      this.#pushedThrough = actions[actions.length - 1]!.seq;
+      if (actions.length < limit) break;
+    }
+
+    const pages: PullResponse[] = [];
+    let cursors = await host.cursors();
+    const pendingFrom = await host.lowestPending();
+    for (;;) {
+      const page = await transport.pull({ clientId: host.clientId, channels: cursors, ...(pendingFrom !== undefined ? { pendingFrom } : {}) });
+      pages.push(page);
+      if (!page.more) break;
+      cursors = cursors.map((c) => ({ channel: c.channel, cursor: page.version }));
+    }
+    const dropped = await host.applyPull(mergePulls(pages));
+    this.#update({ channels: await host.cursors() });
+    if (dropped.length > 0) {
+      this.#update({ rejections: [...this.#status.rejections, ...dropped].slice(-MAX_REJECTIONS) });
+      this.#o.onRejected(dropped);
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.kick();
+    }, delayMs);
+  }
+
+  #openSocket(): void {
+    if (this.#stopped || typeof (this.#o.WebSocket ?? globalThis.WebSocket) !== 'function') return;
+    const url = `${this.#o.url.replace(/^http/, 'ws')}/ws`;
+    const token = this.#o.token();
+    const socket: PokeSocket = new PokeSocket(
+      url,
+      { type: 'hello', clientId: this.#o.host.clientId, channels: this.#o.host.channels(), ...(token ? { token } : {}) },
+      {
+        onOpen: () => {
+          this.#socketOpen = true;
+          this.#socketRetry.reset();
+          this.kick();
+        },
+        onPoke: () => this.kick(),
+        onClose: (error) => {
+          if (this.#socket !== socket) return;
+          this.#socket = null;
+          this.#socketOpen = false;
+          if (error && error.kind !== ErrorKind.syncFailed) this.#o.log(`sync socket refused: ${error.message}`);
+          // A lost socket usually means a lost server: find out now rather than at the next poll.
+          this.kick();
+          this.#socketTimer = setTimeout(() => this.#openSocket(), this.#socketRetry.next());
+        },
+      },
+      this.#o.WebSocket,
+    );
+    this.#socket = socket;
+  }
+
+  #reopenSocket(): void {
+    const old = this.#socket;
+    this.#socket = null;
+    this.#socketOpen = false;
+    old?.close();
+    if (this.#socketTimer) clearTimeout(this.#socketTimer);
+    this.#openSocket();
+  }
+
+  #update(patch: Partial<Omit<SyncStatus, 'pending'>>): void {
+    let changed = false;
+    for (const [k, v] of Object.entries(patch) as [keyof typeof patch, unknown][]) {
+      if (JSON.stringify(this.#status[k]) !== JSON.stringify(v)) {
+        (this.#status as Record<string, unknown>)[k] = v;
+        changed = true;
+      }
+    }
+    if (changed) this.#publishStatus();
+  }
+
+  /** Coalesced: a burst of writes is one status message per tab, not one per write. */
+  #publishStatus(): void {
+    if (this.#statusTimer || this.#stopped) return;
+    this.#statusTimer = setTimeout(() => {
+      this.#statusTimer = null;
+      this.#o.onStatus(this.status());
+    }, 20);
+  }
+}
