@@ -2,6 +2,8 @@
 //   dist/index.html + dist/assets/   the React app (Vite)
 //   dist/actions.js                   the actions module the worker imports at connect time (esbuild)
 //   dist/tandem/                      the prebuilt worker bundle, copied from @tandem/worker
+//   dist-server/app.mjs               schema + actions for the sync server in Node (serve.mjs), outside
+//                                     dist/ so it is never served as a static file
 // Run from anywhere: `node apps/demo/build.mjs` (or `npm run build` in apps/demo, via turbo).
 import { existsSync, readdirSync, rmSync, cpSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +13,7 @@ import { build as viteBuild, defaultClientConditions } from 'vite';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(root, 'dist');
+const serverOutDir = path.join(root, 'dist-server');
 const workerBundleCandidates = [
   path.resolve(root, '../../packages/worker/dist/bundle'),
   path.join(root, 'node_modules/@tandem/worker/dist/bundle'),
@@ -24,6 +27,7 @@ function fail(message) {
 
 const started = performance.now();
 rmSync(outDir, { recursive: true, force: true });
+rmSync(serverOutDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
 // (1) The app. emptyOutDir is off: dist/ was emptied above and the other steps write into it too.
@@ -59,7 +63,27 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
-// (3) The prebuilt worker bundle (JS + wasm + data), served at /tandem/.
+// (3) The same schema and actions for the server (serve.mjs runs them in plain Node). zod is bundled
+// in; @tandem/* stays external so the server and the actions share one @tandem/core.
+await esbuild.build({
+  stdin: {
+    contents: "export { SCHEMA_SQL } from './src/schema.ts';\nexport { default as actions } from './src/actions.ts';\n",
+    resolveDir: root,
+    sourcefile: 'server-app.ts',
+    loader: 'ts',
+  },
+  outfile: path.join(serverOutDir, 'app.mjs'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['@tandem/*'],
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// (4) The prebuilt worker bundle (JS + wasm + data), served at /tandem/.
 const workerBundle = workerBundleCandidates.find((dir) => existsSync(dir) && readdirSync(dir).length > 0);
 if (!workerBundle) {
   fail(
@@ -70,4 +94,4 @@ if (!workerBundle) {
 }
 cpSync(workerBundle, path.join(outDir, 'tandem'), { recursive: true });
 
-console.log(`[demo build] dist/ ready in ${Math.round(performance.now() - started)} ms (app, actions.js, tandem/ from ${path.relative(root, workerBundle)})`);
+console.log(`[demo build] dist/ and dist-server/ ready in ${Math.round(performance.now() - started)} ms (app, actions.js, tandem/ from ${path.relative(root, workerBundle)})`);

@@ -1,14 +1,24 @@
-// A small static server for the built demo (apps/demo/dist). No dependencies.
+// The demo's server: the built app (apps/demo/dist) and the Tandem sync endpoints on one port.
 //   node apps/demo/serve.mjs            → http://localhost:3000 (PORT to change it)
 //   import { startServer } from './serve.mjs'; const s = await startServer({ port: 0 }); … await s.close();
-import { createServer } from 'node:http';
-import { createReadStream, realpathSync } from 'node:fs';
+//
+// Routes: /sync/push, /sync/pull, /sync/ws, /sync/health (Tandem), POST /api/session (a token for a
+// new anonymous user), everything else: static files.
+// Storage: embedded PGlite in apps/demo/.data/ (DATA_DIR to move it), or DATABASE_URL=postgres://…
+// Tokens are signed with TANDEM_DEMO_SECRET, or a key generated once into the data directory.
+import { createReadStream, existsSync, realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Readable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startTandemServer } from '@tandem/server';
+import { canReadList, createSessions, loadSecret } from './server/session.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_ROOT = path.join(here, 'dist');
+export const DEFAULT_DATA_DIR = path.join(here, '.data');
+/** The demo's schema and actions bundled for Node by build.mjs (the worker gets the same source). */
+export const SERVER_APP = path.join(here, 'dist-server', 'app.mjs');
 
 export const MIME_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -27,9 +37,11 @@ export const MIME_TYPES = {
   '.gz': 'application/octet-stream',
 };
 
-function send(res, status, message) {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', 'Content-Length': Buffer.byteLength(message) });
-  res.end(res.req.method === 'HEAD' ? undefined : message);
+function send(request, status, message, headers = {}) {
+  return new Response(request.method === 'HEAD' ? null : message, {
+    status,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', 'Content-Length': String(Buffer.byteLength(message)), ...headers },
+  });
 }
 
 /** Maps a request URL to a file under `root`, or to an HTTP error. */
@@ -61,11 +73,48 @@ async function resolveFile(root, url) {
   return { file, size: info.size };
 }
 
+/** Static files of `siteRoot` for GET/HEAD; `rawUrl` is the request target exactly as sent. */
+async function serveFile(siteRoot, request, rawUrl) {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return send(request, 405, 'Method not allowed: only GET and HEAD.\n', { Allow: 'GET, HEAD' });
+  const found = await resolveFile(siteRoot, rawUrl);
+  if (!found.file) return send(request, found.status, found.message);
+  const headers = {
+    'Content-Type': MIME_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': String(found.size),
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+  };
+  if (request.method === 'HEAD') return new Response(null, { status: 200, headers });
+  return new Response(Readable.toWeb(createReadStream(found.file)), { status: 200, headers });
+}
+
+async function createSession(request, sessions) {
+  if (request.method !== 'POST') return send(request, 405, 'Method not allowed: POST to get a session token.\n', { Allow: 'POST' });
+  const session = await sessions.issue();
+  return Response.json(session, { headers: { 'Cache-Control': 'no-store' } });
+}
+
+async function loadServerApp() {
+  if (!existsSync(SERVER_APP)) {
+    throw new Error(`The demo's server bundle ${path.relative(process.cwd(), SERVER_APP)} is missing. Build the demo first (\`npm run build\` at the repo root).`);
+  }
+  const { SCHEMA_SQL, actions } = await import(pathToFileURL(SERVER_APP).href);
+  return { schema: SCHEMA_SQL, actions };
+}
+
 /**
- * Serves `root` (default apps/demo/dist) on `port` (default $PORT or 3000; 0 picks a free one).
- * Resolves once listening with the actual port and a `close()` that stops the server.
+ * Serves `root` (default apps/demo/dist) and the sync endpoints on `port` (default $PORT or 3000;
+ * 0 picks a free one). Data lives in `dataDir` (default $DATA_DIR or apps/demo/.data) unless
+ * `databaseUrl` (default $DATABASE_URL) names a Postgres server.
+ * Resolves once listening with the actual port and a `close()` that stops everything.
  */
-export async function startServer({ port = Number(process.env.PORT ?? 3000), root = DEFAULT_ROOT, host } = {}) {
+export async function startServer({
+  port = Number(process.env.PORT ?? 3000),
+  root = DEFAULT_ROOT,
+  host,
+  dataDir = process.env.DATA_DIR || DEFAULT_DATA_DIR,
+  databaseUrl = process.env.DATABASE_URL || undefined,
+} = {}) {
   const siteRoot = (() => {
     try {
       return realpathSync(path.resolve(root));
@@ -73,49 +122,32 @@ export async function startServer({ port = Number(process.env.PORT ?? 3000), roo
       throw new Error(`Nothing to serve: ${path.resolve(root)} does not exist. Build the demo first (\`npm run build\` at the repo root).`);
     }
   })();
+  const { schema, actions } = await loadServerApp();
+  const sessions = createSessions(await loadSecret(path.resolve(dataDir)));
 
-  const server = createServer(async (req, res) => {
-    try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.setHeader('Allow', 'GET, HEAD');
-        return send(res, 405, 'Method not allowed: only GET and HEAD.\n');
-      }
-      const found = await resolveFile(siteRoot, req.url ?? '/');
-      if (!found.file) return send(res, found.status, found.message);
-      res.writeHead(200, {
-        'Content-Type': MIME_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Length': found.size,
-        'Cache-Control': 'no-cache',
-        'X-Content-Type-Options': 'nosniff',
-      });
-      if (req.method === 'HEAD') return res.end();
-      const stream = createReadStream(found.file);
-      stream.on('error', (e) => res.destroy(e));
-      stream.pipe(res);
-    } catch (e) {
-      if (!res.headersSent) send(res, 500, `Internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-      else res.destroy();
-    }
+  const tandem = await startTandemServer({
+    port,
+    ...(host !== undefined && { hostname: host }),
+    schema,
+    channels: { todos: 'list_id' },
+    actions,
+    database: databaseUrl ? { url: databaseUrl } : { dataDir: path.join(path.resolve(dataDir), 'pglite') },
+    authenticate: (token) => sessions.verify(token),
+    canRead: canReadList,
+    static: {
+      fetch: (request, raw) => {
+        const pathname = new URL(request.url).pathname;
+        if (pathname === '/api/session') return createSession(request, sessions);
+        return serveFile(siteRoot, request, raw.url);
+      },
+    },
   });
-
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
   return {
-    port: actualPort,
-    url: `http://localhost:${actualPort}`,
-    server,
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((e) => (e ? reject(e) : resolve()));
-        server.closeAllConnections?.();
-      }),
+    port: tandem.port,
+    url: `http://localhost:${tandem.port}`,
+    server: tandem.server,
+    tandem,
+    close: () => tandem.close(),
   };
 }
 
@@ -130,8 +162,14 @@ function invokedDirectly() {
 
 if (invokedDirectly()) {
   try {
-    const { port } = await startServer();
-    console.log(`Tandem demo at http://localhost:${port}`);
+    const server = await startServer();
+    console.log(`Tandem demo at http://localhost:${server.port}`);
+    const stop = async () => {
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   } catch (e) {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);

@@ -2,6 +2,8 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 /** Minimal typing of what the demo exposes as `window.tandem` (see apps/demo/src/main.tsx). */
 export interface TandemHandle {
+  /** The list the page shows (`?list=` in the address); actions default to another one. */
+  listId: string;
   actions: Record<string, (args?: unknown) => Promise<unknown>>;
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   live(sql: string, params: unknown[] | undefined, onChange: (rows: Record<string, unknown>[]) => void): () => void;

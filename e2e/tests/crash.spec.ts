@@ -65,7 +65,7 @@ async function addTodos(page: Page, prefix: string, from: number, to: number, gr
       const ids: string[] = [];
       for (let i = from; i < to; i += group) {
         const n = Math.min(group, to - i);
-        ids.push(...((await Promise.all(Array.from({ length: n }, (_, j) => window.tandem!.actions.addTodo!({ title: `${prefix}-${i + j}` })))) as string[]));
+        ids.push(...((await Promise.all(Array.from({ length: n }, (_, j) => window.tandem!.actions.addTodo!({ title: `${prefix}-${i + j}`, listId: window.tandem!.listId })))) as string[]));
       }
       return ids;
     },
@@ -222,7 +222,7 @@ test('a SIGKILL while a checkpoint runs under load loses no acknowledged action'
     const run = await page.evaluate(
       async ({ trigger, group }) => {
         const ids: string[] = [];
-        const add = (from: number, n: number) => Promise.all(Array.from({ length: n }, (_, j) => window.tandem!.actions.addTodo!({ title: `load-${from + j}` })));
+        const add = (from: number, n: number) => Promise.all(Array.from({ length: n }, (_, j) => window.tandem!.actions.addTodo!({ title: `load-${from + j}`, listId: window.tandem!.listId })));
         const before = (await window.tandem!.debug()).checkpoints;
         while (ids.length < trigger) ids.push(...((await add(ids.length, group)) as string[]));
         // The checkpoint is now queued or running. Keep writing (not acknowledged: in flight) and

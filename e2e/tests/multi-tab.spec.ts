@@ -67,7 +67,7 @@ test.describe('two tabs of one context share the database live', () => {
     const b = await openDemo(await context.newPage());
     const add = (page: Page, prefix: string) =>
       page.evaluate(async (p) => {
-        const ids = await Promise.all(Array.from({ length: 15 }, (_, i) => window.tandem!.actions.addTodo!({ title: `${p}-${i}` })));
+        const ids = await Promise.all(Array.from({ length: 15 }, (_, i) => window.tandem!.actions.addTodo!({ title: `${p}-${i}`, listId: window.tandem!.listId })));
         return ids as string[];
       }, prefix);
     const [idsA, idsB] = await Promise.all([add(a, 'A'), add(b, 'B')]);
@@ -82,7 +82,7 @@ test.describe('two tabs of one context share the database live', () => {
     await expect(todomvc(a).count).toHaveText('30 items left');
 
     // toggleAll from B, seen in A.
-    await b.evaluate(() => window.tandem!.actions.toggleAll!({ completed: true }));
+    await b.evaluate(() => window.tandem!.actions.toggleAll!({ completed: true, listId: window.tandem!.listId }));
     await expect(todomvc(a).toggleAll).toBeChecked();
     await expect(todomvc(a).count).toHaveText('0 items left');
     await expect(todomvc(a).items.and(a.locator('.completed'))).toHaveCount(30);

@@ -31,7 +31,7 @@ export function App({ db: opening }: AppProps) {
   const onAdd = useCallback(
     (title: string): Promise<boolean> => {
       if (!db) return Promise.resolve(false);
-      return db.actions.addTodo({ title }).then(
+      return db.actions.addTodo({ title, listId: db.listId }).then(
         () => true,
         (e: unknown) => {
           report(e);
@@ -42,6 +42,13 @@ export function App({ db: opening }: AppProps) {
     [db, report],
   );
   const onLoaded = useCallback(() => setLoaded(true), []);
+  // A write the server refused has been rolled back locally: say so instead of letting it vanish.
+  useEffect(() => {
+    if (!db) return;
+    return db.sync.onRejected((rejections) => {
+      for (const r of rejections) report(r.error, `The server rejected "${r.name}" and it was undone`);
+    });
+  }, [db, report]);
 
   const ready = db !== null && loaded;
   return (
@@ -50,7 +57,7 @@ export function App({ db: opening }: AppProps) {
         <Header ready={db !== null} onAdd={onAdd} />
         {db && <Todos db={db} route={route} report={report} onLoaded={onLoaded} />}
       </section>
-      <Info error={error} onDismissError={dismiss} />
+      <Info db={db} error={error} onDismissError={dismiss} />
     </>
   );
 }

@@ -1,19 +1,34 @@
 import { openTandem } from '@tandem/client';
 import type { DemoActions } from './actions.ts';
-import { SCHEMA_SQL } from './schema.ts';
+import { CHANNELS, SCHEMA_SQL } from './schema.ts';
+import { retrySessionToken, sessionToken } from './session.ts';
 
 /** Where build.mjs puts the prebuilt worker bundle and the actions module (see dist/). */
 export const WORKER_URL = '/tandem/tandem-worker.js';
 export const ACTIONS_URL = '/actions.js';
+/** The demo server's sync routes (apps/demo/serve.mjs). */
+export const SYNC_PATH = '/sync';
 
-/** Opens (or joins, if another tab already started it) the demo's Tandem database. */
-export function openDemoDb() {
-  return openTandem<DemoActions>({
+/**
+ * Opens (or joins, if another tab already started it) the demo's Tandem database, syncing the list
+ * `listId` with the server. Without a token yet (first visit while the server is down) it opens
+ * anyway: the app works offline, and the token is handed over once the server answers.
+ */
+export async function openDemoDb(listId: string) {
+  const token = await sessionToken();
+  const db = await openTandem<DemoActions>({
     worker: new URL(WORKER_URL, location.href),
     schema: SCHEMA_SQL,
     actionsUrl: new URL(ACTIONS_URL, location.href).href,
     name: 'tandem-demo',
+    channels: CHANNELS,
+    sync: { url: new URL(SYNC_PATH, location.href).href, ...(token ? { token } : {}), channels: [listId] },
   });
+  // The worker may have been started by a tab showing another list: follow this one too.
+  await db.sync.addChannels([listId]);
+  if (token) await db.sync.setToken(token);
+  else retrySessionToken((t) => void db.sync.setToken(t));
+  return Object.assign(db, { listId });
 }
 
 export type DemoDb = Awaited<ReturnType<typeof openDemoDb>>;

@@ -5,9 +5,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
 import { openDemoDb, type DemoDb } from './db.ts';
+import { currentListId } from './list-id.ts';
 
 // Started once, before React renders: StrictMode's double effects must not open it twice.
-const db = openDemoDb();
+const db = currentListId().then(openDemoDb);
 
 declare global {
   interface Window {

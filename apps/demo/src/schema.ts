@@ -13,5 +13,8 @@ CREATE TABLE IF NOT EXISTS todos (
 CREATE INDEX IF NOT EXISTS todos_list_created_idx ON todos (list_id, created_at);
 `;
 
-/** The list every todo belongs to until lists can be shared. */
+/** The list a todo belongs to when an action is not told (older callers, the console). */
 export const DEFAULT_LIST_ID = 'default';
+
+/** Table → channel column: a list is the unit of sharing and sync (the server uses the same map). */
+export const CHANNELS = { todos: 'list_id' };

@@ -1,5 +1,3 @@
-import { DEFAULT_LIST_ID } from './schema.ts';
-
 /** One row of {@link TODOS_SQL}. (A type alias, not an interface, so it satisfies Tandem's `Row`.) */
 export type Todo = {
   id: string;
@@ -11,4 +9,4 @@ export type Todo = {
 export const TODOS_SQL = 'SELECT id, title, completed FROM todos WHERE list_id = $1 ORDER BY created_at, id';
 
 /** The live query is keyed by sql + params. */
-export const TODOS_PARAMS: unknown[] = [DEFAULT_LIST_ID];
+export const todosParams = (listId: string): unknown[] => [listId];

@@ -1,11 +1,16 @@
+import type { DemoDb } from '../db.ts';
+import { SyncStatusLine } from './sync-status.tsx';
+
 interface InfoProps {
+  db: DemoDb | null;
   error: string | null;
   onDismissError: () => void;
 }
 
-export function Info({ error, onDismissError }: InfoProps) {
+export function Info({ db, error, onDismissError }: InfoProps) {
   return (
     <footer className="info">
+      {db && <SyncStatusLine db={db} />}
       {error !== null && (
         <p className="tandem-error" role="alert" title="Click to dismiss" onClick={onDismissError}>
           {error}
@@ -13,7 +18,10 @@ export function Info({ error, onDismissError }: InfoProps) {
       )}
       <p>Double-click to edit a todo</p>
       <p>
-        Stored locally with <strong>Tandem</strong>: shared by every open tab
+        Share this list: copy the address (<code className="tandem-list-id">{db?.listId ?? '…'}</code>)
+      </p>
+      <p>
+        Synced with <strong>Tandem</strong>: works offline, shared by every open tab
       </p>
       <p>
         Part of <a href="http://todomvc.com">TodoMVC</a>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { useLiveQuery } from '@tandem/client/react';
 import type { DemoDb } from '../db.ts';
-import { TODOS_PARAMS, TODOS_SQL, type Todo } from '../todo.ts';
+import { TODOS_SQL, todosParams, type Todo } from '../todo.ts';
 import type { Route } from '../use-route.ts';
 import { Footer } from './footer.tsx';
 import { TodoList } from './todo-list.tsx';
@@ -16,7 +16,8 @@ interface TodosProps {
 
 /** The live part of the app: `section.main` and `footer.footer`, hidden while there are no todos. */
 export function Todos({ db, route, report, onLoaded }: TodosProps) {
-  const todos = useLiveQuery<Todo>(db, TODOS_SQL, TODOS_PARAMS);
+  const todos = useLiveQuery<Todo>(db, TODOS_SQL, todosParams(db.listId));
+  const listId = db.listId;
   const loaded = todos !== undefined;
   useEffect(() => {
     if (loaded) onLoaded();
@@ -26,8 +27,8 @@ export function Todos({ db, route, report, onLoaded }: TodosProps) {
   const onToggle = useCallback((id: string, completed: boolean) => db.actions.toggleTodo({ id, completed }).catch(report), [db, report]);
   const onEdit = useCallback((id: string, title: string) => void db.actions.editTodo({ id, title }).catch(report), [db, report]);
   const onDelete = useCallback((id: string) => void db.actions.deleteTodo({ id }).catch(report), [db, report]);
-  const onToggleAll = useCallback((completed: boolean) => db.actions.toggleAll({ completed }).catch(report), [db, report]);
-  const onClearCompleted = useCallback(() => void db.actions.clearCompleted({}).catch(report), [db, report]);
+  const onToggleAll = useCallback((completed: boolean) => db.actions.toggleAll({ completed, listId }).catch(report), [db, listId, report]);
+  const onClearCompleted = useCallback(() => void db.actions.clearCompleted({ listId }).catch(report), [db, listId, report]);
 
   const visible = useMemo(() => {
     if (!todos || route === 'all') return todos ?? [];

@@ -1,0 +1,127 @@
+import { test, expect } from '../support/test.ts';
+import { addTodoViaUi, todomvc } from '../support/demo.ts';
+import { listRows, openDevice, syncNow, syncStatus, waitSynced } from '../support/devices.ts';
+import type { Device } from '../support/devices.ts';
+import { DemoServer } from '../support/server-process.ts';
+
+// Two devices = two browser contexts (separate IndexedDB, SharedWorker and user) against a real
+// server process that the tests stop and restart. The default webServer is not used here.
+test.describe('sync between two devices', () => {
+  let server: DemoServer;
+  const devices: Device[] = [];
+
+  test.beforeEach(async () => {
+    server = await DemoServer.start();
+  });
+  test.afterEach(async ({}, testInfo) => {
+    for (const d of devices.splice(0)) await d.context.close().catch(() => {});
+    if (testInfo.status !== testInfo.expectedStatus) console.log(`[server output]\n${server.output.join('\n')}`);
+    await server.dispose();
+  });
+
+  async function twoDevices(browser: import('@playwright/test').Browser): Promise<[Device, Device]> {
+    const a = await openDevice(browser, server.url);
+    const b = await openDevice(browser, server.url, a.listId);
+    devices.push(a, b);
+    return [a, b];
+  }
+
+  test('an edit in one device appears in the other within a second', async ({ browser }) => {
+    const [a, b] = await twoDevices(browser);
+    await addTodoViaUi(a.page, 'from A');
+    await expect(todomvc(b.page).item('from A')).toBeVisible({ timeout: 1_000 });
+    await todomvc(b.page).item('from A').locator('.toggle').check();
+    await expect(todomvc(a.page).item('from A')).toHaveClass(/\bcompleted\b/, { timeout: 1_000 });
+    await waitSynced(a.page);
+    await waitSynced(b.page);
+    expect(await listRows(a.page, a.listId)).toEqual(await listRows(b.page, b.listId));
+  });
+
+  test('with the server stopped both keep working, pending grows, and after a restart they converge without duplicates', async ({ browser }) => {
+    const [a, b] = await twoDevices(browser);
+    await addTodoViaUi(a.page, 'before');
+    await expect(todomvc(b.page).item('before')).toBeVisible();
+    await waitSynced(a.page);
+    await waitSynced(b.page);
+
+    await server.stop();
+    for (let i = 0; i < 3; i++) await addTodoViaUi(a.page, `offline A${i}`);
+    for (let i = 0; i < 2; i++) await addTodoViaUi(b.page, `offline B${i}`);
+    await todomvc(b.page).item('before').locator('.toggle').check();
+    await expect(todomvc(a.page).labels).toHaveText(['before', 'offline A0', 'offline A1', 'offline A2']);
+    await expect(todomvc(b.page).labels).toHaveText(['before', 'offline B0', 'offline B1']);
+    await expect.poll(async () => (await syncStatus(a.page)).pending).toBe(3);
+    await expect.poll(async () => (await syncStatus(b.page)).pending).toBe(3);
+    await expect.poll(async () => (await syncStatus(a.page)).online).toBe(false);
+    await expect(a.page.locator('.tandem-sync[data-online="false"]')).toBeVisible();
+    await expect(a.page.locator('.tandem-sync[data-pending="3"]')).toBeVisible();
+
+    await server.startAgain();
+    await waitSynced(a.page, 40_000);
+    await waitSynced(b.page, 40_000);
+    await expect.poll(async () => (await listRows(a.page, a.listId)).length, { timeout: 20_000 }).toBe(6);
+    await expect.poll(async () => JSON.stringify(await listRows(b.page, b.listId)), { timeout: 20_000 }).toBe(JSON.stringify(await listRows(a.page, a.listId)));
+    const rows = await listRows(a.page, a.listId);
+    expect(new Set(rows.map((r) => r.title)).size).toBe(rows.length);
+    expect(rows.find((r) => r.title === 'before')!.completed).toBe(true);
+    await expect(todomvc(a.page).items).toHaveCount(6);
+    await expect(todomvc(b.page).items).toHaveCount(6);
+  });
+
+  test('conflicting offline edits of one todo converge to the server order', async ({ browser }) => {
+    const [a, b] = await twoDevices(browser);
+    await addTodoViaUi(a.page, 'shared');
+    await expect(todomvc(b.page).item('shared')).toBeVisible();
+    await waitSynced(a.page);
+    await waitSynced(b.page);
+
+    await server.stop();
+    for (const [d, title] of [[a, 'title from A'], [b, 'title from B']] as const) {
+      await todomvc(d.page).item('shared').locator('label').dblclick();
+      await todomvc(d.page).item('shared').locator('input.edit').fill(title);
+      await todomvc(d.page).item('shared').locator('input.edit').press('Enter');
+      await expect(todomvc(d.page).item(title)).toBeVisible();
+    }
+    await server.startAgain();
+    // Both workers reconnect on their own; whichever edit the server ran last wins, everywhere.
+    await waitSynced(a.page, 40_000);
+    await waitSynced(b.page, 40_000);
+    await expect.poll(async () => (await listRows(a.page, a.listId)).map((r) => r.title), { timeout: 10_000 }).toEqual((await listRows(b.page, b.listId)).map((r) => r.title));
+    const [winner] = (await listRows(a.page, a.listId)).map((r) => r.title);
+    expect(['title from A', 'title from B']).toContain(winner);
+    await expect(todomvc(a.page).labels).toHaveText([winner!]);
+    await expect(todomvc(b.page).labels).toHaveText([winner!]);
+    // And it is the server's own state: a third device that joins now sees the same.
+    const c = await openDevice(browser, server.url, a.listId);
+    devices.push(c);
+    await expect(todomvc(c.page).labels).toHaveText([winner!]);
+    expect(await listRows(c.page, c.listId)).toEqual(await listRows(a.page, a.listId));
+  });
+
+  test('an action the server rejects rolls back visibly', async ({ browser }) => {
+    const [a, b] = await twoDevices(browser);
+    await addTodoViaUi(a.page, 'doomed');
+    await expect(todomvc(b.page).item('doomed')).toBeVisible();
+    await waitSynced(a.page);
+    await waitSynced(b.page);
+
+    await server.stop();
+    await todomvc(a.page).item('doomed').hover();
+    await todomvc(a.page).item('doomed').locator('.destroy').click();
+    await expect(todomvc(a.page).items).toHaveCount(0);
+    await todomvc(b.page).item('doomed').locator('label').dblclick();
+    await todomvc(b.page).item('doomed').locator('input.edit').fill('edited while offline');
+    await todomvc(b.page).item('doomed').locator('input.edit').press('Enter');
+    await expect(todomvc(b.page).item('edited while offline')).toBeVisible();
+
+    await server.startAgain();
+    await expect.poll(() => syncNow(a.page).then(() => true, () => false), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => syncNow(b.page).then(() => true, () => false), { timeout: 30_000 }).toBe(true);
+    // B's edit of a todo that no longer exists is rejected: rolled back, and the app says so.
+    await expect(todomvc(b.page).items).toHaveCount(0, { timeout: 10_000 });
+    await expect(b.page.locator('.tandem-error')).toContainText('rejected');
+    await expect(b.page.locator('.tandem-error')).toContainText('editTodo');
+    const status = await syncStatus(b.page);
+    expect(status.pending).toBe(0);
+  });
+});
