@@ -63,6 +63,8 @@ export class SyncClient {
   #socketTimer: ReturnType<typeof setTimeout> | null = null;
   #socket: PokeSocket | null = null;
   #socketOpen = false;
+  /** The channel list the socket was last told about (newline-joined). */
+  #socketChannels = '';
   #stopped = false;
   /** Highest seq the server has acknowledged this session; pushes resume after it. */
   #pushedThrough = 0;
@@ -186,6 +188,12 @@ export class SyncClient {
 
     const pages: PullResponse[] = [];
     let cursors = await host.cursors();
+    // The host may have added channels (ones local actions wrote to): the socket must poke for them too.
+    const channels = cursors.map((c) => c.channel).join('\n');
+    if (channels !== this.#socketChannels) {
+      this.#socketChannels = channels;
+      this.#socket?.setChannels(cursors.map((c) => c.channel));
+    }
     const pendingFrom = await host.lowestPending();
     for (;;) {
       const page = await transport.pull({ clientId: host.clientId, channels: cursors, ...(pendingFrom !== undefined ? { pendingFrom } : {}) });
@@ -219,6 +227,7 @@ export class SyncClient {
       {
         onOpen: () => {
           this.#socketOpen = true;
+          this.#socketChannels = this.#o.host.channels().join('\n');
           this.#socketRetry.reset();
           this.kick();
         },
