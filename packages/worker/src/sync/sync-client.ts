@@ -55,8 +55,8 @@ function forbiddenChannel(error: { kind: string; details?: unknown }): string | 
  */
 export class SyncClient {
   readonly #o: SyncClientOptions;
-  readonly #retry = new Backoff();
-  readonly #socketRetry = new Backoff(1000, 30_000);
+  readonly #retry = new Backoff(500, 10_000);
+  readonly #socketRetry = new Backoff(1000, 10_000);
   #running: Promise<void> | null = null;
   #dirty = false;
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -174,12 +174,22 @@ export class SyncClient {
   async #cycle(): Promise<void> {
     const { host, transport } = this.#o;
     this.#update({ syncing: true });
-    const limit = this.#o.pushBatch ?? 500;
+    let limit = this.#o.pushBatch ?? 500;
     const pushRejected: Rejection[] = [];
     for (;;) {
       const actions = await host.pendingAfter(this.#pushedThrough, limit);
       if (actions.length === 0) break;
-      const response = await transport.push({ clientId: host.clientId, actions });
+      let response;
+      try {
+        response = await transport.push({ clientId: host.clientId, actions });
+      } catch (error) {
+        // Big args can make a batch exceed the server's body limit: send fewer at a time.
+        if (toErrorData(error).kind === ErrorKind.tooLarge && limit > 1) {
+          limit = Math.max(1, Math.floor(limit / 2));
+          continue;
+        }
+        throw error;
+      }
       pushRejected.push(...response.rejected);
       // Processed means applied, rejected or skipped as a duplicate: resume after the last one sent.
       this.#pushedThrough = actions[actions.length - 1]!.seq;

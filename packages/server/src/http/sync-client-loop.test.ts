@@ -1,0 +1,175 @@
+// The worker's sync loop (@tandem/worker SyncClient + HTTP transport + poke socket) against a real
+// server. The host (the runtime's side: pending actions, cursors, rebase) is a small in-memory one:
+// the rebase itself is tested on a real engine in packages/worker, and end to end in e2e/.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHttpTransport, SyncClient } from '@tandem/worker';
+import type { SyncHost } from '@tandem/worker';
+import type { PullResponse, PushAction, Rejection, SyncStatus } from '@tandem/core';
+import { WebSocket } from 'ws';
+import { startTandemServer } from '../node-server.ts';
+import type { TandemServer } from '../node-server.ts';
+import { ACTIONS, CHANNELS, SCHEMA, authenticate, canRead, notesPush, post, pullAll, snapshotNotes } from './sync-app.fixture.ts';
+
+function memoryHost(clientId: string, channels: string[]) {
+  const pending: PushAction[] = [];
+  const cursors = new Map<string, number>();
+  const applied: PullResponse[] = [];
+  let seq = 0;
+  let list = [...channels];
+  const host: SyncHost = {
+    clientId,
+    channels: () => list,
+    pendingAfter: async (after, limit) => pending.filter((a) => a.seq > after).slice(0, limit),
+    cursors: async () => list.map((channel) => ({ channel, cursor: cursors.get(channel) ?? 0 })),
+    lowestPending: async () => pending[0]?.seq,
+    applyPull: async (pull) => {
+      applied.push(pull);
+      for (const c of list) cursors.set(c, pull.version);
+      const dropped = pull.rejected.filter((r) => pending.some((p) => p.id === r.id));
+      pending.splice(0, pending.filter((p) => p.seq <= pull.lastSeq).length);
+      return dropped;
+    },
+    pendingCount: () => pending.length,
+    dropChannel: async (channel) => {
+      list = list.filter((c) => c !== channel);
+    },
+  };
+  return {
+    host,
+    pending,
+    applied,
+    add(name: string, args: PushAction['args']) {
+      seq++;
+      pending.push({ id: `${clientId}-${seq}`, seq, name, args, time: 1_700_000_000_000 + seq });
+    },
+  };
+}
+
+describe('worker sync loop against a real server', () => {
+  let server: TandemServer | null = null;
+  let client: SyncClient | null = null;
+
+  afterEach(async () => {
+    client?.stop();
+    client = null;
+    await server?.close();
+    server = null;
+  });
+
+  async function start(options: { port?: number; bodyLimit?: number } = {}): Promise<TandemServer> {
+    server = await startTandemServer({
+      port: options.port ?? 0,
+      schema: SCHEMA,
+      channels: CHANNELS,
+      actions: ACTIONS,
+      database: { dataDir: 'memory://' },
+      authenticate,
+      canRead,
+      ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+      logger: { error: () => {} },
+    });
+    return server;
+  }
+
+  function loop(url: string, host: SyncHost, extra: { pushBatch?: number; socket?: boolean } = {}) {
+    const statuses: SyncStatus[] = [];
+    const rejections: Rejection[] = [];
+    client = new SyncClient({
+      url: `${url}/sync`,
+      host,
+      transport: createHttpTransport(`${url}/sync`, () => 'alice-token'),
+      token: () => 'alice-token',
+      onStatus: (s) => statuses.push(s),
+      onRejected: (r) => rejections.push(...r),
+      log: () => {},
+      ...(extra.pushBatch ? { pushBatch: extra.pushBatch } : {}),
+      // Node 20 has no global WebSocket: give it the ws package's, or none (then it polls).
+      ...(extra.socket ? { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket } : {}),
+    });
+    return { client, statuses, rejections };
+  }
+
+  it('pushes the outbox in order, in batches, exactly once, then settles it with a pull', async () => {
+    const s = await start();
+    const m = memoryHost('loop1', ['r1']);
+    for (let i = 0; i < 7; i++) m.add('addNote', { room: 'r1', body: `n${i}` });
+    const { client } = loop(s.url, m.host, { pushBatch: 3 });
+    await client.syncNow();
+    expect(m.pending).toEqual([]);
+    const notes = snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r1']))).body);
+    expect(notes.map((n) => n.body)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
+    // Syncing again sends nothing twice.
+    await client.syncNow();
+    expect(snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r1']))).body)).toHaveLength(7);
+    expect(client.status()).toMatchObject({ online: true, pending: 0, lastError: null });
+  });
+
+  it('reports the actions the server rejects', async () => {
+    const s = await start();
+    const m = memoryHost('loop2', ['r1']);
+    m.add('addNote', { room: 'r1', body: 'fine' });
+    m.add('failNote', {});
+    const { client, rejections } = loop(s.url, m.host);
+    await client.syncNow();
+    expect(rejections.map((r) => [r.id, r.name])).toEqual([['loop2-2', 'failNote']]);
+    expect(rejections[0]!.error.message).toContain('failNote always fails');
+    expect(client.status().rejections).toHaveLength(1);
+    expect(m.pending).toEqual([]);
+  });
+
+  it('goes offline when the server is gone, keeps the outbox, and drains it when it is back', async () => {
+    const s = await start();
+    const port = s.port;
+    const m = memoryHost('loop3', ['r1']);
+    const { client } = loop(s.url, m.host);
+    await client.syncNow();
+    await s.close();
+    server = null;
+    m.add('addNote', { room: 'r1', body: 'written offline' });
+    await expect(client.syncNow()).rejects.toMatchObject({ kind: 'sync_failed' });
+    expect(client.status()).toMatchObject({ online: false, pending: 1 });
+    expect(client.status().lastError?.message).toMatch(/Cannot reach the sync server/);
+    const again = await start({ port });
+    await expect.poll(() => client.status().pending, { timeout: 15_000 }).toBe(0);
+    expect(client.status()).toMatchObject({ online: true, lastError: null });
+    expect(snapshotNotes((await post(again.url, '/sync/pull', pullAll('reader', ['r1']))).body).map((n) => n.body)).toEqual(['written offline']);
+  });
+
+  it('halves the batch when the server says it is too large', async () => {
+    const s = await start({ bodyLimit: 50_000 });
+    const m = memoryHost('loop4', ['r1']);
+    for (let i = 0; i < 8; i++) m.add('addNote', { room: 'r1', body: `${i}`.padEnd(10_000, 'x') });
+    const { client } = loop(s.url, m.host);
+    await client.syncNow();
+    expect(m.pending).toEqual([]);
+    expect(snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r1']))).body)).toHaveLength(8);
+  });
+
+  it('drops a channel the server refuses and keeps syncing the others', async () => {
+    const s = await start();
+    const m = memoryHost('loop5', ['r1', 'secret-room']);
+    m.add('addNote', { room: 'r1', body: 'still synced' });
+    const { client } = loop(s.url, m.host);
+    await expect(client.syncNow()).rejects.toMatchObject({ kind: 'forbidden' });
+    expect(m.host.channels()).toEqual(['r1']);
+    await client.syncNow();
+    expect(m.pending).toEqual([]);
+    expect(client.status().lastError).toBeNull();
+  });
+
+  it('a poke on the socket makes it pull another client’s change at once', async () => {
+    const s = await start();
+    const m = memoryHost('loop6', ['r9']);
+    const { client } = loop(s.url, m.host, { socket: true });
+    client.start();
+    await expect.poll(() => m.applied.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const before = m.applied.length;
+    // Wait for the socket to be ready (its `ready` triggers one more cycle), then another client writes.
+    await expect.poll(() => m.applied.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(before);
+    const res = await post(s.url, '/sync/push', notesPush('other', [{ room: 'r9', body: 'from elsewhere' }]), 'bob-token');
+    expect(res.status).toBe(200);
+    await expect
+      .poll(() => m.applied.flatMap((p) => p.changes.map((c) => c.row?.body).concat(p.snapshots.flatMap((x) => (x.tables.notes ?? []).map((n) => n.body)))), { timeout: 5_000 })
+      .toContain('from elsewhere');
+  });
+});
