@@ -8,6 +8,13 @@ const TOKEN_KEY = 'token';
  * Resolves null when the server cannot be reached (the app works offline and retries later).
  */
 export async function sessionToken(): Promise<string | null> {
+  // Tabs opened together on a first visit must not become two users (the worker would then be
+  // one user's client, refused for the other): one tab at a time asks, the others read its answer.
+  const locks = navigator.locks;
+  return locks ? locks.request('tandem-demo:session', () => readOrCreateToken()) : readOrCreateToken();
+}
+
+async function readOrCreateToken(): Promise<string | null> {
   const stored = await getProfileValue(TOKEN_KEY).catch(() => null);
   if (stored) return stored;
   try {

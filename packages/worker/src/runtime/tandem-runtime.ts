@@ -470,6 +470,7 @@ export class TandemRuntime {
 
   setSyncToken(token: string): void {
     this.#assertOpen();
+    if (token === this.#syncToken) return; // every tab hands over the profile's token on open
     this.#syncToken = token;
     this.#sync?.tokenChanged();
   }
