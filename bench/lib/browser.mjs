@@ -52,13 +52,13 @@ export async function launchBrowser(baseURL) {
 }
 
 /** A new tab on the bench page, ready when `window.bench` exists. */
-export async function benchPage(context, label = '') {
+export async function benchPage(context, label = '', url = '/') {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[page${label}] ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') console.error(`[page${label} ${m.type()}] ${m.text()}`);
   });
-  await page.goto('/');
+  await page.goto(url);
   // Module scripts run before the load event goto waits for; poll only if that ever changes.
   if (!(await page.evaluate(() => globalThis.bench !== undefined))) await page.waitForFunction(() => globalThis.bench !== undefined);
   return page;

@@ -4,6 +4,7 @@ import { b3 } from './b3.ts';
 import { b4ConcurrentCounters, b4ConcurrentFire, b4ConcurrentOpen, b4Sequential } from './b4.ts';
 import { b7 } from './b7.ts';
 import { b9Cold, b9ColdBaseline, b9Hold, b9Populate, b9Second, b9SecondBaseline } from './b9.ts';
+import { b10Raw, b10Sync, clockNow, drainOffline, drainReconnect, syncDeviceArm, syncDeviceClose, syncDeviceOpen, syncDeviceSeen, syncDeviceStatus, syncDeviceWrite, wsEcho } from './sync.ts';
 import { memFrameCycles, memHold, memInPageCycles, memStatus, memTab } from './memory.ts';
 
 const bench = {
@@ -25,6 +26,18 @@ const bench = {
   memTab,
   memInPageCycles,
   memFrameCycles,
+  b10Sync,
+  b10Raw,
+  syncDeviceOpen,
+  syncDeviceArm,
+  syncDeviceSeen,
+  syncDeviceWrite,
+  syncDeviceStatus,
+  syncDeviceClose,
+  clockNow,
+  wsEcho,
+  drainOffline,
+  drainReconnect,
   crossOriginIsolated: () => globalThis.crossOriginIsolated,
 };
 

@@ -2,6 +2,10 @@ import type { TandemConfig } from '@tandem/core';
 import type { WorkerHost } from '@tandem/worker';
 import { runB3 } from './b3-in-worker.ts';
 import { profileActions } from './b3-profile.ts';
+import { runB10Raw } from './sync-in-worker.ts';
+import type { B10RawRequest } from './sync-in-worker.ts';
+import { syncFetches } from './sync-fetches.ts';
+import { b10Calls } from './b10-profile.ts';
 
 export type BenchRequest =
   | { bench: 'b3'; id: number; config: TandemConfig; n: number; block: number; warmup: number }
@@ -9,7 +13,10 @@ export type BenchRequest =
   | { bench: 'profile'; id: number; config: TandemConfig; sequential: number; burst: number; action?: 'add' | 'addHot' }
   | { bench: 'status'; id: number; config: TandemConfig }
   | { bench: 'isolation'; id: number }
-  | { bench: 'timeline'; id: number };
+  | { bench: 'timeline'; id: number }
+  | ({ bench: 'b10raw'; id: number } & B10RawRequest)
+  | { bench: 'syncFetches'; id: number }
+  | { bench: 'b10Calls'; id: number };
 
 export interface BenchContext {
   emptyImage: () => Promise<Blob | undefined>;
@@ -40,6 +47,15 @@ export async function handleBenchMessage(host: WorkerHost, port: MessagePort, re
         break;
       case 'timeline':
         result = ctx.timeline();
+        break;
+      case 'b10raw':
+        result = await runB10Raw(req, ctx.emptyImage);
+        break;
+      case 'syncFetches':
+        result = syncFetches;
+        break;
+      case 'b10Calls':
+        result = b10Calls;
         break;
       case 'isolation':
         result = { crossOriginIsolated: (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated ?? false };

@@ -6,6 +6,8 @@
 import { createPgliteEngine, startTandemWorker } from '@tandem/worker';
 import { handleBenchMessage } from './bench-messages.ts';
 import type { BenchRequest } from './bench-messages.ts';
+import { instrumentFetch } from './sync-fetches.ts';
+import { installB10Profile } from './b10-profile.ts';
 
 interface SharedWorkerScope {
   onconnect: ((event: MessageEvent) => void) | null;
@@ -28,6 +30,9 @@ function log(message: string): void {
 }
 
 const scope = self as unknown as SharedWorkerScope;
+// Times the runtime's sync requests (B10); other fetches pass straight through.
+instrumentFetch(self as unknown as { fetch: typeof fetch });
+if ((self as unknown as { name?: string }).name?.startsWith('tandem:b10-')) installB10Profile();
 const host = startTandemWorker(scope, { createEngine: createPgliteEngine, emptyImage, log });
 const tandemOnConnect = scope.onconnect!;
 

@@ -60,6 +60,8 @@ export class SyncClient {
   #running: Promise<void> | null = null;
   #dirty = false;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** The timer is a retry after a failure (not a poll): only explicit causes cut it short. */
+  #backingOff = false;
   #socketTimer: ReturnType<typeof setTimeout> | null = null;
   #socket: PokeSocket | null = null;
   #socketOpen = false;
@@ -85,6 +87,7 @@ export class SyncClient {
   kick(): void {
     if (this.#stopped) return;
     this.#dirty = true;
+    this.#backingOff = false;
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = null;
@@ -119,7 +122,10 @@ export class SyncClient {
   /** The pending count changed (a local batch committed): tabs hear about it, and it syncs. */
   localChange(): void {
     this.#publishStatus();
-    this.kick();
+    // While backing off from a failure, a local write must not hammer the lost server (and slow
+    // every write down with a doomed request): it waits for the retry, which pushes it.
+    if (this.#backingOff) this.#dirty = true;
+    else this.kick();
   }
 
   stop(): void {
@@ -159,6 +165,7 @@ export class SyncClient {
           this.#update({ online: false, lastError: data });
           for (const w of waiters) w.reject(data);
           this.#schedule(delay);
+          this.#backingOff = true;
           return;
         }
       }
