@@ -178,6 +178,8 @@ export class PgliteTx implements EngineTx {
     const columnsOf = this.#columnsReader();
 
     await this.#setLocal('tandem.bypass', 'on');
+    // Undoing patches restores rows; it is no new write for app triggers to react to (see applyServerRows).
+    await this.#setLocal('session_replication_role', 'replica');
     let succeeded = false;
     try {
       for (let i = patches.length - 1; i >= 0; i--) {
@@ -199,6 +201,7 @@ export class PgliteTx implements EngineTx {
       succeeded = true;
     } finally {
       try {
+        await this.#setLocal('session_replication_role', 'origin');
         await this.#setLocal('tandem.bypass', 'off');
       } catch (error) {
         if (succeeded) throw error;
@@ -228,13 +231,18 @@ export class PgliteTx implements EngineTx {
 
   async applyServerRows(rows: ServerRows): Promise<void> {
     if (rows.replaceChannels.length === 0 && rows.changes.length === 0) return;
+    // 'replica' fires no ordinary triggers: the server's rows already hold every trigger's effect
+    // (re-running app triggers would apply them twice), and capture has nothing to record; it also
+    // makes bulk catch-ups cheaper (no per-row trigger call). The bypass stays as a second guard.
     await this.#setLocal('tandem.bypass', 'on');
+    await this.#setLocal('session_replication_role', 'replica');
     let succeeded = false;
     try {
       await applyServerRows((sql, params) => this.query(sql, params), this.#columnsReader(), rows);
       succeeded = true;
     } finally {
       try {
+        await this.#setLocal('session_replication_role', 'origin');
         await this.#setLocal('tandem.bypass', 'off');
       } catch (error) {
         if (succeeded) throw error;
