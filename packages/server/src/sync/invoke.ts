@@ -3,7 +3,7 @@ import type { ActionDefinitions, JsonValue } from '@tandem/core';
 import type { SqlDriver } from '../store/sql-driver.ts';
 import { checkUser, LOCK_CLIENT_SQL, SERVER_CLIENT_ID } from './clients.ts';
 import { commitVersion } from './commit.ts';
-import { NeedsSavepoints, runActions } from './run-actions.ts';
+import { NeedsSavepoints, rejectionError, runActions } from './run-actions.ts';
 import type { AuthUser, CommitInfo } from './sync-store.ts';
 
 /**
@@ -22,7 +22,7 @@ export async function invoke(driver: SqlDriver, definitions: ActionDefinitions, 
     try {
       [outcome] = await runActions(tx, [action], { definitions, user, savepointFrom: Number.POSITIVE_INFINITY });
     } catch (error) {
-      throw error instanceof NeedsSavepoints ? error.cause : error;
+      throw error instanceof NeedsSavepoints ? fromErrorData(rejectionError(error.cause)) : error;
     }
     if (!outcome!.ok) throw fromErrorData(outcome!.error);
     const commit = await commitVersion(tx, SERVER_CLIENT_ID, seq, []);
