@@ -9,6 +9,7 @@ export interface SyncStatusView {
   pending: number;
   lastError: { kind: string; message: string } | null;
   channels: { channel: string; cursor: number }[];
+  rejections: { id: string; name: string; error: { kind: string; message: string } }[];
 }
 
 export interface Device {
@@ -40,8 +41,13 @@ export function syncNow(page: Page): Promise<void> {
   return page.evaluate(() => (window as unknown as { tandem: { sync: { now(): Promise<void> } } }).tandem.sync.now());
 }
 
-/** Waits until the device is online with nothing pending. */
+/**
+ * Waits until the device has pushed and pulled everything it had committed when this was called
+ * (a sync cycle that starts after the call succeeds), then until its status says online with
+ * nothing pending (the status reaches tabs coalesced, a moment later).
+ */
 export async function waitSynced(page: Page, timeout = 20_000): Promise<void> {
+  await expect.poll(() => syncNow(page).then(() => true, () => false), { timeout, message: 'device never completed a sync cycle' }).toBe(true);
   await expect
     .poll(
       async () => {

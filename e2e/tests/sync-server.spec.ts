@@ -404,6 +404,7 @@ test.describe('reset after compaction', () => {
     await waitSynced(b.page, 40_000);
     await addTodoViaUi(b.page, 'B one');
     await addTodoViaUi(b.page, 'B two');
+    await expect(todomvc(b.page).labels).toHaveText(['first', 'B one', 'B two']);
     await waitSynced(b.page);
     const { token } = await newSession(server.url);
     const api = syncApi(server.url, token);

@@ -104,24 +104,38 @@ test.describe('sync between two devices', () => {
     await expect(todomvc(b.page).item('doomed')).toBeVisible();
     await waitSynced(a.page);
     await waitSynced(b.page);
+    const [doomed] = await listRows(b.page, b.listId);
 
+    // B edits the todo while the server is down …
     await server.stop();
-    await todomvc(a.page).item('doomed').hover();
-    await todomvc(a.page).item('doomed').locator('.destroy').click();
-    await expect(todomvc(a.page).items).toHaveCount(0);
     await todomvc(b.page).item('doomed').locator('label').dblclick();
     await todomvc(b.page).item('doomed').locator('input.edit').fill('edited while offline');
     await todomvc(b.page).item('doomed').locator('input.edit').press('Enter');
     await expect(todomvc(b.page).item('edited while offline')).toBeVisible();
 
+    // … and meanwhile the todo is deleted on the server, through an instance on another port that
+    // neither device can reach (so the order is certain: the delete first, B's edit after).
+    const admin = await DemoServer.start({ dataDir: server.dataDir, env: { TANDEM_ADMIN_TOKEN: 'e2e-admin' } });
+    try {
+      const res = await fetch(`${admin.url}/api/admin/invoke`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer e2e-admin', 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'deleteTodo', args: { id: doomed!.id } }),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await admin.stop();
+    }
+
     await server.startAgain();
-    await expect.poll(() => syncNow(a.page).then(() => true, () => false), { timeout: 30_000 }).toBe(true);
-    await expect.poll(() => syncNow(b.page).then(() => true, () => false), { timeout: 30_000 }).toBe(true);
     // B's edit of a todo that no longer exists is rejected: rolled back, and the app says so.
-    await expect(todomvc(b.page).items).toHaveCount(0, { timeout: 10_000 });
+    await expect(todomvc(b.page).items).toHaveCount(0, { timeout: 30_000 });
     await expect(b.page.locator('.tandem-error')).toContainText('rejected');
     await expect(b.page.locator('.tandem-error')).toContainText('editTodo');
+    await expect(todomvc(a.page).items).toHaveCount(0, { timeout: 30_000 });
+    await waitSynced(b.page, 30_000);
     const status = await syncStatus(b.page);
     expect(status.pending).toBe(0);
+    expect(status.rejections.map((r) => r.name)).toEqual(['editTodo']);
   });
 });
