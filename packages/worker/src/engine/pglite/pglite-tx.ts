@@ -177,11 +177,8 @@ export class PgliteTx implements EngineTx {
     if (patches.length === 0) return;
     const columnsOf = this.#columnsReader();
 
-    await this.#setLocal('tandem.bypass', 'on');
-    // Undoing patches restores rows; it is no new write for app triggers to react to (see applyServerRows).
-    await this.#setLocal('session_replication_role', 'replica');
-    let succeeded = false;
-    try {
+    // Undoing patches restores rows; it is no new write for app triggers to react to.
+    await this.#unobserved(async () => {
       for (let i = patches.length - 1; i >= 0; i--) {
         const patch = patches[i]!;
         let affected: number;
@@ -198,15 +195,7 @@ export class PgliteTx implements EngineTx {
           throw new TandemError(ErrorKind.internal, `Cannot revert ${patch.op} of "${patch.table}" row ${JSON.stringify(patch.rowId)}: the row is not as captured.`, { patch });
         }
       }
-      succeeded = true;
-    } finally {
-      try {
-        await this.#setLocal('session_replication_role', 'origin');
-        await this.#setLocal('tandem.bypass', 'off');
-      } catch (error) {
-        if (succeeded) throw error;
-      }
-    }
+    });
   }
 
   async pendingActions(afterSeq = 0, limit?: number): Promise<PendingAction[]> {
@@ -231,23 +220,7 @@ export class PgliteTx implements EngineTx {
 
   async applyServerRows(rows: ServerRows): Promise<void> {
     if (rows.replaceChannels.length === 0 && rows.changes.length === 0) return;
-    // 'replica' fires no ordinary triggers: the server's rows already hold every trigger's effect
-    // (re-running app triggers would apply them twice), and capture has nothing to record; it also
-    // makes bulk catch-ups cheaper (no per-row trigger call). The bypass stays as a second guard.
-    await this.#setLocal('tandem.bypass', 'on');
-    await this.#setLocal('session_replication_role', 'replica');
-    let succeeded = false;
-    try {
-      await applyServerRows((sql, params) => this.query(sql, params), this.#columnsReader(), rows);
-      succeeded = true;
-    } finally {
-      try {
-        await this.#setLocal('session_replication_role', 'origin');
-        await this.#setLocal('tandem.bypass', 'off');
-      } catch (error) {
-        if (succeeded) throw error;
-      }
-    }
+    await this.#unobserved(() => applyServerRows((sql, params) => this.query(sql, params), this.#columnsReader(), rows));
   }
 
   async pendingChannels(channelColumns: Record<string, string>): Promise<string[]> {
@@ -284,6 +257,31 @@ export class PgliteTx implements EngineTx {
       }
       return cols;
     };
+  }
+
+  /**
+   * Runs `fn` with capture bypassed and ordinary triggers off ('replica'): for writes that are not
+   * an action (reverting patches, applying the server's rows). The server's rows already hold every
+   * trigger's effect, so re-running app triggers would apply them twice; it also spares bulk
+   * catch-ups a trigger call per row. Both settings are transaction-local.
+   */
+  async #unobserved<T>(fn: () => Promise<T>): Promise<T> {
+    await this.#setLocal('tandem.bypass', 'on');
+    await this.#setLocal('session_replication_role', 'replica');
+    let succeeded = false;
+    try {
+      const result = await fn();
+      succeeded = true;
+      return result;
+    } finally {
+      try {
+        await this.#setLocal('session_replication_role', 'origin');
+        await this.#setLocal('tandem.bypass', 'off');
+      } catch (error) {
+        // After a failed statement the transaction refuses everything; fn's error says why.
+        if (succeeded) throw error;
+      }
+    }
   }
 
   async #affected(sql: string, params: unknown[]): Promise<number> {
