@@ -9,7 +9,9 @@ import type { RowDiff } from './row-diff.ts';
 import type { Rejection } from './sync-protocol.ts';
 import { parseChannels } from './sync-protocol.ts';
 
-export type EngineName = 'pglite';
+/** The local engines: PGlite (Postgres in wasm, the default) and sqlite-wasm (smaller, faster point writes). */
+export type EngineName = 'pglite' | 'sqlite';
+export const ENGINE_NAMES: readonly EngineName[] = ['pglite', 'sqlite'];
 
 /** What a tab gives the worker at connect time; the prebuilt worker needs nothing else. */
 export interface TandemConfig {
@@ -19,6 +21,7 @@ export interface TandemConfig {
   schema: string;
   /** Absolute URL of the ES module whose default export (or `actions` export) is `defineActions(...)`. */
   actionsUrl: string;
+  /** The local SQL engine, default 'pglite'. The schema and actions must suit it (see docs/portable-actions.md). */
   engine?: EngineName;
   /** Checkpoint when the journal has this many records since the last one and the worker is idle. */
   checkpointEvery?: number;
@@ -189,7 +192,7 @@ export function parseConnectRequest(value: unknown): ConnectRequest {
     bad(`config.actionsUrl ${JSON.stringify(c.actionsUrl)} is not an absolute URL; resolve it first, e.g. new URL('./actions.js', location.href).href.`);
   }
   if (c.name !== undefined && (typeof c.name !== 'string' || !/^[\w.-]{1,64}$/.test(c.name))) bad('config.name must be 1-64 characters of letters, digits, _ . -');
-  if (c.engine !== undefined && c.engine !== 'pglite') bad(`config.engine ${JSON.stringify(c.engine)} is not available; use 'pglite'.`);
+  if (c.engine !== undefined && !ENGINE_NAMES.includes(c.engine as EngineName)) bad(`config.engine ${JSON.stringify(c.engine)} is not an engine; use 'pglite' (the default) or 'sqlite'.`);
   if (c.checkpointEvery !== undefined && (typeof c.checkpointEvery !== 'number' || !Number.isInteger(c.checkpointEvery) || c.checkpointEvery < 1)) {
     bad('config.checkpointEvery must be a positive integer.');
   }
@@ -215,7 +218,7 @@ export function parseConnectRequest(value: unknown): ConnectRequest {
   }
   if (c.durability !== undefined) out.durability = c.durability as 'relaxed' | 'strict';
   if (c.name !== undefined) out.name = c.name as string;
-  if (c.engine !== undefined) out.engine = 'pglite';
+  if (c.engine !== undefined) out.engine = c.engine as EngineName;
   if (c.checkpointEvery !== undefined) out.checkpointEvery = c.checkpointEvery as number;
   return { tabId, config: out };
 }

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { ErrorKind, TandemError } from '@tandem/core';
-import type { ActionDefinitions, TandemConfig } from '@tandem/core';
+import type { ActionDefinitions, EngineName, TandemConfig } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { runtimeVersion } from '../runtime/config-version.ts';
 import { TandemRuntime } from '../runtime/tandem-runtime.ts';
@@ -8,11 +8,24 @@ import { DexieJournalStore } from '../store/dexie-journal-store.ts';
 import { acquireDatabaseLock } from './database-lock.ts';
 import { TabSession } from './tab-session.ts';
 
-export interface WorkerHostOptions {
+/** One engine as a worker offers it: its factory and, optionally, a pre-initialised empty image. */
+export interface EngineProvider {
   createEngine: CreateEngine;
+  /** A first start from this image skips the engine's own initialisation (PGlite's initdb). */
+  emptyImage?: () => Promise<Blob | undefined>;
+}
+
+export interface WorkerHostOptions {
+  /**
+   * Engines by name, loaded on first use: `config.engine` (default 'pglite') picks one, so a worker
+   * offering both downloads only the one an app uses.
+   */
+  engines?: Partial<Record<EngineName, () => Promise<EngineProvider>>>;
+  /** A worker built for one engine: used when `engines` has no entry for the requested one. */
+  createEngine?: CreateEngine;
+  emptyImage?: () => Promise<Blob | undefined>;
   /** Defaults to `import(url)` of the configured actions module. */
   loadActions?: (url: string) => Promise<ActionDefinitions>;
-  emptyImage?: () => Promise<Blob | undefined>;
   log?: (message: string) => void;
 }
 
@@ -55,12 +68,13 @@ export class WorkerHost {
       const name = config.name ?? 'tandem';
       const promise = acquireDatabaseLock(name).then(async (release) => {
         try {
+          const engine = await this.#engineFor(config.engine ?? 'pglite');
           return await TandemRuntime.start({
             config,
             store: new DexieJournalStore(name, config.durability ?? 'relaxed'),
-            createEngine: this.#options.createEngine,
+            createEngine: engine.createEngine,
             loadActions: this.#options.loadActions ?? importActions,
-            ...(this.#options.emptyImage ? { emptyImage: this.#options.emptyImage } : {}),
+            ...(engine.emptyImage ? { emptyImage: engine.emptyImage } : {}),
             log,
           });
         } catch (error) {
@@ -74,6 +88,26 @@ export class WorkerHost {
       });
     }
     return this.#runtime.promise;
+  }
+
+  async #engineFor(name: EngineName): Promise<EngineProvider> {
+    const load = this.#options.engines?.[name];
+    if (load) {
+      try {
+        return await load();
+      } catch (error) {
+        throw new TandemError(
+          ErrorKind.internal,
+          `The ${name} engine could not be loaded: ${(error as Error).message ?? String(error)}. Check that every file of the worker bundle (its chunks and .wasm files) is served next to the worker script.`,
+        );
+      }
+    }
+    if (this.#options.createEngine) {
+      // Which engine a bare factory makes is only known once it runs: the runtime checks engine.name.
+      return { createEngine: this.#options.createEngine, ...(this.#options.emptyImage ? { emptyImage: this.#options.emptyImage } : {}) };
+    }
+    const offered = Object.keys(this.#options.engines ?? {});
+    throw new TandemError(ErrorKind.invalidRequest, `This Tandem worker has no ${name} engine (it offers: ${offered.join(', ') || 'none'}). Set config.engine to one of those, or use a worker built with the ${name} engine.`);
   }
 
   watchTab(tabId: string, runtime: TandemRuntime): void {

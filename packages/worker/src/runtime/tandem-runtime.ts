@@ -121,6 +121,16 @@ export class TandemRuntime {
     const definitions = await loadDefinitions(deps.loadActions, config.actionsUrl);
 
     const storedSchema = await store.getMeta<string>('schemaVersion');
+    const storedEngine = await store.getMeta<string>('engine');
+    const engineName = config.engine ?? 'pglite';
+    if (storedSchema !== undefined && storedEngine !== undefined && storedEngine !== engineName) {
+      // Checkpoints are engine images: a PGlite data dir means nothing to SQLite and vice versa.
+      throw new TandemError(
+        ErrorKind.schemaError,
+        `The local database "${config.name ?? 'tandem'}" was created with the ${storedEngine} engine, not ${engineName}. Open it with engine: '${storedEngine}', or give the ${engineName} database its own \`name\` (it starts empty and syncs from the server).`,
+        { stored: storedEngine, given: engineName },
+      );
+    }
     if (storedSchema !== undefined && storedSchema !== schemaV) {
       throw new TandemError(
         ErrorKind.schemaError,
@@ -134,11 +144,20 @@ export class TandemRuntime {
       await store.setMeta('clientId', clientId);
     }
     if (storedSchema === undefined) await store.setMeta('schemaVersion', schemaV);
+    if (storedEngine === undefined) await store.setMeta('engine', engineName);
 
     const checkpoint = await store.latestCheckpoint();
     const t0 = performance.now();
     const image = checkpoint?.image ?? (await deps.emptyImage?.().catch(() => undefined));
     const engine = await deps.createEngine(image ? { image } : {});
+    const wanted = config.engine ?? 'pglite';
+    if (engine.name !== wanted) {
+      await engine.close();
+      throw new TandemError(
+        ErrorKind.invalidRequest,
+        `config.engine is '${wanted}', but this Tandem worker was built with the ${engine.name} engine. Use a worker that offers '${wanted}' (the prebuilt tandem-worker.js offers both), or set engine: '${engine.name}'.`,
+      );
+    }
     if (!checkpoint) {
       try {
         await engine.exec(config.schema);
@@ -148,10 +167,10 @@ export class TandemRuntime {
       }
       await engine.installCapture(await engine.syncedTables());
     }
-    const seqRow = await engine.query<{ value: unknown }>("select value from tandem_meta where key = 'client_seq'");
-    const clientSeq = Number(seqRow[0]?.value ?? 0);
-    const patchSeqRow = await engine.query<{ seq: number }>('select coalesce(max(seq), 0) as seq from tandem_patches');
-    const patchSeq = Number(patchSeqRow[0]?.seq ?? 0);
+    const { clientSeq, patchSeq } = await engine.transaction(async (tx) => ({
+      clientSeq: Number((await tx.readMeta<number>('client_seq')) ?? 0),
+      patchSeq: await tx.lastPatchSeq(),
+    }));
     log(`engine ready from ${checkpoint ? `checkpoint @${checkpoint.seq}` : image ? 'empty image' : 'initdb'} in ${(performance.now() - t0).toFixed(0)} ms`);
 
     const runtime = new TandemRuntime({
@@ -350,7 +369,7 @@ export class TandemRuntime {
     const pendingActions = await this.#scheduler.task(() => this.#countPending());
     return {
       ready: !this.#closed,
-      engine: 'pglite',
+      engine: this.#engine.name,
       clientId: this.clientId,
       version: this.version,
       pendingActions,
@@ -443,7 +462,7 @@ export class TandemRuntime {
   }
 
   async #countPending(): Promise<number> {
-    const rows = await this.#engine.query<{ n: number }>('select count(*)::int as n from tandem_pending');
+    const rows = await this.#engine.query<{ n: number }>('select count(*) as n from tandem_pending');
     return Number(rows[0]?.n ?? 0);
   }
 

@@ -1,0 +1,216 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineName, LiveBatch } from '@tandem/core';
+import type { CreateEngine } from '../engine/engine.ts';
+import { DexieJournalStore } from '../store/dexie-journal-store.ts';
+import { TODO_SCHEMA, todoActions } from '../test-support/todo-fixture.ts';
+import { TandemRuntime } from './tandem-runtime.ts';
+
+/**
+ * The runtime's behaviour on one engine, with the real journal (IndexedDB, so it runs in the
+ * browser project): actions, capture, rollback, group commit, journal replay after a restart and
+ * after a crash, checkpoints, live-query invalidation and diffs. Each engine's test file calls it
+ * with its factory; rebase has its own suite (`sync/rebase.conformance.ts`).
+ */
+export function runRuntimeConformance(engineName: EngineName, createEngine: CreateEngine): void {
+  describe(`TandemRuntime conformance: ${engineName} + IndexedDB`, () => {
+    const open: TandemRuntime[] = [];
+    // An empty image, as the shipped bundle provides PGlite's: skips initdb per start.
+    let emptyImage: Blob;
+    beforeAll(async () => {
+      const engine = await createEngine({});
+      emptyImage = await engine.snapshot();
+      await engine.close();
+    }, 120_000);
+    afterEach(async () => {
+      for (const r of open.splice(0)) await r.close();
+    });
+
+    async function start(name: string, schema = TODO_SCHEMA, checkpointEvery = 10_000) {
+      const store = new DexieJournalStore(name);
+      const runtime = await TandemRuntime.start({
+        config: { name, schema, actionsUrl: 'https://app.test/actions.js', checkpointEvery, engine: engineName },
+        store,
+        createEngine,
+        loadActions: async () => todoActions,
+        emptyImage: async () => emptyImage,
+        checkpointIdleMs: 60_000,
+      });
+      open.push(runtime);
+      return { runtime, store };
+    }
+
+    async function restart(runtime: TandemRuntime, name: string, schema?: string) {
+      await runtime.close();
+      open.splice(open.indexOf(runtime), 1);
+      return start(name, schema);
+    }
+
+    const newName = () => `rt-${crypto.randomUUID()}`;
+
+    it('runs an action durably and returns its result', async () => {
+      const name = newName();
+      const { runtime, store } = await start(name);
+      const id = await runtime.run('add', { title: '  milk ' });
+      expect(id).toBe(`${runtime.clientId}-1.0`);
+      expect(await runtime.query('select id, title, done from todos', [])).toEqual([{ id, title: 'milk', done: false }]);
+      const journal = await store.readAfter(0);
+      expect(journal.map((e) => e.record)).toMatchObject([{ kind: 'action', name: 'add', args: { title: 'milk' } }]);
+      expect((await runtime.status()).pendingActions).toBe(1);
+    });
+
+    it('refuses bad args with invalid_args and writes nothing', async () => {
+      const { runtime, store } = await start(newName());
+      await expect(runtime.run('add', { title: '' })).rejects.toMatchObject({ kind: 'invalid_args', details: { issues: [{ path: 'title' }] } });
+      await expect(runtime.run('add', { title: 42 })).rejects.toMatchObject({ kind: 'invalid_args' });
+      await expect(runtime.run('nope', {})).rejects.toMatchObject({ kind: 'unknown_action' });
+      expect(await runtime.query('select count(*) as n from todos', [])).toEqual([{ n: 0 }]);
+      expect(await store.count()).toBe(0);
+    });
+
+    it('rolls back a throwing action alone, voids it in the journal, and commits its batch-mates', async () => {
+      const { runtime, store } = await start(newName());
+      const results = await Promise.allSettled([runtime.run('add', { title: 'a' }), runtime.run('boom', {}), runtime.run('add', { title: 'b' })]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ kind: 'action_failed', message: expect.stringContaining('business rule says no') });
+      expect((await runtime.query('select title from todos order by title', [])).map((r) => r.title)).toEqual(['a', 'b']);
+      // Appended while it ran, then voided before the batch committed: replay never runs it.
+      const records = (await store.readAfter(0)).map((e) => e.record);
+      const voided = records.flatMap((r) => (r.kind === 'void' ? r.ids : []));
+      expect(voided).toHaveLength(1);
+      expect(records.filter((r) => r.kind === 'action' && !voided.includes(r.id)).map((r) => (r.kind === 'action' ? r.name : ''))).toEqual(['add', 'add']);
+      const patches = await runtime.query('select action_id from tandem_patches', []);
+      expect(patches).toHaveLength(2);
+    });
+
+    it('commits concurrent actions in shared batches (group commit)', async () => {
+      const { runtime, store } = await start(newName());
+      await Promise.all(Array.from({ length: 60 }, (_, i) => runtime.run('add', { title: `t${i}` })));
+      const { batchesCommitted, actionsRun } = runtime.debug();
+      expect(actionsRun).toBe(60);
+      expect(batchesCommitted).toBeLessThan(60);
+      expect(await store.count()).toBe(60);
+    });
+
+    it('refuses writes to synced tables outside an action', async () => {
+      const { runtime } = await start(newName());
+      await expect(runtime.query("insert into todos (id, title, created_at) values ('x', 'y', 1)", [])).rejects.toMatchObject({
+        kind: 'query_failed',
+        message: expect.stringContaining('outside an action'),
+      });
+      expect(await runtime.query('select count(*) as n from todos', [])).toEqual([{ n: 0 }]);
+    });
+
+    it('restores every acknowledged action after a restart by replaying the journal', async () => {
+      const name = newName();
+      let { runtime } = await start(name);
+      const ids = await Promise.all(Array.from({ length: 25 }, (_, i) => runtime.run('add', { title: `t${i}` })));
+      await runtime.run('toggle', { id: ids[3] as string, done: true });
+      const before = await runtime.query('select * from todos order by id', []);
+      ({ runtime } = await restart(runtime, name));
+      expect(await runtime.query('select * from todos order by id', [])).toEqual(before);
+      // The client sequence continues: new ids never collide with replayed ones.
+      const next = await runtime.run('add', { title: 'after restart' });
+      expect(ids).not.toContain(next);
+      expect((await runtime.status()).pendingActions).toBe(27);
+    });
+
+    it('starts from a checkpoint plus the journal after it, and trims the journal', async () => {
+      const name = newName();
+      let { runtime, store } = await start(name);
+      for (let i = 0; i < 5; i++) await runtime.run('add', { title: `before ${i}` });
+      await runtime.checkpoint();
+      expect(await store.count()).toBe(0);
+      const cp = await store.latestCheckpoint();
+      expect(cp?.image.size).toBeGreaterThan(0);
+      await runtime.run('add', { title: 'after checkpoint' });
+      const before = await runtime.query('select * from todos order by id', []);
+      ({ runtime, store } = await restart(runtime, name));
+      expect(await runtime.query('select * from todos order by id', [])).toEqual(before);
+      expect((await runtime.status()).lastCheckpointSeq).toBe(cp!.seq);
+      // Capture still works after restoring an image.
+      await runtime.run('add', { title: 'post-restore' });
+      expect((await runtime.query('select count(*) as n from tandem_patches', []))[0]!.n).toBe(7);
+    });
+
+    it('refuses to open stored data with a different schema', async () => {
+      const name = newName();
+      const { runtime } = await start(name);
+      await runtime.run('add', { title: 'x' });
+      await expect(restart(runtime, name, `${TODO_SCHEMA}\ncreate table extra (id text primary key);`)).rejects.toMatchObject({ kind: 'schema_error' });
+    });
+
+    it('re-runs only affected live queries and sends one batch per tab per commit', async () => {
+      const { runtime } = await start(newName());
+      const batches: LiveBatch[] = [];
+      runtime.addTab('tab1', (m) => {
+        if (m.tandem === 'live') batches.push(m.batch);
+      });
+      const todos = await runtime.subscribe('tab1', 'select id, title, done from todos order by id', []);
+      const count = await runtime.subscribe('tab1', 'select count(*) as n from todos', []);
+      const tags = await runtime.subscribe('tab1', 'select id, name from tags order by id', []);
+      expect(todos.rows).toEqual([]);
+      await runtime.run('add', { title: 'live' });
+      expect(batches).toHaveLength(1);
+      const subIds = batches[0]!.updates.map((u) => u.subId).sort();
+      expect(subIds).toEqual([todos.subId, count.subId].sort());
+      const evals = runtime.debug().liveEvaluations;
+      expect(evals['select id, name from tags order by id']).toBe(1);
+      expect(evals['select id, title, done from todos order by id']).toBe(2);
+      expect(tags.rows).toEqual([]);
+      // Freed when the tab goes away.
+      expect(await runtime.dropTab('tab1')).toBe(3);
+      expect((await runtime.status()).subscriptions).toBe(0);
+    });
+
+
+    it('replays the journal after a crash: nothing acknowledged is lost', async () => {
+      const name = newName();
+      const { runtime: crashed } = await start(name);
+      const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => crashed.run('add', { title: `c${i}` })));
+      await crashed.run('toggle', { id: ids[7] as string, done: true });
+      const before = await crashed.query('select * from todos order by id', []);
+      // No close(): the engine's memory is simply gone, as when the browser process is killed.
+      const { runtime } = await start(name);
+      expect(await runtime.query('select * from todos order by id', [])).toEqual(before);
+      expect((await runtime.query('select done from todos where id = $1', [ids[7]]))[0]).toEqual({ done: true });
+      expect((await runtime.status()).pendingActions).toBe(31);
+    });
+
+    it('sends live diffs of the changed rows only, as plain JSON values', async () => {
+      const { runtime } = await start(newName());
+      const batches: LiveBatch[] = [];
+      runtime.addTab('tab1', (m) => {
+        if (m.tandem === 'live') batches.push(m.batch);
+      });
+      const a = (await runtime.run('add', { title: 'a' })) as string;
+      await runtime.run('add', { title: 'b' });
+      const sub = await runtime.subscribe('tab1', 'select id, title, done from todos order by title', []);
+      expect(sub.rows).toEqual([
+        { id: a, title: 'a', done: false },
+        { id: expect.any(String), title: 'b', done: false },
+      ]);
+      await runtime.run('toggle', { id: a, done: true });
+      expect(batches.at(-1)!.updates).toEqual([{ subId: sub.subId, diff: [{ op: 'update', index: 0, row: { id: a, title: 'a', done: true } }] }]);
+      await runtime.run('add', { title: 'c' });
+      expect(batches.at(-1)!.updates[0]!.diff).toEqual([{ op: 'insert', index: 2, row: { id: expect.any(String), title: 'c', done: false } }]);
+    });
+
+    it('reports its engine, and a database created with it refuses the other engine', async () => {
+      const name = newName();
+      const { runtime } = await start(name);
+      expect((await runtime.status()).engine).toBe(engineName);
+      await runtime.run('add', { title: 'x' });
+      await runtime.close();
+      open.splice(open.indexOf(runtime), 1);
+      const other = engineName === 'pglite' ? 'sqlite' : 'pglite';
+      await expect(
+        TandemRuntime.start({
+          config: { name, schema: TODO_SCHEMA, actionsUrl: 'https://app.test/actions.js', engine: other },
+          store: new DexieJournalStore(name),
+          createEngine,
+          loadActions: async () => todoActions,
+        }),
+      ).rejects.toMatchObject({ kind: 'schema_error', message: expect.stringContaining(`created with the ${engineName} engine`) });
+    });
+  });
+}

@@ -1,0 +1,191 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defineActions } from '@tandem/core';
+import type { Change, PullResponse, Row } from '@tandem/core';
+import { z } from 'zod';
+import type { CreateEngine, Engine } from '../engine/engine.ts';
+import { executeAction } from '../runtime/action-executor.ts';
+import { CURSORS_META_KEY, rebase } from './rebase.ts';
+
+/** Portable: the same DDL on both engines (see docs/portable-actions.md). */
+export const REBASE_SCHEMA = `
+create table todos (id text primary key, list_id text not null, title text not null, done boolean not null default false);
+`;
+const channels = { todos: 'list_id' };
+
+export const rebaseActions = defineActions({
+  add: {
+    args: z.object({ list: z.string(), title: z.string() }),
+    async run(tx, a, ctx) {
+      const id = ctx.id();
+      await tx.query('insert into todos (id, list_id, title) values ($1, $2, $3)', [id, a.list, a.title]);
+      return id;
+    },
+  },
+  rename: {
+    args: z.object({ id: z.string(), title: z.string() }),
+    async run(tx, a) {
+      const rows = await tx.query('update todos set title = $2 where id = $1 returning id', [a.id, a.title]);
+      if (rows.length === 0) throw new Error(`no todo ${a.id}`);
+    },
+  },
+});
+
+const actions = rebaseActions;
+
+/**
+ * Rebase on one engine: the fast path, replay on the server's state, rejections, snapshots (reset),
+ * last-change-wins. `extraSchema` lets an engine's own file add what only it can express, and
+ * `extra` its own cases (they get the same helpers).
+ */
+export function runRebaseConformance(name: string, create: CreateEngine, options: { extraSchema?: string; extra?: (h: RebaseHelpers) => void } = {}): void {
+describe(`rebase conformance: ${name}`, () => {
+  let engine: Engine;
+  let seq = 0;
+
+  let image: Blob;
+
+  // Engine set-up once (PGlite's initdb takes seconds), then every test starts from its image.
+  beforeAll(async () => {
+    const first = await create({});
+    await first.exec(REBASE_SCHEMA + (options.extraSchema ?? ''));
+    await first.installCapture(await first.syncedTables());
+    image = await first.snapshot();
+    await first.close();
+  }, 120_000);
+
+  beforeEach(async () => {
+    engine = await create({ image });
+    seq = 0;
+  });
+  afterEach(() => engine.close());
+  const env = () => ({ dialect: engine.dialect, definitions: actions, channelColumns: channels });
+
+  /** Runs an action locally as the runtime does: capture + pending record. */
+  async function local(name: keyof typeof actions, args: unknown): Promise<string> {
+    const s = ++seq;
+    const id = `c1-${s}`;
+    await engine.transaction(async (tx) => {
+      await executeAction(tx, engine.dialect, actions, { kind: 'action', id, clientSeq: s, name, args, time: 1000 + s });
+      await tx.recordPending([{ seq: s, id, name, args, time: 1000 + s }]);
+    });
+    return id;
+  }
+
+  const rows = () => engine.query<Row>('select id, list_id, title, done from todos order by id');
+  const pending = () => engine.query<{ id: string }>('select id from tandem_pending order by seq');
+  const patchCount = async () => Number((await engine.query<{ n: number }>('select count(*) as n from tandem_patches'))[0]!.n);
+  const pull = (p: Partial<PullResponse>): PullResponse => ({ version: 1, changes: [], snapshots: [], lastSeq: 0, rejected: [], more: false, ...p });
+  const change = (c: Partial<Change> & Pick<Change, 'rowId' | 'op' | 'row'>): Change => ({ version: 1, actionId: 'other-1', channel: 'L', table: 'todos', ...c });
+  const run = (p: PullResponse) => engine.transaction((tx) => rebase(tx, env(), p, ['L']));
+  options.extra?.({ engine: () => engine, local, rows, pull, change, run });
+
+  it('fast path: the server confirms our actions with the same patches, so nothing is rewritten', async () => {
+    await local('add', { list: 'L', title: 'a' });
+    await local('add', { list: 'L', title: 'b' });
+    const before = await rows();
+    const result = await run(
+      pull({
+        lastSeq: 2,
+        changes: [
+          change({ actionId: 'c1-1', rowId: 'c1-1.0', op: 'insert', row: { id: 'c1-1.0', list_id: 'L', title: 'a', done: false } }),
+          change({ actionId: 'c1-2', rowId: 'c1-2.0', op: 'insert', row: { id: 'c1-2.0', list_id: 'L', title: 'b', done: false } }),
+        ],
+      }),
+    );
+    expect(result.fastPath).toBe(true);
+    expect(result.confirmed).toBe(2);
+    expect(result.changedTables.size).toBe(0);
+    expect(await rows()).toEqual(before);
+    expect(await pending()).toEqual([]);
+    expect(await patchCount()).toBe(0);
+    const cursors = await engine.transaction((tx) => tx.readMeta<Record<string, number>>(CURSORS_META_KEY));
+    expect(cursors).toEqual({ L: 1 });
+  });
+
+  it('slow path: another client wrote first; our pending rename replays on top of the server state', async () => {
+    const id = await local('add', { list: 'L', title: 'mine' });
+    // Server: our add (confirmed), then someone else renamed it; our local rename is still pending.
+    await local('rename', { id: `${id}.0`, title: 'local rename' });
+    const result = await run(
+      pull({
+        lastSeq: 1,
+        changes: [
+          change({ actionId: 'c1-1', rowId: 'c1-1.0', op: 'insert', row: { id: 'c1-1.0', list_id: 'L', title: 'mine', done: false } }),
+          change({ actionId: 'c2-1', rowId: 'c1-1.0', op: 'update', row: { id: 'c1-1.0', list_id: 'L', title: 'their rename', done: true } }),
+          change({ actionId: 'c2-2', rowId: 'x', op: 'insert', row: { id: 'x', list_id: 'L', title: 'theirs', done: false } }),
+        ],
+      }),
+    );
+    expect(result.fastPath).toBe(false);
+    expect(result.changedTables).toEqual(new Set(['todos']));
+    // The pending rename re-ran on the server state: their `done` stays, our title wins locally.
+    expect(await rows()).toEqual([
+      { id: 'c1-1.0', list_id: 'L', title: 'local rename', done: true },
+      { id: 'x', list_id: 'L', title: 'theirs', done: false },
+    ]);
+    expect(await pending()).toEqual([{ id: 'c1-2' }]);
+    // Only the replayed action's patch remains, so the next rebase can undo it.
+    expect(await patchCount()).toBe(1);
+  });
+
+  it('a rejected action is rolled back and reported', async () => {
+    await local('add', { list: 'L', title: 'keep' });
+    await local('add', { list: 'L', title: 'refused' });
+    const rejection = { id: 'c1-2', seq: 2, name: 'add', error: { kind: 'action_failed' as const, message: 'no' } };
+    const result = await run(
+      pull({
+        lastSeq: 2,
+        rejected: [rejection],
+        changes: [change({ actionId: 'c1-1', rowId: 'c1-1.0', op: 'insert', row: { id: 'c1-1.0', list_id: 'L', title: 'keep', done: false } })],
+      }),
+    );
+    expect(result.rejected).toEqual([rejection]);
+    expect(result.confirmed).toBe(1);
+    expect((await rows()).map((r) => r.title)).toEqual(['keep']);
+    expect(await pending()).toEqual([]);
+  });
+
+  it('a snapshot replaces the channel rows (reset) and pending actions replay on it', async () => {
+    await local('add', { list: 'L', title: 'pending' });
+    // A row of another channel is left alone.
+    await engine.transaction(async (tx) => {
+      await tx.applyServerRows({ replaceChannels: [], changes: [{ table: 'todos', rowId: 'o', op: 'insert', row: { id: 'o', list_id: 'OTHER', title: 'other', done: false } }] });
+    });
+    const result = await run(pull({ version: 7, snapshots: [{ channel: 'L', tables: { todos: [{ id: 's1', list_id: 'L', title: 'server', done: true }] } }] }));
+    expect(result.fastPath).toBe(false);
+    expect((await rows()).map((r) => `${r.id}:${r.title}`)).toEqual(['c1-1.0:pending', 'o:other', 's1:server']);
+    expect(await pending()).toEqual([{ id: 'c1-1' }]);
+    const cursors = await engine.transaction((tx) => tx.readMeta<Record<string, number>>(CURSORS_META_KEY));
+    expect(cursors).toEqual({ L: 7 });
+  });
+
+  it('applies only each row’s last change, whatever the number of changes', async () => {
+    const changes: Change[] = [];
+    for (let i = 0; i < 200; i++) changes.push(change({ rowId: `r${i % 10}`, op: 'insert', row: { id: `r${i % 10}`, list_id: 'L', title: `t${i}`, done: false } }));
+    changes.push(change({ rowId: 'r0', op: 'delete', row: null }));
+    await run(pull({ changes }));
+    const got = await rows();
+    expect(got).toHaveLength(9);
+    expect(got.find((r) => r.id === 'r9')!.title).toBe('t199');
+  });
+
+  it('a pending action that fails on the new server state stays pending for the server to settle', async () => {
+    const id = await local('add', { list: 'L', title: 'x' });
+    await local('rename', { id: `${id}.0`, title: 'y' });
+    // The server says our add was rejected: the rename now has no row to rename.
+    const result = await run(pull({ lastSeq: 1, rejected: [{ id: 'c1-1', seq: 1, name: 'add', error: { kind: 'action_failed', message: 'no' } }] }));
+    expect(result.replayFailures.map((f) => f.id)).toEqual(['c1-2']);
+    expect(await rows()).toEqual([]);
+    expect(await pending()).toEqual([{ id: 'c1-2' }]);
+  });
+});
+}
+
+export interface RebaseHelpers {
+  engine: () => Engine;
+  local: (name: keyof typeof rebaseActions, args: unknown) => Promise<string>;
+  rows: () => Promise<Row[]>;
+  pull: (p: Partial<PullResponse>) => PullResponse;
+  change: (c: Partial<Change> & Pick<Change, 'rowId' | 'op' | 'row'>) => Change;
+  run: (p: PullResponse) => ReturnType<typeof rebase>;
+}
