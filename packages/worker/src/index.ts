@@ -7,6 +7,7 @@ export { DexieJournalStore } from './store/index.ts';
 export type { ActionRecord, Checkpoint, JournalEntry, JournalRecord, JournalStore } from './store/index.ts';
 export type { CreateEngine, Engine, EngineOptions, EngineTx } from './engine/engine.ts';
 export { createPgliteEngine } from './engine/pglite/pglite-engine.ts';
+export { createSqliteEngine } from './engine/sqlite/sqlite-engine.ts';
 export { SyncClient } from './sync/sync-client.ts';
 export type { SyncClientOptions, SyncHost } from './sync/sync-client.ts';
 export { createHttpTransport } from './sync/sync-transport.ts';

@@ -125,6 +125,30 @@ export function runEngineConformance(name: string, create: CreateEngine): void {
         expect(rows.map((r) => r.id)).toEqual([110, 112, 113, 114]);
       });
 
+      it('fails a savepoint, or the transaction, whose fn swallowed a failed statement (as PostgreSQL does)', async () => {
+        // SQLite by itself undoes only the failed statement; actions must fail alike on every engine.
+        const insert = (tx: Parameters<Parameters<Engine['transaction']>[0]>[0], id: number) =>
+          tx.query(sql('insert into counters (id, value) values ($1, $2)'), [id, 0]);
+        await engine.transaction(async (tx) => {
+          await insert(tx, 130);
+          await expect(
+            tx.savepoint(async () => {
+              await insert(tx, 131);
+              await tx.query('select * from no_such_table').catch(() => undefined);
+            }),
+          ).rejects.toThrow();
+          await insert(tx, 132);
+        });
+        await expect(
+          engine.transaction(async (tx) => {
+            await insert(tx, 133);
+            await tx.query('select * from no_such_table').catch(() => undefined);
+          }),
+        ).rejects.toThrow();
+        const rows = await engine.query(sql('select id from counters where id >= $1 and id < $2 order by id'), [130, 140]);
+        expect(rows.map((r) => r.id)).toEqual([130, 132]);
+      });
+
       it('makes queries outside a transaction wait for the running one', async () => {
         let release!: () => void;
         const gate = new Promise<void>((resolve) => (release = resolve));

@@ -25,7 +25,7 @@ export interface Engine {
   readonly dialect: Dialect;
   readonly name: 'pglite' | 'sqlite';
 
-  /** Runs one statement with positional parameters ($1… for Postgres, ? for SQLite). */
+  /** Runs one statement with positional parameters ($1, $2… on every engine: SQLite binds $n by number too). */
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   /** Runs a script of several statements without parameters (schema DDL). */
   exec(sql: string): Promise<void>;

@@ -189,3 +189,20 @@ export interface RebaseHelpers {
   change: (c: Partial<Change> & Pick<Change, 'rowId' | 'op' | 'row'>) => Change;
   run: (p: PullResponse) => ReturnType<typeof rebase>;
 }
+
+/**
+ * For an engine's own file, with `extraSchema` defining table `inserts_seen` (one row, n = 0) and an
+ * app trigger on todos that increments it: the server's rows must not fire app triggers.
+ */
+export function appTriggerCase({ engine, local, rows, pull, change, run }: RebaseHelpers): void {
+  it('the server’s rows do not re-run app triggers (their effects are already in the server state)', async () => {
+    await local('add', { list: 'L', title: 'local' });
+    const seen = async () => Number((await engine().query<{ n: number }>('select n from inserts_seen'))[0]!.n);
+    expect(await seen()).toBe(1);
+    await run(pull({ changes: [change({ rowId: 's', op: 'insert', row: { id: 's', list_id: 'L', title: 'server', done: false } })] }));
+    // The pending local add was reverted and replayed (its trigger ran again: +1 - the revert does not
+    // undo a non-synced side effect), but the server's row did not fire it.
+    expect((await rows()).map((r) => r.id)).toEqual(['c1-1.0', 's']);
+    expect(await seen()).toBe(2);
+  });
+}

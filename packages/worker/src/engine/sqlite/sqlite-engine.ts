@@ -1,0 +1,167 @@
+import { ErrorKind, TandemError } from '@tandem/core';
+import type { Row } from '@tandem/core';
+import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
+import { createSerialQueue } from '../serial-queue.ts';
+import { CAPTURABLE_TABLE_SQL, CAPTURE_SCHEMA_SQL, CAPTURE_TRIGGERS_SQL, dropTriggerSql, installTriggersSql, SYNCED_TABLES_SQL } from './sqlite-capture-sql.ts';
+import { SqliteConnection } from './sqlite-connection.ts';
+import { SqliteError } from './sqlite-error.ts';
+import { loadSqlite } from './sqlite-module.ts';
+import { TABLE_COLUMNS_SQL, tableColumns } from './sqlite-row-json.ts';
+import { tablesRead } from './sqlite-tables-read.ts';
+import { SqliteTx } from './sqlite-tx.ts';
+import type { CaptureState } from './sqlite-tx.ts';
+
+/**
+ * sqlite-wasm in memory. Durability is the journal's job (see DESIGN "Durability"), so the engine
+ * starts empty (no initdb: a connection opens in well under a millisecond once the wasm module is
+ * loaded) or from `options.image`, a snapshot it deserializes.
+ */
+export const createSqliteEngine: CreateEngine = async (options: EngineOptions) => {
+  const sqlite = await loadSqlite(options.assetsUrl);
+  const image = options.image ? new Uint8Array(await options.image.arrayBuffer()) : null;
+  return new SqliteEngine(SqliteConnection.open(sqlite, image));
+};
+
+class SqliteEngine implements Engine {
+  readonly dialect = 'sqlite' as const;
+  readonly name = 'sqlite' as const;
+  readonly #connection: SqliteConnection;
+  readonly #capture: CaptureState = { actionId: null, bypass: false };
+  readonly #enqueue = createSerialQueue();
+  #closing: Promise<void> | null = null;
+
+  constructor(connection: SqliteConnection) {
+    this.#connection = connection;
+    // Per connection, and before anything writes: a restored image's triggers already call them.
+    connection.defineFunction('tandem_action_id', () => this.#capture.actionId);
+    connection.defineFunction('tandem_bypass', () => (this.#capture.bypass ? 1 : 0));
+    // LIKE as in PostgreSQL, which runs the same actions on the server: SQLite's ignores ASCII case.
+    connection.exec('pragma case_sensitive_like = on');
+  }
+
+  query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.#run(async () => this.#connection.all<R>(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.#run(async () => {
+      try {
+        this.#connection.exec(sql);
+      } finally {
+        this.#connection.forgetStatements();
+      }
+    });
+  }
+
+  transaction<T>(fn: (tx: EngineTx) => Promise<T>): Promise<T> {
+    return this.#run(async () => {
+      const connection = this.#connection;
+      connection.run('begin');
+      const tx = new SqliteTx(connection, this.#capture);
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        tx.close();
+        this.#rollback();
+        throw error;
+      }
+      tx.close();
+      const failure = tx.failure;
+      if (failure) {
+        // As PostgreSQL's COMMIT of a failed transaction: it rolls back, and the caller learns why.
+        this.#rollback();
+        throw new SqliteError(`The transaction was rolled back: a statement in it failed (${messageOf(failure.error)}).`, 'SQLITE_ABORT', undefined, {
+          cause: failure.error,
+        });
+      }
+      try {
+        connection.run('commit');
+      } catch (error) {
+        // A failed COMMIT (a deferred foreign key) leaves the transaction open.
+        this.#rollback();
+        throw error;
+      } finally {
+        this.#resetCapture();
+      }
+      return result;
+    });
+  }
+
+  tablesRead(sql: string, params: readonly unknown[] = []): Promise<string[]> {
+    return this.#run(async () => tablesRead(this.#connection, sql, params));
+  }
+
+  syncedTables(): Promise<string[]> {
+    return this.#run(async () => this.#connection.all<{ name: string }>(SYNCED_TABLES_SQL).map((r) => r.name));
+  }
+
+  installCapture(tables: readonly string[]): Promise<void> {
+    const wanted = [...new Set(tables)];
+    return this.#run(async () => {
+      const connection = this.#connection;
+      connection.run('begin');
+      try {
+        const missing = wanted.filter((table) => connection.all(CAPTURABLE_TABLE_SQL, [table]).length === 0);
+        if (missing.length > 0) {
+          throw new TandemError(
+            ErrorKind.schemaError,
+            `Cannot capture writes to ${missing.map((t) => `"${t}"`).join(', ')}: a synced table must be an ordinary table and have a text primary key column "id".`,
+            { tables: missing },
+          );
+        }
+        connection.exec(CAPTURE_SCHEMA_SQL);
+        // "Exactly those tables": a table dropped from the synced set must stop refusing writes,
+        // and a table whose columns changed gets triggers that list the new ones.
+        const stale = connection.all<{ name: string }>(CAPTURE_TRIGGERS_SQL).map((r) => dropTriggerSql(r.name));
+        if (stale.length > 0) connection.exec(stale.join('\n'));
+        for (const table of wanted) {
+          const columns = tableColumns(connection.all<{ name: string; type: string | null; hidden: number }>(TABLE_COLUMNS_SQL, [table]));
+          connection.exec(installTriggersSql(table, columns));
+        }
+        connection.run('commit');
+      } catch (error) {
+        this.#rollback();
+        throw error;
+      } finally {
+        connection.forgetStatements();
+      }
+    });
+  }
+
+  snapshot(): Promise<Blob> {
+    return this.#run(async () => new Blob([this.#connection.export()]));
+  }
+
+  close(): Promise<void> {
+    // Queued behind work already accepted, which still runs; anything later is refused.
+    this.#closing ??= this.#enqueue(async () => this.#connection.close());
+    return this.#closing;
+  }
+
+  /** Rolls back the open transaction, if SQLite has not already done so itself. */
+  #rollback(): void {
+    try {
+      if (this.#connection.inTransaction) this.#connection.run('rollback');
+    } catch {
+      // The error that brought us here says why; a connection that cannot roll back fails the next BEGIN.
+    } finally {
+      this.#resetCapture();
+    }
+  }
+
+  /** Capture state never outlives its transaction, whatever a leaked scope did. */
+  #resetCapture(): void {
+    this.#capture.actionId = null;
+    this.#capture.bypass = false;
+  }
+
+  #run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new TandemError(ErrorKind.closed, 'The database engine is closed.'));
+    return this.#enqueue(job);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

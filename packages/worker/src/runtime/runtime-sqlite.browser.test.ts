@@ -1,0 +1,4 @@
+import { createSqliteEngine } from '../engine/sqlite/sqlite-engine.ts';
+import { runRuntimeConformance } from './runtime.conformance.ts';
+
+runRuntimeConformance('sqlite', createSqliteEngine);
