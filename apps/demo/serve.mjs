@@ -9,6 +9,8 @@
 // so several deployments or test runs can share one database; TANDEM_NOTIFY_CHANNEL=<name> sets the
 // LISTEN/NOTIFY channel that carries commits between instances (default tandem_commits): instances
 // of one app must share both, other apps on the same database should use their own.
+// TANDEM_ENGINE=sqlite runs the tabs' local database on sqlite-wasm instead of PGlite (the default);
+// the server stays on Postgres/PGlite either way.
 // Tokens are signed with TANDEM_DEMO_SECRET, or a key generated once into the data directory.
 // Admin (only when TANDEM_ADMIN_TOKEN is set; `Authorization: Bearer <that token>`):
 //   POST /api/admin/invoke  { name, args }  → { result }: runs an action as the server (user "admin");
@@ -19,7 +21,7 @@
 //   action (422 when the action itself failed), 404 when TANDEM_ADMIN_TOKEN is not set.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, realpathSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -85,11 +87,23 @@ async function resolveFile(root, url) {
   return { file, size: info.size };
 }
 
+export const ENGINES = ['pglite', 'sqlite'];
+
+/** The page's engine is a meta tag of index.html, so the same build serves either engine. */
+async function servePage(request, file, engine) {
+  const html = (await readFile(file, 'utf8')).replace(/(<meta name="tandem-engine" content=")[^"]*(")/, `$1${engine}$2`);
+  return new Response(request.method === 'HEAD' ? null : html, {
+    status: 200,
+    headers: { 'Content-Type': MIME_TYPES['.html'], 'Content-Length': String(Buffer.byteLength(html)), 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' },
+  });
+}
+
 /** Static files of `siteRoot` for GET/HEAD; `rawUrl` is the request target exactly as sent. */
-async function serveFile(siteRoot, request, rawUrl) {
+async function serveFile(siteRoot, request, rawUrl, engine) {
   if (request.method !== 'GET' && request.method !== 'HEAD') return send(request, 405, 'Method not allowed: only GET and HEAD.\n', { Allow: 'GET, HEAD' });
   const found = await resolveFile(siteRoot, rawUrl);
   if (!found.file) return send(request, found.status, found.message);
+  if (found.file === path.join(siteRoot, 'index.html')) return servePage(request, found.file, engine);
   const headers = {
     'Content-Type': MIME_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': String(found.size),
@@ -257,7 +271,9 @@ export async function startServer({
   databaseSchema = process.env.DATABASE_SCHEMA || undefined,
   notifyChannel = process.env.TANDEM_NOTIFY_CHANNEL || undefined,
   adminToken = process.env.TANDEM_ADMIN_TOKEN || undefined,
+  engine = process.env.TANDEM_ENGINE || 'pglite',
 } = {}) {
+  if (!ENGINES.includes(engine)) throw new Error(`TANDEM_ENGINE=${engine} is not an engine: use ${ENGINES.join(' or ')}.`);
   if (databaseSchema && !databaseUrl) throw new Error('DATABASE_SCHEMA needs DATABASE_URL: the embedded PGlite database has no schema to choose.');
   const siteRoot = (() => {
     try {
@@ -288,7 +304,7 @@ export async function startServer({
           const pathname = new URL(request.url).pathname;
           if (pathname === '/api/session') return createSession(request, sessions);
           if (pathname === '/api/admin' || pathname.startsWith('/api/admin/')) return handleAdmin(request, pathname, { adminToken, tandem });
-          return serveFile(siteRoot, request, raw.url);
+          return serveFile(siteRoot, request, raw.url, engine);
         },
       },
     });
@@ -298,6 +314,7 @@ export async function startServer({
   }
   return {
     port: tandem.port,
+    engine,
     url: `http://localhost:${tandem.port}`,
     server: tandem.server,
     tandem,
@@ -320,7 +337,7 @@ function invokedDirectly() {
 if (invokedDirectly()) {
   try {
     const server = await startServer();
-    console.log(`Tandem demo at http://localhost:${server.port}`);
+    console.log(`Tandem demo at http://localhost:${server.port} (local engine: ${server.engine})`);
     const stop = async () => {
       await server.close();
       process.exit(0);

@@ -13,6 +13,7 @@ export interface TandemHandle {
 
 export interface WorkerStatus {
   ready: boolean;
+  engine: 'pglite' | 'sqlite';
   pendingActions: number;
   journalRecords: number;
   lastCheckpointSeq: number;
@@ -97,7 +98,7 @@ export async function addTodoViaUi(page: Page, title: string): Promise<void> {
 /** Number of rows in `todos`, read through `window.tandem.query`. */
 export async function todoCount(page: Page): Promise<number> {
   return page.evaluate(async () => {
-    const rows = await window.tandem!.query('select count(*)::int as n from todos');
+    const rows = await window.tandem!.query('select count(*) as n from todos');
     return Number(rows[0]!.n);
   });
 }
@@ -139,4 +140,9 @@ export interface CaughtError {
   kind: string;
   message: string;
   details: unknown;
+}
+
+/** The engine the page's worker runs (proves a project really tests the engine it names). */
+export async function workerEngine(page: Page): Promise<string> {
+  return (await workerStatus(page)).engine;
 }

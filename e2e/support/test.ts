@@ -11,11 +11,31 @@ export interface Diagnostics {
   workerConsole: SharedWorkerConsole | null;
 }
 
+export interface EngineOption {
+  /** The tabs' local engine this project runs against (the demo server's TANDEM_ENGINE). */
+  engine: 'pglite' | 'sqlite';
+}
+
 /**
  * `test` with an automatic `diagnostics` fixture: it records the pages' and the SharedWorker's
  * console for the whole test and attaches them to the report when the test fails.
  */
-export const test = base.extend<{ diagnostics: Diagnostics }>({
+export const test = base.extend<{ diagnostics: Diagnostics }, EngineOption & { engineEnv: void }>({
+  engine: [
+    async ({}, use) => {
+      await use('pglite');
+    },
+    { scope: 'worker', option: true },
+  ],
+  // Servers a test starts itself (DemoServer) inherit the environment, so they serve the project's
+  // engine. Worker-scoped, so it is in place before any hook of the worker runs.
+  engineEnv: [
+    async ({ engine }, use) => {
+      process.env.TANDEM_ENGINE = engine;
+      await use();
+    },
+    { scope: 'worker', auto: true },
+  ],
   diagnostics: [
     async ({ context, browser }, use, testInfo) => {
       const d: Diagnostics = { pageLines: [], workerLines: [], pageErrors: [], workerConsole: null };

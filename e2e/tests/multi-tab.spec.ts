@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { test, expect } from '../support/test.ts';
-import { addTodoViaUi, allTodos, openDemo, todomvc } from '../support/demo.ts';
+import { addTodoViaUi, allTodos, openDemo, todomvc, workerEngine } from '../support/demo.ts';
 
 /** Marks the page so we can prove it was never reloaded (a reload drops window properties). */
 async function markNoReload(page: Page): Promise<void> {
@@ -11,9 +11,10 @@ async function expectNotReloaded(page: Page): Promise<void> {
 }
 
 test.describe('two tabs of one context share the database live', () => {
-  test('add in A appears in B; toggle in B appears in A; edit and delete propagate', async ({ context }) => {
+  test('add in A appears in B; toggle in B appears in A; edit and delete propagate', async ({ context, engine }) => {
     const a = await openDemo(await context.newPage());
     const b = await openDemo(await context.newPage());
+    expect(await workerEngine(a)).toBe(engine);
     await markNoReload(a);
     await markNoReload(b);
     const A = todomvc(a);

@@ -1,5 +1,5 @@
 import { test, expect } from '../support/test.ts';
-import { addTodoViaUi, todomvc } from '../support/demo.ts';
+import { addTodoViaUi, todomvc, workerEngine } from '../support/demo.ts';
 import { listRows, openDevice, syncNow, syncStatus, waitSynced } from '../support/devices.ts';
 import type { Device } from '../support/devices.ts';
 import { DemoServer } from '../support/server-process.ts';
@@ -26,8 +26,9 @@ test.describe('sync between two devices', () => {
     return [a, b];
   }
 
-  test('an edit in one device appears in the other within a second', async ({ browser }) => {
+  test('an edit in one device appears in the other within a second', async ({ browser, engine }) => {
     const [a, b] = await twoDevices(browser);
+    expect([await workerEngine(a.page), await workerEngine(b.page)]).toEqual([engine, engine]);
     await addTodoViaUi(a.page, 'from A');
     await expect(todomvc(b.page).item('from A')).toBeVisible({ timeout: 1_000 });
     await todomvc(b.page).item('from A').locator('.toggle').check();

@@ -30,7 +30,7 @@ test('closing a tab frees its live subscriptions in the shared worker', async ({
   expect(both.liveQueries).toBe(own.liveQueries);
   // B's own extra live query: a query no one else has.
   await b.evaluate(() => {
-    (window as unknown as { __stop: () => void }).__stop = window.tandem!.live('select count(*)::int as n from todos where completed', [], () => {});
+    (window as unknown as { __stop: () => void }).__stop = window.tandem!.live('select count(*) as n from todos where completed', [], () => {});
   });
   await expect.poll(async () => (await workerStatus(a)).liveQueries).toBe(own.liveQueries + 1);
   expect((await workerStatus(a)).subscriptions).toBe(both.subscriptions + 1);

@@ -1,5 +1,6 @@
-// Builds the prebuilt generic SharedWorker bundle: dist/bundle/tandem-worker.js + chunks + PGlite
-// assets, flat, because PGlite finds its wasm/data relative to the chunk that contains it.
+// Builds the prebuilt generic SharedWorker bundle: dist/bundle/tandem-worker.js + chunks + the
+// engines' assets (PGlite's wasm/data, sqlite3.wasm), flat: each engine finds its assets beside the
+// bundle (assetsUrl), and PGlite also relative to the chunk that contains it.
 import { build } from 'esbuild';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -31,4 +32,5 @@ await build({
 const require = createRequire(import.meta.url);
 const pgliteDist = dirname(require.resolve('@electric-sql/pglite'));
 for (const asset of ['pglite.wasm', 'pglite.data', 'initdb.wasm']) await copyFile(join(pgliteDist, asset), join(out, asset));
+await copyFile(require.resolve('@sqlite.org/sqlite-wasm/sqlite3.wasm'), join(out, 'sqlite3.wasm'));
 console.log(`worker bundle → ${out} (${(performance.now() - t0).toFixed(0)} ms)`);

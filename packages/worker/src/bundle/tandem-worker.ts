@@ -1,20 +1,29 @@
 /**
  * The prebuilt generic SharedWorker. An app copies dist/bundle/ to its static folder and connects
- * with its schema and actions URL; nothing here is app-specific.
+ * with its schema, actions URL and engine; nothing here is app-specific. Each engine is its own
+ * chunk, imported when a config first asks for it, so an app downloads only the engine it uses.
  */
-import { createPgliteEngine } from '../engine/pglite/pglite-engine.ts';
 import { startTandemWorker } from '../host/start-worker.ts';
 
-async function emptyImage(): Promise<Blob | undefined> {
+// The engines find their wasm beside the bundle (build-bundle.mjs copies it there, flat).
+const assetsUrl = new URL('./', import.meta.url).href;
+
+async function emptyPgliteImage(): Promise<Blob | undefined> {
   const response = await fetch(new URL('./tandem-empty-pglite.tar', import.meta.url));
   // Without the image the engine runs initdb: slower first start, same result.
   return response.ok ? response.blob() : undefined;
 }
 
-// Explicit assets: PGlite then skips fetching initdb.wasm when it starts from an image.
-const assetsUrl = new URL('./', import.meta.url).href;
-
 startTandemWorker(self as unknown as Parameters<typeof startTandemWorker>[0], {
-  createEngine: (options) => createPgliteEngine({ assetsUrl, ...options }),
-  emptyImage,
+  engines: {
+    pglite: async () => {
+      const { createPgliteEngine } = await import('../engine/pglite/pglite-engine.ts');
+      // Explicit assets: PGlite then skips fetching initdb.wasm when it starts from an image.
+      return { createEngine: (options) => createPgliteEngine({ assetsUrl, ...options }), emptyImage: emptyPgliteImage };
+    },
+    sqlite: async () => {
+      const { createSqliteEngine } = await import('../engine/sqlite/sqlite-engine.ts');
+      return { createEngine: (options) => createSqliteEngine({ assetsUrl, ...options }) };
+    },
+  },
 });
