@@ -1,6 +1,7 @@
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions } from './e2e/support/browser.ts';
+import { runDemoActionsOnServer } from './scripts/browser-commands.ts';
 import { BROWSER_PUBLIC_DIR } from './scripts/browser-test-assets.ts';
 
 const source = { resolve: { conditions: ['source'] }, ssr: { resolve: { conditions: ['source'] } } };
@@ -33,13 +34,13 @@ export default defineConfig({
       },
       {
         ...source,
-        // PGlite finds its wasm next to its own module: Vite must not pre-bundle it.
-        optimizeDeps: { exclude: ['@electric-sql/pglite'] },
+        // PGlite and sqlite-wasm find their wasm next to their own module: Vite must not pre-bundle them.
+        optimizeDeps: { exclude: ['@electric-sql/pglite', '@sqlite.org/sqlite-wasm'] },
         publicDir: BROWSER_PUBLIC_DIR,
         test: {
           name: 'browser',
           globalSetup: ['./scripts/browser-test-assets.ts'],
-          include: ['packages/*/src/**/*.browser.test.ts'],
+          include: ['packages/*/src/**/*.browser.test.ts', 'apps/*/src/**/*.browser.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           browser: {
@@ -47,6 +48,7 @@ export default defineConfig({
             headless: true,
             provider: playwright({ launchOptions: chromiumLaunchOptions() }),
             instances: [{ browser: 'chromium' }],
+            commands: { runDemoActionsOnServer },
           },
         },
       },
