@@ -3,20 +3,24 @@
 //   node bench/run.mjs [--only B1,B3,...] [--quick] [--no-report]
 // `npm run bench` (root) builds the workspace first, then runs this. With --only, the rows of the
 // benchmarks run replace theirs in BENCHMARKS.md and every other row is kept (see mergeReport).
-// `--only B1` runs B1 alone; `--only B4` runs B4 and B4c, `--only B12` B12 and B12r.
-import { writeFileSync } from 'node:fs';
+// `--only B1` runs B1 alone; `--only B4` runs B4, B4-sqlite and B4c, `--only B12` B12 and B12r.
+// B3, B4, B7, B9a and B9b also run on the SQLite engine (rows `<id>-sqlite`, right after PGlite's);
+// `--only Size` measures the prebuilt bundle's download per engine without starting a browser.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBench } from './build.mjs';
+import { buildBench, emptyImageSource } from './build.mjs';
 import { launchBrowser } from './lib/browser.mjs';
-import { mergeReport, renderReport, writeReport } from './lib/report.mjs';
+import { mergeReport, renderReport, value, writeReport } from './lib/report.mjs';
 import { serve } from './lib/serve.mjs';
+import { ENGINE_LABEL } from './lib/engine.mjs';
 import { b1 } from './benchmarks/b1.mjs';
 import { b3 } from './benchmarks/b3.mjs';
 import { b4Concurrent, b4Sequential } from './benchmarks/b4.mjs';
 import { b7 } from './benchmarks/b7.mjs';
 import { b9Cold, b9Second } from './benchmarks/b9.mjs';
+import { size } from './benchmarks/size.mjs';
 import { memory } from './benchmarks/memory.mjs';
 import { b12 } from './benchmarks/b12.mjs';
 import { b10, b11, drain } from './benchmarks/sync.mjs';
@@ -33,11 +37,18 @@ const q = (full, small) => (quick ? small : full);
 const STEP_TIMEOUT_MS = 240_000;
 
 const t0 = Date.now();
-const built = await buildBench();
-console.log(`bench bundle built in ${built.ms.toFixed(0)} ms; empty PGlite image: ${built.emptyImage}`);
-const server = await serve(join(here, 'dist'));
-const browser = await launchBrowser(server.url);
-console.log(`Chromium ${browser.version}, serving ${server.url}`);
+// Steps marked `browser: false` (Size) need neither the bench bundle nor Chromium.
+const needBrowser = (step) => step.browser !== false;
+let browser = null;
+let server = null;
+let built = { emptyImage: emptyImageSource() };
+async function startBrowser() {
+  built = await buildBench();
+  console.log(`bench bundle built in ${built.ms.toFixed(0)} ms; empty PGlite image: ${built.emptyImage}`);
+  server = await serve(join(here, 'dist'));
+  browser = await launchBrowser(server.url);
+  console.log(`Chromium ${browser.version}, serving ${server.url}`);
+}
 
 const rows = [];
 const errors = [];
@@ -54,7 +65,9 @@ const plan = [
       return r.rows;
     },
   },
+  { id: 'B3-sqlite', title: 'SQLite: one action in the worker', target: '≤ 1.5×', run: async () => (await b3({ browser, engine: 'sqlite', n: q(600, 200), warmup: q(100, 30) })).rows },
   { id: 'B4', title: 'Tab → durable ack', target: 'p50 ≤ 1.5 ms', run: () => b4Sequential({ browser, n: q(600, 200), warmup: q(100, 30) }) },
+  { id: 'B4-sqlite', title: 'SQLite: tab → durable ack', target: 'p50 ≤ 1.5 ms', run: () => b4Sequential({ browser, engine: 'sqlite', n: q(600, 200), warmup: q(100, 30) }) },
   {
     id: 'B4c',
     title: 'Concurrent durable writes',
@@ -62,8 +75,12 @@ const plan = [
     run: () => b4Concurrent({ browser, perTab: 250, rounds: q(4, 2), rawSequentialPerSecond: shared.rawSequentialPerSecond ?? NaN, rawMedianMs: shared.rawMedianMs ?? NaN }),
   },
   { id: 'B7', title: 'Reactive loop', target: 'p50 ≤ 5 ms', run: () => b7({ browser, n: q(500, 100), warmup: q(50, 10), echoN: q(500, 100) }) },
+  { id: 'B7-sqlite', also: ['B7u-sqlite'], title: 'SQLite: reactive loop', target: 'p50 ≤ 5 ms', run: () => b7({ browser, engine: 'sqlite', n: q(500, 100), warmup: q(50, 10), echoN: q(500, 100) }) },
   { id: 'B9a', title: 'Second tab start-up', target: '≤ 50 ms', run: () => b9Second({ browser, samples: q(20, 6) }) },
+  { id: 'B9a-sqlite', title: 'SQLite: second tab start-up', target: '≤ 50 ms', run: () => b9Second({ browser, engine: 'sqlite', samples: q(20, 6) }) },
   { id: 'B9b', title: 'Cold start on 10k rows', target: '≤ 1.2×', run: () => b9Cold({ browser, rows: 10_000, samples: q(5, 2) }) },
+  { id: 'B9b-sqlite', title: 'SQLite: cold start on 10k rows', target: '≤ 1.2×', run: () => b9Cold({ browser, engine: 'sqlite', rows: 10_000, samples: q(10, 3) }) }, // ~0.15 s a start: more samples cost little
+  { id: 'Size', also: ['Size-pglite', 'Size-sqlite'], title: 'Download size per engine', target: 'report', browser: false, run: () => size() },
   { id: 'Mem', title: 'Worker memory after tab cycles', target: '≤ 1.10×', run: () => memory({ browser, frameCycles: q(1000, 200), frameBudgetMs: q(75_000, 15_000), pageBudgetMs: q(20_000, 5_000), closeCycles: q(200, 50) }) },
   { id: 'B10', title: 'Initial sync of 100k rows', target: '≥ 50,000 rows/s', timeoutMs: 600_000, run: () => b10({ browser, rows: 100_000, channels: 10, samples: q(3, 1) }) },
   { id: 'B11', title: 'Device A → device B', target: 'p50 ≤ 15 ms, p99 ≤ 40 ms', run: () => b11({ browser, n: q(300, 60), warmup: q(30, 10) }) },
@@ -71,8 +88,11 @@ const plan = [
   { id: 'Drain', title: 'Drain after reconnect', target: 'report', timeoutMs: 600_000, run: () => drain({ browser, count: q(10_000, 2_000), concurrency: 250 }) },
 ];
 
+const ran = [];
 for (const step of plan) {
   if (!wanted(step)) continue;
+  if (needBrowser(step) && !browser) await startBrowser();
+  ran.push(step);
   const s0 = Date.now();
   process.stdout.write(`${step.id} ${step.title}… `);
   try {
@@ -83,7 +103,7 @@ for (const step of plan) {
       step.run(),
       new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${step.id} did not finish within ${limit / 1000} s`)), limit))),
     ]).finally(() => clearTimeout(timer));
-    rows.push(...out);
+    rows.push(...out.map(withPeer));
     console.log(`${((Date.now() - s0) / 1000).toFixed(1)} s: ${out.map((r) => `${r.id} median ${r.subject.median?.toFixed?.(3)} ratio ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '—'} ${r.pass === null ? 'measured' : r.pass ? 'pass' : 'MISSED'}`).join('; ')}`);
   } catch (error) {
     console.log(`ERROR after ${((Date.now() - s0) / 1000).toFixed(1)} s`);
@@ -92,16 +112,16 @@ for (const step of plan) {
   }
 }
 
-if (browser.errors.length) console.error(`uncaught page errors:\n${browser.errors.join('\n')}`);
-await browser.close();
-await server.close();
+if (browser?.errors.length) console.error(`uncaught page errors:\n${browser.errors.join('\n')}`);
+await browser?.close();
+await server?.close();
 
 const durationS = (Date.now() - t0) / 1000;
 const report = {
   rows,
   errors,
   date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
-  chromium: browser.version,
+  chromium: browser?.version ?? 'not used',
   node: process.version,
   cpus: cpus().length,
   durationS,
@@ -109,14 +129,31 @@ const report = {
   quick,
   emptyImage: built.emptyImage,
 };
+// A run without a browser (Size only) has not built dist/.
+mkdirSync(join(here, 'dist'), { recursive: true });
 writeFileSync(join(here, 'dist', 'results.json'), JSON.stringify(report, null, 2));
 if (!args.includes('--no-report') && !only) writeReport(join(here, '..', 'BENCHMARKS.md'), renderReport(report));
 else if (!args.includes('--no-report')) {
   // A subset: its rows replace theirs in BENCHMARKS.md, the others stay as the last run left them.
-  const ids = [...rows.map((r) => r.id), ...errors.flatMap((e) => [e.id, ...(plan.find((p) => p.id === e.id)?.also ?? [])])];
+  const ids = [...new Set([...rows.map((r) => r.id), ...errors.flatMap((e) => [e.id, ...(plan.find((p) => p.id === e.id)?.also ?? [])])])];
+  // Every id a step that ran may have written (an earlier error row included) is replaced.
+  const replacedIds = [...new Set([...ids, ...ran.flatMap((step) => [step.id, ...(step.also ?? [])])])];
   const runLine = `Rows ${ids.join(', ')}: \`${report.command}\` on ${report.date} — Chromium ${report.chromium}, Node ${report.node}, ${report.cpus} CPU cores; ${durationS.toFixed(0)} s.${quick ? ' **Quick mode: reduced sample counts, not for the record.**' : ''}`;
-  mergeReport(join(here, '..', 'BENCHMARKS.md'), renderReport(report), ids, runLine);
+  mergeReport(join(here, '..', 'BENCHMARKS.md'), renderReport(report), replacedIds, runLine);
   console.log(`BENCHMARKS.md: rows ${ids.join(', ')} replaced, the others kept`);
 }
 console.log(`done in ${durationS.toFixed(0)} s: ${rows.filter((r) => r.pass).length}/${rows.filter((r) => r.pass !== null).length} targets met${errors.length ? `, ${errors.length} benchmark(s) failed to run` : ''}`);
 process.exit(errors.length ? 1 : 0);
+
+/**
+ * A SQLite row also states PGlite's figure for the same benchmark when it ran earlier in this run
+ * (the step order puts it first): each has its own same-run baseline, this is the engines side by side.
+ */
+function withPeer(row) {
+  const m = /^(.*)-(sqlite)$/.exec(row.id);
+  const peer = m && rows.find((r) => r.id === m[1]);
+  if (!peer || row.unit !== peer.unit || row.unit === 'count' || !Number.isFinite(peer.subject.median)) return row;
+  const r = row.subject.median / peer.subject.median;
+  const ratioText = Number.isFinite(peer.ratio) ? ` (ratio to its baseline ${peer.ratio.toFixed(2)}×)` : '';
+  return { ...row, method: `${row.method} Same run, PGlite's ${peer.id}: median ${value(peer.unit, peer.subject.median)}${ratioText}; ${ENGINE_LABEL[m[2]]} ÷ PGlite = ${r.toFixed(2)}×.` };
+}

@@ -1,18 +1,20 @@
 // B4: tab call → durable acknowledgement (sequential), and concurrent durable writes from 4 tabs.
 import { benchPage, waitForWorkerGone } from '../lib/browser.mjs';
+import { engineDb, engineId, engineTitle } from '../lib/engine.mjs';
 import { ms, summarize } from '../lib/stats.mjs';
 
-export async function b4Sequential({ browser, n = 1000, block = 50, warmup = 100 }) {
-  const page = await benchPage(browser.context, ' b4');
-  const r = await page.evaluate((o) => globalThis.bench.b4Sequential(o), { name: 'b4', n, block, warmup });
+export async function b4Sequential({ browser, engine = 'pglite', n = 1000, block = 50, warmup = 100 }) {
+  const name = engineDb('b4', engine);
+  const page = await benchPage(browser.context, ` ${name}`);
+  const r = await page.evaluate((o) => globalThis.bench.b4Sequential(o), { name, engine, n, block, warmup });
   await page.close();
-  await waitForWorkerGone(browser.cdp, 'tandem:b4');
+  await waitForWorkerGone(browser.cdp, `tandem:${name}`);
   const subject = summarize(r.ack);
   const base = summarize(r.echo);
   return [
     {
-      id: 'B4',
-      title: 'Tab `db.actions.add()` → durable ack, sequential',
+      id: engineId('B4', engine),
+      title: engineTitle('Tab `db.actions.add()` → durable ack, sequential', engine),
       unit: 'ms',
       subject,
       baseline: { label: 'raw MessagePort echo, same worker', ...base },

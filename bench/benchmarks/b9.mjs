@@ -1,36 +1,38 @@
 // B9: start-up to the first query result.
 import { benchPage, sharedWorkers, waitForWorkerGone } from '../lib/browser.mjs';
+import { ENGINE_LABEL, engineDb, engineId, engineTitle } from '../lib/engine.mjs';
 import { ms, summarize } from '../lib/stats.mjs';
 
 /** (a) A second tab opening while the worker already runs. */
-export async function b9Second({ browser, samples = 20, rows = 1000 }) {
-  const holder = await benchPage(browser.context, ' b9a-holder');
-  await holder.evaluate((o) => globalThis.bench.b9Hold(o), { name: 'b9a', rows, perAction: 50 });
+export async function b9Second({ browser, engine = 'pglite', samples = 20, rows = 1000 }) {
+  const name = engineDb('b9a', engine);
+  const holder = await benchPage(browser.context, ` ${name}-holder`);
+  await holder.evaluate((o) => globalThis.bench.b9Hold(o), { name, engine, rows, perAction: 50 });
   const tandem = [];
   const open = [];
   const base = [];
   for (let i = 0; i < samples; i++) {
     // Alternate the order so neither side always runs right after a page close.
     for (const which of i % 2 ? ['base', 'tandem'] : ['tandem', 'base']) {
-      const page = await benchPage(browser.context, ' b9a');
+      const page = await benchPage(browser.context, ` ${name}`);
       if (which === 'tandem') {
-        const r = await page.evaluate((o) => globalThis.bench.b9Second(o), { name: 'b9a' });
+        const r = await page.evaluate((o) => globalThis.bench.b9Second(o), { name, engine });
         tandem.push(r.ms);
         open.push(r.openMs);
       } else {
-        base.push((await page.evaluate((o) => globalThis.bench.b9SecondBaseline(o), { name: 'b9a' })).ms);
+        base.push((await page.evaluate((o) => globalThis.bench.b9SecondBaseline(o), { name, engine })).ms);
       }
       await page.close();
     }
   }
   await holder.close();
-  await waitForWorkerGone(browser.cdp, 'tandem:b9a');
+  await waitForWorkerGone(browser.cdp, `tandem:${name}`);
   const subject = summarize(tandem);
   const baseline = summarize(base);
   return [
     {
-      id: 'B9a',
-      title: 'Second tab, worker running: openTandem() → first live result',
+      id: engineId('B9a', engine),
+      title: engineTitle('Second tab, worker running: openTandem() → first live result', engine),
       unit: 'ms',
       subject,
       baseline: { label: 'fresh page: new SharedWorker → first raw echo', ...baseline },
@@ -42,12 +44,13 @@ export async function b9Second({ browser, samples = 20, rows = 1000 }) {
   ];
 }
 
-/** (b) First tab on an existing 10k-row database vs raw PGlite restore of the same dump. */
-export async function b9Cold({ browser, rows = 10_000, perAction = 50, samples = 5 }) {
-  const setup = await benchPage(browser.context, ' b9b-setup');
-  const populated = await setup.evaluate((o) => globalThis.bench.b9Populate(o), { name: 'b9b', rows, perAction });
+/** (b) First tab on an existing 10k-row database vs the raw engine's restore of the same checkpoint. */
+export async function b9Cold({ browser, engine = 'pglite', rows = 10_000, perAction = 50, samples = 5 }) {
+  const name = engineDb('b9b', engine);
+  const setup = await benchPage(browser.context, ` ${name}-setup`);
+  const populated = await setup.evaluate((o) => globalThis.bench.b9Populate(o), { name, engine, rows, perAction });
   await setup.close();
-  await waitForWorkerGone(browser.cdp, 'tandem:b9b');
+  await waitForWorkerGone(browser.cdp, `tandem:${name}`);
   const tandem = [];
   const open = [];
   const base = [];
@@ -57,24 +60,24 @@ export async function b9Cold({ browser, rows = 10_000, perAction = 50, samples =
   let imageBytes = 0;
   for (let i = 0; i < samples; i++) {
     for (const which of i % 2 ? ['base', 'tandem'] : ['tandem', 'base']) {
-      const page = await benchPage(browser.context, ' b9b');
-      if ((await sharedWorkers(browser.cdp)).some((t) => t.title === 'tandem:b9b' || t.title === 'raw:b9b')) throw new Error('b9b: a worker is still running');
+      const page = await benchPage(browser.context, ` ${name}`);
+      if ((await sharedWorkers(browser.cdp)).some((t) => t.title === `tandem:${name}` || t.title === `raw:${name}`)) throw new Error(`${name}: a worker is still running`);
       if (which === 'tandem') {
-        const r = await page.evaluate((o) => globalThis.bench.b9Cold(o), { name: 'b9b' });
-        if (r.n !== populated.rows) throw new Error(`b9b: tandem saw ${r.n} rows, expected ${populated.rows}`);
+        const r = await page.evaluate((o) => globalThis.bench.b9Cold(o), { name, engine });
+        if (r.n !== populated.rows) throw new Error(`${name}: tandem saw ${r.n} rows, expected ${populated.rows}`);
         tandem.push(r.ms);
         open.push(r.openMs);
         tandemPhases.push(r.phases);
         engineLog = r.engineLog;
       } else {
-        const r = await page.evaluate((o) => globalThis.bench.b9ColdBaseline(o), { name: 'b9b' });
-        if (r.n !== populated.rows) throw new Error(`b9b: raw PGlite saw ${r.n} rows, expected ${populated.rows}`);
+        const r = await page.evaluate((o) => globalThis.bench.b9ColdBaseline(o), { name, engine });
+        if (r.n !== populated.rows) throw new Error(`${name}: raw ${ENGINE_LABEL[engine]} saw ${r.n} rows, expected ${populated.rows}`);
         base.push(r.ms);
         phases.push(r.phases);
         imageBytes = r.imageBytes;
       }
       await page.close();
-      await waitForWorkerGone(browser.cdp, which === 'tandem' ? 'tandem:b9b' : 'raw:b9b');
+      await waitForWorkerGone(browser.cdp, which === 'tandem' ? `tandem:${name}` : `raw:${name}`);
     }
   }
   const subject = summarize(tandem);
@@ -84,15 +87,21 @@ export async function b9Cold({ browser, rows = 10_000, perAction = 50, samples =
   const ratio = subject.median / baseline.median;
   return [
     {
-      id: 'B9b',
-      title: `First tab, worker not running, ${rows.toLocaleString('en')}-row database: openTandem() → first live result`,
+      id: engineId('B9b', engine),
+      title: engineTitle(`First tab, worker not running, ${rows.toLocaleString('en')}-row database: openTandem() → first live result`, engine),
       unit: 'ms',
       subject,
-      baseline: { label: 'fresh SharedWorker: read the same checkpoint Blob (raw IndexedDB) + PGlite.create({loadDataDir}) + 1 query', ...baseline },
+      baseline: {
+        label:
+          engine === 'sqlite'
+            ? 'fresh SharedWorker: read the same checkpoint Blob (raw IndexedDB) + sqlite-wasm init + sqlite3_deserialize + 1 query'
+            : 'fresh SharedWorker: read the same checkpoint Blob (raw IndexedDB) + PGlite.create({loadDataDir}) + 1 query',
+        ...baseline,
+      },
       ratio,
       target: '≤ 1.2× raw restore',
       pass: ratio <= 1.2,
-      method: `${rows} rows written through ${Math.ceil(rows / perAction)} \`addMany\` actions of ${perAction} rows each, then runtime.checkpoint() (journal empty after it: ${populated.status.journalRecords} records), all pages closed until the worker target is gone; then ${samples} cold starts of each, alternating, each in a freshly loaded page, worker death awaited between runs (CDP). Checkpoint image ${(imageBytes / 1e6).toFixed(1)} MB. Query \`select count(*) from todos\`. Timelines (medians, ms after the page's start): Tandem — worker created ${tphase('workerCreated')}, worker module evaluated ${tphase('moduleEvaluated')}, runtime log "engine ready" ${tphase('engineReady')} (e.g. "${engineLog}"), openTandem() resolved ${tphase('connected')}, first live result ${tphase('firstResult')}; baseline — worker created ${phase('workerCreated')}, module evaluated ${phase('moduleEvaluated')}, then read checkpoint ${phase('readCheckpoint')}, PGlite restore ${phase('restore')}, query ${phase('query')}.`,
+      method: `${rows} rows written through ${Math.ceil(rows / perAction)} \`addMany\` actions of ${perAction} rows each, then runtime.checkpoint() (journal empty after it: ${populated.status.journalRecords} records), all pages closed until the worker target is gone; then ${samples} cold starts of each, alternating, each in a freshly loaded page, worker death awaited between runs (CDP). Checkpoint image ${(imageBytes / 1e6).toFixed(1)} MB. Query \`select count(*) from todos\`. Timelines (medians, ms after the page's start): Tandem — worker created ${tphase('workerCreated')}, worker module evaluated ${tphase('moduleEvaluated')}, createEngine() called ${tphase('engineCreateStart')} and resolved ${tphase('engineCreated')}, runtime log "engine ready" ${tphase('engineReady')} (e.g. "${engineLog}"), openTandem() resolved ${tphase('connected')}, first live result ${tphase('firstResult')}; baseline — worker created ${phase('workerCreated')}, module evaluated ${phase('moduleEvaluated')}, then ${engine === 'sqlite' ? `read checkpoint (Blob → bytes) ${phase('readCheckpoint')}, sqlite-wasm init ${phase('init')}, deserialize ${phase('restore')}` : `read checkpoint ${phase('readCheckpoint')}, PGlite restore ${phase('restore')}`}, query ${phase('query')}.`,
     },
   ];
 }

@@ -29,3 +29,8 @@ export function ms(x) {
 export function ratio(x) {
   return Number.isFinite(x) ? `${x.toFixed(2)}×` : '—';
 }
+
+/** Bytes as kB or MB (1 kB = 1,000 bytes). */
+export function kB(bytes) {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}

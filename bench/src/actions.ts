@@ -16,7 +16,12 @@ export default defineActions({
   addMany: {
     args: z.object({ count: z.number().int().min(1).max(1000), prefix: z.string().max(50) }),
     async run(tx, { count, prefix }, ctx) {
-      await tx.query("insert into todos (id, title, created_at) select $1 || '.' || g, $2 || g, $3 from generate_series(1, $4::int) g", [ctx.actionId, prefix, ctx.time, count]);
+      // Same rows on both engines; SQLite has neither generate_series nor `::`, so a recursive CTE there.
+      const sql =
+        tx.dialect === 'sqlite'
+          ? "insert into todos (id, title, created_at) with recursive s(g) as (select 1 union all select g + 1 from s where g < $4) select $1 || '.' || g, $2 || g, $3 from s"
+          : "insert into todos (id, title, created_at) select $1 || '.' || g, $2 || g, $3 from generate_series(1, $4::int) g";
+      await tx.query(sql, [ctx.actionId, prefix, ctx.time, count]);
       return count;
     },
   },

@@ -1,4 +1,4 @@
-import type { TandemConfig } from '@tandem/core';
+import type { EngineName, TandemConfig } from '@tandem/core';
 import { BENCH_SCHEMA } from './schema.ts';
 
 /** Every bench page and the bench worker derive the same config (so the same runtime version). */
@@ -6,7 +6,14 @@ export function benchConfig(name: string, extra: Partial<TandemConfig> = {}): Ta
   return { name, schema: BENCH_SCHEMA, actionsUrl: new URL('./actions.js', self.location.href).href, ...extra };
 }
 
+/**
+ * The config fields that pick the engine. PGlite (the worker's default) adds none: its configs stay
+ * exactly what they were before engines were selectable, so its rows stay comparable with old runs.
+ */
+export const engineConfig = (engine?: EngineName): Partial<TandemConfig> => (engine && engine !== 'pglite' ? { engine } : {});
+
 export const WORKER_FILE = './bench-worker.js';
-export const RAW_WORKER_FILE = './raw-worker.js';
+/** B9b baselines, one per engine: each loads only its own engine. */
+export const RAW_WORKER_FILES: Record<EngineName, string> = { pglite: './raw-worker.js', sqlite: './raw-sqlite-worker.js' };
 /** openTandem names the SharedWorker `tandem:<name>`; our own extra ports must use the same name. */
 export const workerName = (name: string) => `tandem:${name}`;

@@ -2,17 +2,18 @@
  * B4: tab call → durable acknowledgement. Sequential: `db.actions.add()` awaited one at a time vs
  * a raw echo to the same worker. Concurrent: several tabs each fire a burst of actions at once.
  */
-import { benchConfig } from '../config.ts';
+import type { EngineName } from '@tandem/core';
+import { benchConfig, engineConfig } from '../config.ts';
 import { absNow, interleaved, open, RawPort } from './common.ts';
 import type { BenchDb } from './common.ts';
 
-export async function b4Sequential(opts: { name: string; n: number; block: number; warmup: number }) {
-  const db = await open(opts.name);
+export async function b4Sequential(opts: { name: string; engine?: EngineName; n: number; block: number; warmup: number }) {
+  const db = await open(opts.name, engineConfig(opts.engine));
   const raw = new RawPort(opts.name);
   let k = 0;
   const { subject, baseline } = await interleaved(opts.n, opts.block, opts.warmup, () => db.actions.add({ title: `b4 ${k++}` }), () => raw.echo());
   // The same action run sequentially inside this worker, right after: separates the tab path's cost.
-  const inWorker = await raw.request<{ sequential: { wallMsPerAction: number } }>({ bench: 'profile', config: benchConfig(opts.name), sequential: 200, burst: 0 });
+  const inWorker = await raw.request<{ sequential: { wallMsPerAction: number } }>({ bench: 'profile', config: benchConfig(opts.name, engineConfig(opts.engine)), sequential: 200, burst: 0 });
   raw.close();
   db.close();
   return { ack: subject, echo: baseline, inWorkerMs: inWorker.sequential.wallMsPerAction };

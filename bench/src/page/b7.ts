@@ -4,7 +4,8 @@
  * `hot` table, tab B holds 100 live queries (5 on `hot`, 95 on 19 cold tables) and we time A's call
  * → the first of B's hot callbacks. The baseline is a raw echo to the same worker from the same page.
  */
-import { benchConfig } from '../config.ts';
+import type { EngineName } from '@tandem/core';
+import { benchConfig, engineConfig } from '../config.ts';
 import { COLD_TABLES } from '../schema.ts';
 import { firstResult, now, open, RawPort } from './common.ts';
 
@@ -15,6 +16,14 @@ export const HOT_QUERIES = [
   'select coalesce(sum(v), 0)::bigint as s from hot',
   'select id, v from hot where v >= 0 order by id desc limit 5',
 ];
+/** The same five on SQLite, which has no `::` casts (CAST(... AS integer) there; PGlite's texts are kept as they were). */
+export const HOT_QUERIES_SQLITE = [
+  'select cast(count(*) as integer) as n from hot',
+  HOT_QUERIES[1]!,
+  HOT_QUERIES[2]!,
+  'select cast(coalesce(sum(v), 0) as integer) as s from hot',
+  HOT_QUERIES[4]!,
+];
 
 export function coldQueries(): string[] {
   const out: string[] = [];
@@ -23,16 +32,17 @@ export function coldQueries(): string[] {
   return out;
 }
 
-export async function b7(opts: { name: string; n: number; warmup: number; echoN: number }) {
-  const a = await open(opts.name);
-  const b = await open(opts.name);
+export async function b7(opts: { name: string; engine?: EngineName; n: number; warmup: number; echoN: number }) {
+  const hotQueries = opts.engine === 'sqlite' ? HOT_QUERIES_SQLITE : HOT_QUERIES;
+  const a = await open(opts.name, engineConfig(opts.engine));
+  const b = await open(opts.name, engineConfig(opts.engine));
   const raw = new RawPort(opts.name);
   await a.actions.seedCold({});
 
   const cold = coldQueries();
   let onHot: ((at: number) => void) | null = null;
   const subscribed = await Promise.all([
-    ...HOT_QUERIES.map(
+    ...hotQueries.map(
       (sql) =>
         new Promise<void>((resolve) => {
           let first = true;
@@ -75,7 +85,7 @@ export async function b7(opts: { name: string; n: number; warmup: number; echoN:
   // Where a write's time goes with these 100 subscriptions (B still subscribed): in-worker profile.
   const profile = await raw.request<{ sequential: { wallMsPerAction: number; wasmCallsPerAction: number; wasmMsPerAction: number } }>({
     bench: 'profile',
-    config: benchConfig(opts.name),
+    config: benchConfig(opts.name, engineConfig(opts.engine)),
     action: 'addHot',
     sequential: 100,
     burst: 0,
@@ -84,9 +94,9 @@ export async function b7(opts: { name: string; n: number; warmup: number; echoN:
   const writes = opts.warmup + opts.n + 120; // + the profile's 20 warm-up and 100 writes
   const coldReruns = cold.reduce((sum, sql) => sum + ((evaluations[sql] ?? 0) - 1), 0);
   const coldInitial = cold.reduce((sum, sql) => sum + (evaluationsBefore[sql] ?? 0), 0);
-  const hotRuns = HOT_QUERIES.reduce((sum, sql) => sum + ((evaluations[sql] ?? 0) - (evaluationsBefore[sql] ?? 0)), 0);
+  const hotRuns = hotQueries.reduce((sum, sql) => sum + ((evaluations[sql] ?? 0) - (evaluationsBefore[sql] ?? 0)), 0);
   raw.close();
   a.close();
   b.close();
-  return { latency, ackA, echo, profile: profile.sequential, liveQueries: subscribed.length, writes, coldReruns, coldInitial, coldQueries: cold.length, hotRuns, hotQueries: HOT_QUERIES.length };
+  return { latency, ackA, echo, profile: profile.sequential, liveQueries: subscribed.length, writes, coldReruns, coldInitial, coldQueries: cold.length, hotRuns, hotQueries: hotQueries.length };
 }

@@ -1,34 +1,45 @@
 /** B9: start-up to the first query result. Each function runs in a freshly loaded page. */
-import { benchConfig, RAW_WORKER_FILE } from '../config.ts';
+import type { EngineName } from '@tandem/core';
+import { benchConfig, engineConfig, RAW_WORKER_FILES } from '../config.ts';
 import { absNow, firstResult, now, open, RawPort } from './common.ts';
 
 const FIRST_SQL = 'select id, title from todos order by id limit 50';
-const COUNT_SQL = 'select count(*)::int as n from todos';
+/** PGlite's count is a bigint (a string in JS) without the cast; SQLite has no `::` and returns a number. */
+const COUNT_SQL: Record<EngineName, string> = {
+  pglite: 'select count(*)::int as n from todos',
+  sqlite: 'select count(*) as n from todos',
+};
+const countSql = (engine?: EngineName) => COUNT_SQL[engine ?? 'pglite'];
+
+interface Opts {
+  name: string;
+  engine?: EngineName;
+}
 
 /** The app's first tab: opens the database and keeps it (and so the worker) alive. */
 let held: Awaited<ReturnType<typeof open>> | null = null;
-export async function b9Hold(opts: { name: string; rows: number; perAction: number }) {
-  held = await open(opts.name);
-  const [{ n }] = (await held.query<{ n: number }>(COUNT_SQL)) as [{ n: number }];
+export async function b9Hold(opts: Opts & { rows: number; perAction: number }) {
+  held = await open(opts.name, engineConfig(opts.engine));
+  const [{ n }] = (await held.query<{ n: number }>(countSql(opts.engine))) as [{ n: number }];
   const calls: Promise<unknown>[] = [];
   for (let have = n; have < opts.rows; have += opts.perAction) {
     calls.push(held.actions.addMany({ count: Math.min(opts.perAction, opts.rows - have), prefix: `row ${have} ` }));
   }
   await Promise.all(calls);
-  return (await held.query<{ n: number }>(COUNT_SQL))[0]!.n;
+  return (await held.query<{ n: number }>(countSql(opts.engine)))[0]!.n;
 }
 
 /** (a) A second tab while the worker runs: openTandem() → first live result. */
-export async function b9Second(opts: { name: string }) {
+export async function b9Second(opts: Opts) {
   const t0 = now();
-  const db = await open(opts.name);
+  const db = await open(opts.name, engineConfig(opts.engine));
   const opened = now();
   const first = await firstResult(db, FIRST_SQL);
   return { ms: first.at - t0, openMs: opened - t0, rows: first.rows.length };
 }
 
 /** (a) baseline: a fresh page reaches the running worker (new SharedWorker → first raw echo). */
-export async function b9SecondBaseline(opts: { name: string }) {
+export async function b9SecondBaseline(opts: Opts) {
   const t0 = now();
   const raw = new RawPort(opts.name);
   await raw.echo();
@@ -36,10 +47,10 @@ export async function b9SecondBaseline(opts: { name: string }) {
 }
 
 /** (b) setup: fill the database through actions, checkpoint, close. */
-export async function b9Populate(opts: { name: string; rows: number; perAction: number }) {
+export async function b9Populate(opts: Opts & { rows: number; perAction: number }) {
   const rows = await b9Hold(opts);
   const raw = new RawPort(opts.name);
-  const status = await raw.request<{ lastCheckpointSeq: number; journalRecords: number }>({ bench: 'checkpoint', config: benchConfig(opts.name) });
+  const status = await raw.request<{ lastCheckpointSeq: number; journalRecords: number }>({ bench: 'checkpoint', config: benchConfig(opts.name, engineConfig(opts.engine)) });
   raw.close();
   held!.close();
   held = null;
@@ -47,17 +58,18 @@ export async function b9Populate(opts: { name: string; rows: number; perAction: 
 }
 
 /** (b) first tab, worker not running: openTandem() → first live result (checkpoint restore + replay). */
-export async function b9Cold(opts: { name: string }) {
+export async function b9Cold(opts: Opts) {
   const abs0 = absNow();
   const t0 = now();
-  const db = await open(opts.name);
+  const db = await open(opts.name, engineConfig(opts.engine));
   const opened = now();
-  const first = await firstResult(db, COUNT_SQL);
+  const first = await firstResult(db, countSql(opts.engine));
   // Afterwards: the worker's own timeline (creation, module evaluated, runtime log lines).
   const raw = new RawPort(opts.name);
-  const tl = await raw.request<{ timeOrigin: number; moduleStart: number; logs: { at: number; message: string }[] }>({ bench: 'timeline' });
+  const tl = await raw.request<{ timeOrigin: number; moduleStart: number; logs: { at: number; message: string }[]; engineCalls: { start: number; end: number }[] }>({ bench: 'timeline' });
   raw.close();
   const engineReady = tl.logs.find((l) => l.message.startsWith('engine ready'));
+  const engineCall = tl.engineCalls[0];
   return {
     ms: first.at - t0,
     openMs: opened - t0,
@@ -65,6 +77,8 @@ export async function b9Cold(opts: { name: string }) {
     phases: {
       workerCreated: tl.timeOrigin - abs0,
       moduleEvaluated: tl.moduleStart - abs0,
+      engineCreateStart: engineCall ? engineCall.start - abs0 : NaN,
+      engineCreated: engineCall ? engineCall.end - abs0 : NaN,
       engineReady: engineReady ? engineReady.at - abs0 : NaN,
       connected: opened - t0,
       firstResult: first.at - t0,
@@ -73,14 +87,14 @@ export async function b9Cold(opts: { name: string }) {
   };
 }
 
-/** (b) baseline: raw PGlite restore of the same checkpoint dump + one query, in a fresh SharedWorker. */
-export async function b9ColdBaseline(opts: { name: string }) {
+/** (b) baseline: the raw engine restores the same checkpoint + one query, in a fresh SharedWorker. */
+export async function b9ColdBaseline(opts: Opts) {
   const t0 = now();
-  const worker = new SharedWorker(new URL(RAW_WORKER_FILE, location.href), { type: 'module', name: `raw:${opts.name}` });
+  const worker = new SharedWorker(new URL(RAW_WORKER_FILES[opts.engine ?? 'pglite'], location.href), { type: 'module', name: `raw:${opts.name}` });
   const abs0 = absNow();
   const reply = await new Promise<{ ok: boolean; rows: { n: number }[]; phases: Record<string, number>; imageBytes: number; timeOrigin: number; moduleStart: number; error?: string }>((resolve) => {
     worker.port.onmessage = (e) => resolve(e.data);
-    worker.port.postMessage({ dbName: `tandem:${opts.name}`, sql: COUNT_SQL });
+    worker.port.postMessage({ dbName: `tandem:${opts.name}`, sql: countSql(opts.engine) });
   });
   const ms = now() - t0;
   worker.port.close();

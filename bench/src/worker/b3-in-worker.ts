@@ -1,37 +1,36 @@
 /**
  * B3, inside the worker: one Tandem action (validate → transaction → insert → capture → pending →
  * journal group commit → commit → publish), awaited sequentially, against the floor it is built on:
- * a raw PGlite INSERT (memory://, no triggers) followed by a raw Dexie put (same durability as the
- * journal), also sequential. Blocks of the two alternate so machine noise hits both alike.
+ * a raw INSERT on the same engine with no Tandem around it (raw-engines.ts) followed by a raw Dexie
+ * put (same durability as the journal), also sequential. Blocks of the two alternate so machine
+ * noise hits both alike.
  */
-import { PGlite } from '@electric-sql/pglite';
 import Dexie from 'dexie';
+import type { EngineName } from '@tandem/core';
 import type { TandemRuntime } from '@tandem/worker';
-import { RAW_TODOS_SQL } from '../schema.ts';
-
-interface RawRow {
-  id: string;
-  title: string;
-  done: boolean;
-  created_at: number;
-}
+import { openRawEngine } from './raw-engines.ts';
+import type { RawRow } from './raw-engines.ts';
 
 export interface B3Result {
   tandem: number[];
   raw: number[];
+  /** The raw INSERT part of each raw sample (named for PGlite, the first engine; it is the engine's INSERT). */
   rawPg: number[];
   rawDexie: number[];
+  /** Mean ms per call of each timed block (block wall time / block size): free of the worker's 100 µs timer steps. */
+  tandemBlocks: number[];
+  rawBlocks: number[];
 }
 
 export async function runB3(
   runtime: TandemRuntime,
-  opts: { n: number; block: number; warmup: number; config: { durability?: 'relaxed' | 'strict' } },
+  opts: { n: number; block: number; warmup: number; config: { durability?: 'relaxed' | 'strict'; engine?: EngineName } },
   emptyImage: () => Promise<Blob | undefined>,
 ): Promise<B3Result> {
-  const image = await emptyImage().catch(() => undefined);
-  const pg = await PGlite.create({ dataDir: 'memory://', ...(image ? { loadDataDir: image } : {}) });
-  await pg.exec(RAW_TODOS_SQL);
-  const dexie = new Dexie('bench-raw-b3', { chromeTransactionDurability: opts.config.durability ?? 'relaxed' });
+  const engine = opts.config.engine ?? 'pglite';
+  const raw = await openRawEngine(engine, emptyImage);
+  // One Dexie database per engine: the two B3 rows run in different workers, never on one store.
+  const dexie = new Dexie(engine === 'pglite' ? 'bench-raw-b3' : `bench-raw-b3-${engine}`, { chromeTransactionDurability: opts.config.durability ?? 'relaxed' });
   dexie.version(1).stores({ rows: 'id' });
   const rows = dexie.table<RawRow, string>('rows');
   await rows.clear();
@@ -42,7 +41,7 @@ export async function runB3(
   const rawOnce = async (record: boolean) => {
     const row: RawRow = { id: `r${k++}`, title: `raw ${k}`, done: false, created_at: Date.now() };
     const t0 = performance.now();
-    await pg.query('insert into raw_todos (id, title, done, created_at) values ($1, $2, $3, $4)', [row.id, row.title, row.done, row.created_at]);
+    await raw.insert(row);
     const t1 = performance.now();
     await rows.put(row);
     const t2 = performance.now();
@@ -63,12 +62,18 @@ export async function runB3(
     await rawOnce(false);
   }
   const tandem: number[] = [];
-  const raw: number[] = [];
+  const rawSamples: number[] = [];
+  const tandemBlocks: number[] = [];
+  const rawBlocks: number[] = [];
   while (tandem.length < opts.n) {
+    let b0 = performance.now();
     for (let i = 0; i < opts.block; i++) tandem.push(await tandemOnce());
-    for (let i = 0; i < opts.block; i++) raw.push(await rawOnce(true));
+    tandemBlocks.push((performance.now() - b0) / opts.block);
+    b0 = performance.now();
+    for (let i = 0; i < opts.block; i++) rawSamples.push(await rawOnce(true));
+    rawBlocks.push((performance.now() - b0) / opts.block);
   }
-  await pg.close();
+  await raw.close();
   dexie.close();
-  return { tandem, raw, rawPg, rawDexie };
+  return { tandem, raw: rawSamples, rawPg, rawDexie, tandemBlocks, rawBlocks };
 }

@@ -1,13 +1,17 @@
 /**
- * Where an action's time goes (diagnostic for B3/B4): counts PGlite protocol round trips
- * (`execProtocolRawSync`, one per statement sent to the wasm backend) and the time spent in them,
- * and the time in the journal's `append` (Dexie), for sequential actions and for one concurrent
- * burst (a group-commit batch). Patches are installed only while it runs.
+ * Where an action's time goes (diagnostic for B3/B4/B7): counts the engine's calls into its wasm and
+ * the time spent in them, and the time in the journal's `append`, for sequential actions and for one
+ * concurrent burst (a group-commit batch). PGlite: protocol round trips (`execProtocolRawSync`, one
+ * per message sent to the wasm backend). SQLite: statements run by the engine's connection
+ * (`SqliteConnection` all/once/exec: bind + step + read rows, the outermost call only). Patches are
+ * installed only while it runs.
  */
 import { PGlite } from '@electric-sql/pglite';
 import Dexie from 'dexie';
+import type { EngineName } from '@tandem/core';
 import { DexieJournalStore } from '@tandem/worker';
 import type { TandemRuntime } from '@tandem/worker';
+import { SqliteConnection } from '../../../packages/worker/src/engine/sqlite/sqlite-connection.ts';
 
 interface Tally {
   wasmCalls: number;
@@ -16,21 +20,38 @@ interface Tally {
   journalMs: number;
 }
 
-function instrument(): { tally: Tally; restore: () => void } {
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+/** The engine's synchronous calls into wasm, by engine: [prototype, method name]. */
+function engineCalls(engine: EngineName): [Record<string, Method>, string][] {
+  if (engine === 'sqlite') {
+    const proto = SqliteConnection.prototype as unknown as Record<string, Method>;
+    return [[proto, 'all'], [proto, 'once'], [proto, 'exec']];
+  }
+  return [[PGlite.prototype as unknown as Record<string, Method>, 'execProtocolRawSync']];
+}
+
+function instrument(engine: EngineName = 'pglite'): { tally: Tally; restore: () => void } {
   const tally: Tally = { wasmCalls: 0, wasmMs: 0, journalCalls: 0, journalMs: 0 };
-  const proto = PGlite.prototype as unknown as { execProtocolRawSync: (this: unknown, msg: Uint8Array) => Uint8Array };
   const store = DexieJournalStore.prototype as unknown as { append: (this: unknown, records: unknown[]) => Promise<number[]> };
-  const rawSync = proto.execProtocolRawSync;
   const append = store.append;
-  proto.execProtocolRawSync = function (msg) {
-    const t0 = performance.now();
-    try {
-      return rawSync.call(this, msg);
-    } finally {
-      tally.wasmMs += performance.now() - t0;
-      tally.wasmCalls++;
-    }
-  };
+  const originals = engineCalls(engine).map(([proto, name]) => [proto, name, proto[name]!] as const);
+  // Synchronous and possibly nested (SQLite's run() calls all()): only the outermost call counts.
+  let depth = 0;
+  for (const [proto, name, original] of originals) {
+    proto[name] = function (...args) {
+      if (depth > 0) return original.apply(this, args);
+      depth++;
+      const t0 = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        depth--;
+        tally.wasmMs += performance.now() - t0;
+        tally.wasmCalls++;
+      }
+    };
+  }
   store.append = async function (records) {
     const t0 = performance.now();
     try {
@@ -43,7 +64,7 @@ function instrument(): { tally: Tally; restore: () => void } {
   return {
     tally,
     restore: () => {
-      proto.execProtocolRawSync = rawSync;
+      for (const [proto, name, original] of originals) proto[name] = original;
       store.append = append;
     },
   };
@@ -93,46 +114,33 @@ async function journalShapes(n: number, pg: PGlite): Promise<Record<string, numb
 export interface ProfileResult {
   sequential: { actions: number; wallMsPerAction: number; wasmCallsPerAction: number; wasmMsPerAction: number; journalMsPerAction: number };
   burst: { actions: number; wallMs: number; perSecond: number; wasmCallsPerAction: number; wasmMsPerAction: number; journalMsPerBatch: number; batches: number };
-  /** Median ms of one single-record IndexedDB write, per shape. */
-  journalShapes: Record<string, number>;
-  /** PGlite protocol round trips for one parameterised INSERT and one simple `exec`, for scale. */
-  rawCalls: { query: number; exec: number };
+  /** Median ms of one single-record IndexedDB write, per shape (PGlite runs only). */
+  journalShapes?: Record<string, number>;
+  /** PGlite protocol round trips for one parameterised INSERT and one simple `exec`, for scale (PGlite runs only). */
+  rawCalls?: { query: number; exec: number };
 }
 
 export async function profileActions(
   runtime: TandemRuntime,
-  opts: { sequential: number; burst: number; action?: string; args?: (i: number) => unknown },
+  opts: { sequential: number; burst: number; action?: string; args?: (i: number) => unknown; engine?: EngineName },
 ): Promise<ProfileResult> {
   const action = opts.action ?? 'add';
   const args = opts.args ?? ((i: number) => ({ title: `profile ${i}` }));
   for (let i = 0; i < 20; i++) await runtime.run(action, args(i));
-  const seq = instrument();
+  const seq = instrument(opts.engine);
   const s0 = performance.now();
   for (let i = 0; i < opts.sequential; i++) await runtime.run(action, args(i));
   const sWall = performance.now() - s0;
   seq.restore();
 
-  const burst = instrument();
+  const burst = instrument(opts.engine);
   const b0 = performance.now();
   await Promise.all(Array.from({ length: opts.burst }, (_, i) => runtime.run(action, args(i))));
   const bWall = performance.now() - b0;
   burst.restore();
 
-  const scratch = await PGlite.create({ dataDir: 'memory://' });
-  await scratch.exec('create table t (id text primary key, v int)');
-  const counted = instrument();
-  await scratch.query('insert into t (id, v) values ($1, $2)', ['a', 1]);
-  const queryCalls = counted.tally.wasmCalls;
-  await scratch.exec("begin; select set_config('x.y', 'z', true); commit");
-  const execCalls = counted.tally.wasmCalls - queryCalls;
-  counted.restore();
-  const journalShapeTimes = await journalShapes(200, scratch);
-  await scratch.close();
-
   const n = opts.sequential;
-  return {
-    journalShapes: journalShapeTimes,
-    rawCalls: { query: queryCalls, exec: execCalls },
+  const timings = {
     sequential: {
       actions: n,
       wallMsPerAction: sWall / n,
@@ -150,4 +158,19 @@ export async function profileActions(
       batches: burst.tally.journalCalls,
     },
   };
+  // The scale figures below are about PGlite's protocol and a PGlite transaction around the journal.
+  if (opts.engine === 'sqlite') return timings;
+
+  const scratch = await PGlite.create({ dataDir: 'memory://' });
+  await scratch.exec('create table t (id text primary key, v int)');
+  const counted = instrument();
+  await scratch.query('insert into t (id, v) values ($1, $2)', ['a', 1]);
+  const queryCalls = counted.tally.wasmCalls;
+  await scratch.exec("begin; select set_config('x.y', 'z', true); commit");
+  const execCalls = counted.tally.wasmCalls - queryCalls;
+  counted.restore();
+  const journalShapeTimes = await journalShapes(200, scratch);
+  await scratch.close();
+
+  return { ...timings, journalShapes: journalShapeTimes, rawCalls: { query: queryCalls, exec: execCalls } };
 }

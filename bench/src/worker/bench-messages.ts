@@ -20,7 +20,7 @@ export type BenchRequest =
 
 export interface BenchContext {
   emptyImage: () => Promise<Blob | undefined>;
-  timeline: () => { timeOrigin: number; moduleStart: number; logs: { at: number; message: string }[] };
+  timeline: () => { timeOrigin: number; moduleStart: number; logs: { at: number; message: string }[]; engineCalls: { start: number; end: number }[] };
 }
 
 export async function handleBenchMessage(host: WorkerHost, port: MessagePort, req: BenchRequest, ctx: BenchContext): Promise<void> {
@@ -33,6 +33,7 @@ export async function handleBenchMessage(host: WorkerHost, port: MessagePort, re
       case 'profile':
         result = await profileActions(await host.runtimeFor(req.config), {
           ...req,
+          ...(req.config.engine ? { engine: req.config.engine } : {}),
           ...(req.action === 'addHot' ? { action: 'addHot', args: (i: number) => ({ v: i }) } : {}),
         });
         break;

@@ -1,22 +1,21 @@
 /**
- * The bench SharedWorker: the library entry of @tandem/worker (exactly what an app building its own
- * worker ships) plus a side channel for in-worker measurements. Messages `{bench, id, ...}` on a
- * tab's port are answered with `{benchReply: id, ok, result | error}`; Comlink ignores both.
+ * The bench SharedWorker: Tandem's worker host offering both engines, like the prebuilt
+ * tandem-worker.js (config.engine picks one; each engine's module is imported on first use), plus a
+ * side channel for in-worker measurements. Messages `{bench, id, ...}` on a tab's port are answered
+ * with `{benchReply: id, ok, result | error}`; Comlink ignores both.
+ *
+ * Nothing engine-specific is imported statically: `@tandem/worker`'s index re-exports
+ * createPgliteEngine, so importing the host from it would put PGlite (~430 kB) on every start-up
+ * path, SQLite's included, and skew B9b. The host comes from its own module and the engines, the
+ * raw baselines and the profiles (which import PGlite or sqlite-wasm) are dynamic imports.
  */
-import { createPgliteEngine, startTandemWorker } from '@tandem/worker';
-import { handleBenchMessage } from './bench-messages.ts';
+import { startTandemWorker } from '../../../packages/worker/src/host/start-worker.ts';
 import type { BenchRequest } from './bench-messages.ts';
 import { instrumentFetch } from './sync-fetches.ts';
-import { installB10Profile } from './b10-profile.ts';
+import { emptyImage, engineCalls, engines } from './engines.ts';
 
 interface SharedWorkerScope {
   onconnect: ((event: MessageEvent) => void) | null;
-}
-
-export async function emptyImage(): Promise<Blob | undefined> {
-  // Copied from @tandem/worker's dist when it exists; without it the engine runs initdb (slower first start).
-  const response = await fetch(new URL('./tandem-empty-pglite.tar', import.meta.url));
-  return response.ok ? response.blob() : undefined;
 }
 
 /** When this module body ran (absolute ms, comparable with a page's timeOrigin + now()). */
@@ -32,9 +31,10 @@ function log(message: string): void {
 const scope = self as unknown as SharedWorkerScope;
 // Times the runtime's sync requests (B10); other fetches pass straight through.
 instrumentFetch(self as unknown as { fetch: typeof fetch });
-if ((self as unknown as { name?: string }).name?.startsWith('tandem:b10-')) installB10Profile();
-const host = startTandemWorker(scope, { createEngine: createPgliteEngine, emptyImage, log });
+const host = startTandemWorker(scope, { engines, log });
 const tandemOnConnect = scope.onconnect!;
+// Loaded on the first bench request only: a benchmark's start-up does not pay for it.
+let messages: Promise<typeof import('./bench-messages.ts')> | null = null;
 
 scope.onconnect = (event: MessageEvent) => {
   tandemOnConnect(event);
@@ -42,6 +42,10 @@ scope.onconnect = (event: MessageEvent) => {
   if (!port) return;
   port.addEventListener('message', (e: MessageEvent) => {
     const data = e.data as BenchRequest | null;
-    if (data && typeof data === 'object' && 'bench' in data) void handleBenchMessage(host, port, data, { emptyImage, timeline: () => ({ timeOrigin: performance.timeOrigin, moduleStart, logs: [...logs] }) });
+    if (!data || typeof data !== 'object' || !('bench' in data)) return;
+    messages ??= import('./bench-messages.ts');
+    void messages.then(({ handleBenchMessage }) =>
+      handleBenchMessage(host, port, data, { emptyImage, timeline: () => ({ timeOrigin: performance.timeOrigin, moduleStart, logs: [...logs], engineCalls: [...engineCalls] }) }),
+    );
   });
 };

@@ -4,27 +4,10 @@
  * `PGlite.create({ loadDataDir })` in memory and runs one query.
  */
 import { PGlite } from '@electric-sql/pglite';
+import { readNewestCheckpoint } from './read-checkpoint.ts';
 
 interface SharedWorkerScope {
   onconnect: ((event: MessageEvent) => void) | null;
-}
-
-function readNewestCheckpoint(dbName: string): Promise<Blob> {
-  return new Promise((resolve, reject) => {
-    const open = indexedDB.open(dbName);
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const db = open.result;
-      const cursor = db.transaction('checkpoints', 'readonly').objectStore('checkpoints').openCursor(null, 'prev');
-      cursor.onerror = () => reject(cursor.error);
-      cursor.onsuccess = () => {
-        db.close();
-        const value = cursor.result?.value as { image?: Blob } | undefined;
-        if (value?.image) resolve(value.image);
-        else reject(new Error(`no checkpoint in ${dbName}`));
-      };
-    };
-  });
 }
 
 const moduleStart = performance.timeOrigin + performance.now();

@@ -1,0 +1,47 @@
+/**
+ * The engines the bench worker offers, as the prebuilt tandem-worker.js offers them: each one's
+ * module is a dynamic import (its own chunks), loaded when a config first asks for it.
+ */
+import type { CreateEngine, WorkerHostOptions } from '@tandem/worker';
+
+export async function emptyImage(): Promise<Blob | undefined> {
+  // Copied from @tandem/worker's dist when it exists; without it the engine runs initdb (slower first start).
+  const response = await fetch(new URL('./tandem-empty-pglite.tar', import.meta.url));
+  return response.ok ? response.blob() : undefined;
+}
+
+/** bench/build.mjs copies every engine's assets (PGlite's wasm/data, sqlite3.wasm) flat beside the chunks. */
+const assetsUrl = new URL('./', import.meta.url).href;
+const workerName = (self as unknown as { name?: string }).name ?? '';
+
+/**
+ * When each createEngine call started and ended (absolute ms, timeOrigin-based): B9b's timeline
+ * splits the engine's own start (wasm, restore) from the runtime's work around it.
+ */
+export const engineCalls: { start: number; end: number }[] = [];
+const abs = () => performance.timeOrigin + performance.now();
+function timed(create: CreateEngine): CreateEngine {
+  return async (options) => {
+    const start = abs();
+    try {
+      return await create(options);
+    } finally {
+      engineCalls.push({ start, end: abs() });
+      if (engineCalls.length > 20) engineCalls.shift();
+    }
+  };
+}
+
+export const engines: NonNullable<WorkerHostOptions['engines']> = {
+  pglite: async () => {
+    // B10's profile patches PGlite's prototype: it is installed before the engine's first call.
+    if (workerName.startsWith('tandem:b10-')) (await import('./b10-profile.ts')).installB10Profile();
+    const { createPgliteEngine } = await import('../../../packages/worker/src/engine/pglite/pglite-engine.ts');
+    // No assetsUrl: PGlite finds its assets beside its chunk, as in every earlier bench run.
+    return { createEngine: timed(createPgliteEngine), emptyImage };
+  },
+  sqlite: async () => {
+    const { createSqliteEngine } = await import('../../../packages/worker/src/engine/sqlite/sqlite-engine.ts');
+    return { createEngine: timed((options) => createSqliteEngine({ assetsUrl, ...options })) };
+  },
+};
