@@ -41,7 +41,8 @@ export const engines: NonNullable<WorkerHostOptions['engines']> = {
     return { createEngine: timed(createPgliteEngine), emptyImage };
   },
   sqlite: async () => {
-    const { createSqliteEngine } = await import('../../../packages/worker/src/engine/sqlite/sqlite-engine.ts');
-    return { createEngine: timed((options) => createSqliteEngine({ assetsUrl, ...options })) };
+    const { createSqliteEngine, preloadSqlite } = await import('../../../packages/worker/src/engine/sqlite/sqlite-engine.ts');
+    // As the prebuilt bundle: the wasm compiles while the runtime reads the journal store.
+    return { createEngine: timed((options) => createSqliteEngine({ assetsUrl, ...options })), warm: () => preloadSqlite(assetsUrl) };
   },
 };

@@ -22,8 +22,8 @@ startTandemWorker(self as unknown as Parameters<typeof startTandemWorker>[0], {
       return { createEngine: (options) => createPgliteEngine({ assetsUrl, ...options }), emptyImage: emptyPgliteImage };
     },
     sqlite: async () => {
-      const { createSqliteEngine } = await import('../engine/sqlite/sqlite-engine.ts');
-      return { createEngine: (options) => createSqliteEngine({ assetsUrl, ...options }) };
+      const { createSqliteEngine, preloadSqlite } = await import('../engine/sqlite/sqlite-engine.ts');
+      return { createEngine: (options) => createSqliteEngine({ assetsUrl, ...options }), warm: () => preloadSqlite(assetsUrl) };
     },
   },
 });

@@ -13,6 +13,8 @@ export interface EngineProvider {
   createEngine: CreateEngine;
   /** A first start from this image skips the engine's own initialisation (PGlite's initdb). */
   emptyImage?: () => Promise<Blob | undefined>;
+  /** Starts loading the engine's wasm, so it compiles while the runtime reads the journal store. */
+  warm?: () => void;
 }
 
 export interface WorkerHostOptions {
@@ -66,9 +68,12 @@ export class WorkerHost {
     if (!this.#runtime) {
       const log = this.#options.log ?? ((m: string) => console.info(`[tandem] ${m}`));
       const name = config.name ?? 'tandem';
+      // The engine's chunk and wasm load while the lock is awaited and the journal is read.
+      const provider = this.#engineFor(config.engine ?? 'pglite');
+      provider.then((p) => p.warm?.(), () => {});
       const promise = acquireDatabaseLock(name).then(async (release) => {
         try {
-          const engine = await this.#engineFor(config.engine ?? 'pglite');
+          const engine = await provider;
           return await TandemRuntime.start({
             config,
             store: new DexieJournalStore(name, config.durability ?? 'relaxed'),

@@ -16,6 +16,11 @@ import type { CaptureState } from './sqlite-tx.ts';
  * starts empty (no initdb: a connection opens in well under a millisecond once the wasm module is
  * loaded) or from `options.image`, a snapshot it deserializes.
  */
+/** Loads and compiles SQLite's wasm ahead of the first engine (errors surface at createSqliteEngine). */
+export function preloadSqlite(assetsUrl?: string): void {
+  loadSqlite(assetsUrl).catch(() => {});
+}
+
 export const createSqliteEngine: CreateEngine = async (options: EngineOptions) => {
   const sqlite = await loadSqlite(options.assetsUrl);
   const image = options.image ? new Uint8Array(await options.image.arrayBuffer()) : null;
