@@ -65,11 +65,21 @@ describe('openTandem against the prebuilt SharedWorker bundle', () => {
     await expect(open(name, `${SCHEMA}\ncreate table other (id text primary key);`)).rejects.toMatchObject({ kind: 'version_mismatch' });
   });
 
-  it('reports a worker URL that does not serve the bundle', async () => {
-    await expect(openTandem({ worker: '/no/such/tandem-worker.js', schema: SCHEMA, actionsUrl: ACTIONS_URL, name: uniqueName(), timeoutMs: 20_000 })).rejects.toMatchObject({
-      kind: 'not_ready',
-      message: expect.stringContaining('could not start'),
-    });
+  it('reports a worker URL that does not serve the bundle, saying what the server answered and how to fix it', async () => {
+    const error = await openTandem({ worker: '/no/such/tandem-worker.js', schema: SCHEMA, actionsUrl: ACTIONS_URL, name: uniqueName(), timeoutMs: 20_000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'not_ready', message: expect.stringContaining('could not start') });
+    const message = (error as Error).message;
+    expect(message).toContain(`${location.origin}/no/such/tandem-worker.js`);
+    expect(message).toMatch(/HTTP 404|served as text\/html/);
+    expect(message).toContain('tandem-worker copy-assets');
+  });
+
+  it('reports a worker URL served with a non-JavaScript MIME type', async () => {
+    // A file of the bundle that exists but is not a script: the browser refuses it as a module.
+    const url = '/tandem/tandem-empty-pglite.tar';
+    const error = await openTandem({ worker: url, schema: SCHEMA, actionsUrl: ACTIONS_URL, name: uniqueName(), timeoutMs: 20_000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'not_ready' });
+    expect((error as Error).message).toMatch(/is served as \S[^,]*, but a module worker must be served as JavaScript/);
   });
 
   it('reports a broken schema with schema_error', async () => {

@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, TandemError } from '@tandem/core';
 import type { ActionCallers, ActionDefinitions, DebugCounters, Rejection, Row, SyncStatus, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
 import { SyncFeed } from './sync-feed.ts';
+import { explainWorkerLoadFailure } from './worker-load-error.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import { holdTabLock } from './tab-lock.ts';
 
@@ -63,15 +64,16 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       ? new SharedWorker(new URL(String(workerOption), base), { type: 'module', name: `tandem:${config.name ?? 'tandem'}` })
       : workerOption;
 
+  const workerUrl = typeof workerOption === 'string' || workerOption instanceof URL ? new URL(String(workerOption), base).href : null;
   const loadFailed = new Promise<never>((_, reject) => {
-    worker.addEventListener('error', () =>
-      reject(
-        new TandemError(
-          ErrorKind.notReady,
-          `The Tandem worker could not start from ${typeof workerOption === 'object' && !(workerOption instanceof URL) ? 'the given SharedWorker' : String(workerOption)}. Check that the URL serves the bundle's tandem-worker.js (copy it with \`tandem-worker copy-assets\`) as JavaScript.`,
-        ),
-      ),
-    );
+    worker.addEventListener('error', () => {
+      const fail = (message: string) => reject(new TandemError(ErrorKind.notReady, message));
+      if (!workerUrl) {
+        fail('The given SharedWorker could not start. Check that its script is the Tandem worker bundle (`tandem-worker.js`), served as JavaScript.');
+        return;
+      }
+      explainWorkerLoadFailure(workerUrl).then(fail, () => fail(`The Tandem worker could not start from ${workerUrl}.`));
+    });
   });
   const timedOut = new Promise<never>((_, reject) => {
     setTimeout(() => reject(new TandemError(ErrorKind.notReady, `The Tandem worker did not answer within ${timeoutMs} ms.`)), timeoutMs);
