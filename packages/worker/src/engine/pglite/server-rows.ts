@@ -1,4 +1,5 @@
 import type { ServerRows } from '../engine.ts';
+import { finalRowStates } from '../final-row-states.ts';
 import { quoteIdent } from './quote-ident.ts';
 
 type Query = (sql: string, params: unknown[]) => Promise<unknown>;
@@ -17,19 +18,7 @@ export async function applyServerRows(query: Query, columnsOf: Columns, input: S
     if (rows.length > 0) await upsert(query, table, await columnsOf(table), rows);
   }
 
-  const last = new Map<string, { table: string; rowId: string; row: ServerRows['changes'][number]['row'] }>();
-  for (const change of input.changes) {
-    const key = `${change.table}\u0000${change.rowId}`;
-    last.delete(key); // keep first-seen order of the final states stable for readability of logs
-    last.set(key, { table: change.table, rowId: change.rowId, row: change.op === 'delete' ? null : change.row });
-  }
-  const byTable = new Map<string, { deletes: string[]; upserts: NonNullable<ServerRows['changes'][number]['row']>[] }>();
-  for (const { table, rowId, row } of last.values()) {
-    let entry = byTable.get(table);
-    if (!entry) byTable.set(table, (entry = { deletes: [], upserts: [] }));
-    if (row) entry.upserts.push(row);
-    else entry.deletes.push(rowId);
-  }
+  const byTable = finalRowStates(input.changes);
   for (const [table, { deletes, upserts }] of byTable) {
     if (deletes.length > 0) await query(`delete from ${quoteIdent(table)} where id = any($1::text[])`, [deletes]);
     if (upserts.length > 0) await upsert(query, table, await columnsOf(table), upserts);

@@ -1,5 +1,6 @@
 import type { Row } from '@tandem/core';
 import type { ServerRows } from '../engine.ts';
+import { finalRowStates } from '../final-row-states.ts';
 import { quoteIdent } from './sqlite-quote.ts';
 import { decodeColumnSql, rowsAsJson } from './sqlite-row-json.ts';
 import type { TableColumn } from './sqlite-row-json.ts';
@@ -20,19 +21,7 @@ export function applyServerRows(run: Run, columnsOf: Columns, input: ServerRows)
     if (rows.length > 0) upsert(run, table, columnsOf(table), rows);
   }
 
-  const last = new Map<string, { table: string; rowId: string; row: Row | null }>();
-  for (const change of input.changes) {
-    const key = `${change.table}\u0000${change.rowId}`;
-    last.delete(key); // keep first-seen order of the final states stable for readability of logs
-    last.set(key, { table: change.table, rowId: change.rowId, row: change.op === 'delete' ? null : change.row });
-  }
-  const byTable = new Map<string, { deletes: string[]; upserts: Row[] }>();
-  for (const { table, rowId, row } of last.values()) {
-    let entry = byTable.get(table);
-    if (!entry) byTable.set(table, (entry = { deletes: [], upserts: [] }));
-    if (row) entry.upserts.push(row);
-    else entry.deletes.push(rowId);
-  }
+  const byTable = finalRowStates(input.changes);
   for (const [table, { deletes, upserts }] of byTable) {
     if (deletes.length > 0) run(`delete from ${quoteIdent(table)} where "id" in (select value from json_each($1))`, [JSON.stringify(deletes)]);
     if (upserts.length > 0) upsert(run, table, columnsOf(table), upserts);
