@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from '@playwright/test';
-import { chromiumArgs, chromiumExecutable } from './browser.ts';
+import { chromiumLaunchOptions } from './browser.ts';
 
 /** A fresh profile directory for a persistent context; remove it with {@link removeProfile}. */
 export function newProfileDir(): string {
@@ -14,10 +14,8 @@ export function removeProfile(dir: string): void {
 }
 
 export async function launchProfile(dir: string, baseURL: string): Promise<BrowserContext> {
-  const executablePath = chromiumExecutable();
   return chromium.launchPersistentContext(dir, {
-    ...(executablePath ? { executablePath } : {}),
-    args: chromiumArgs,
+    ...chromiumLaunchOptions(),
     headless: true,
     baseURL,
   });

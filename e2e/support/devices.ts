@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import { expect } from '@playwright/test';
+import { waitForSync } from '@tandem/testing/playwright';
 import { waitReady } from './demo.ts';
 
 /** What the demo's `window.tandem.sync` exposes (apps/demo → @tandem/client). */
@@ -27,9 +27,7 @@ export async function openDevice(browser: Browser, baseURL: string, listId?: str
   const page = await context.newPage();
   await page.goto(listId ? `/?list=${encodeURIComponent(listId)}` : '/');
   await waitReady(page);
-  const id = new URL(page.url()).searchParams.get('list');
-  if (!id) throw new Error(`the demo did not put ?list= in the address: ${page.url()}`);
-  return { context, page, listId: id };
+  return { context, page, listId: listIdOf(page) };
 }
 
 export function syncStatus(page: Page): Promise<SyncStatusView> {
@@ -41,22 +39,16 @@ export function syncNow(page: Page): Promise<void> {
   return page.evaluate(() => (window as unknown as { tandem: { sync: { now(): Promise<void> } } }).tandem.sync.now());
 }
 
-/**
- * Waits until the device has pushed and pulled everything it had committed when this was called
- * (a sync cycle that starts after the call succeeds), then until its status says online with
- * nothing pending (the status reaches tabs coalesced, a moment later).
- */
-export async function waitSynced(page: Page, timeout = 20_000): Promise<void> {
-  await expect.poll(() => syncNow(page).then(() => true, () => false), { timeout, message: 'device never completed a sync cycle' }).toBe(true);
-  await expect
-    .poll(
-      async () => {
-        const s = await syncStatus(page);
-        return s.online && s.pending === 0 && !s.syncing;
-      },
-      { timeout, message: 'device never reached online with 0 pending' },
-    )
-    .toBe(true);
+/** Waits until the device is in sync with the server (the testing kit's `waitForSync`). */
+export function waitSynced(page: Page, timeout = 20_000): Promise<void> {
+  return waitForSync(page, { timeout });
+}
+
+/** The list a demo page shows (`?list=` in its address, set on first load). */
+export function listIdOf(page: Page): string {
+  const id = new URL(page.url()).searchParams.get('list');
+  if (!id) throw new Error(`the demo did not put ?list= in the address: ${page.url()}`);
+  return id;
 }
 
 /** Rows of the open list as the device has them locally: id, title, completed (ordered). */

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { test, expect } from '../support/test.ts';
-import { addTodoViaUi, allTodos, openDemo, todomvc, workerEngine } from '../support/demo.ts';
+import { addTodoViaUi, allTodos, todomvc, workerEngine } from '../support/demo.ts';
 
 /** Marks the page so we can prove it was never reloaded (a reload drops window properties). */
 async function markNoReload(page: Page): Promise<void> {
@@ -11,9 +11,13 @@ async function expectNotReloaded(page: Page): Promise<void> {
 }
 
 test.describe('two tabs of one context share the database live', () => {
-  test('add in A appears in B; toggle in B appears in A; edit and delete propagate', async ({ context, engine }) => {
-    const a = await openDemo(await context.newPage());
-    const b = await openDemo(await context.newPage());
+  test('add in A appears in B; toggle in B appears in A; edit and delete propagate', async ({ tabs, worker, engine }) => {
+    const [a, b] = (await tabs(2)) as [Page, Page];
+    // One context, one shared worker serving both tabs.
+    const [wa, wb] = [await worker(a), await worker(b)];
+    expect(wa.targetId).toBe(wb.targetId);
+    await wa.detach();
+    await wb.detach();
     expect(await workerEngine(a)).toBe(engine);
     await markNoReload(a);
     await markNoReload(b);
@@ -63,9 +67,8 @@ test.describe('two tabs of one context share the database live', () => {
     expect(await allTodos(b)).toEqual([{ id: expect.any(String), title: 'buy milk', completed: false }]);
   });
 
-  test('actions from both tabs at once: both tabs converge on the same list', async ({ context }) => {
-    const a = await openDemo(await context.newPage());
-    const b = await openDemo(await context.newPage());
+  test('actions from both tabs at once: both tabs converge on the same list', async ({ tabs }) => {
+    const [a, b] = (await tabs(2)) as [Page, Page];
     const add = (page: Page, prefix: string) =>
       page.evaluate(async (p) => {
         const ids = await Promise.all(Array.from({ length: 15 }, (_, i) => window.tandem!.actions.addTodo!({ title: `${p}-${i}`, listId: window.tandem!.listId })));

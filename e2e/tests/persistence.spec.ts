@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { SharedWorkerHandle } from '@tandem/testing/playwright';
 import { test, expect } from '../support/test.ts';
 import { addTodoViaUi, allTodos, openDemo, todomvc, waitReady, workerStatus } from '../support/demo.ts';
 
@@ -45,24 +46,20 @@ test('a reload keeps titles and completed state', async ({ page }) => {
   await expect(todomvc(page).labels).toHaveText(['first', 'second', 'third, renamed', 'fourth']);
 });
 
-test('closing every tab (the worker stops) and opening a new one keeps everything', async ({ context, diagnostics }) => {
+test('closing every tab (the worker stops) and opening a new one keeps everything', async ({ context, browser, worker }) => {
   const page = await openDemo(await context.newPage());
   await seed(page);
   const before = await allTodos(page);
-  const cdp = diagnostics.workerConsole;
-  const workersBefore = cdp ? await cdp.sharedWorkerIds() : [];
-  if (cdp) expect(workersBefore).toHaveLength(1);
+  const first = await worker(page);
+  // Detached before the tabs go: an attached DevTools session keeps a worker from being replaced.
+  await first.detach();
 
   for (const p of context.pages()) await p.close();
   // The SharedWorker ends once its last tab is gone.
-  if (cdp) await expect.poll(() => cdp.sharedWorkerIds(), { timeout: 10_000 }).toEqual([]);
+  await expect.poll(() => SharedWorkerHandle.alive(browser, first.targetId), { timeout: 10_000 }).toBe(false);
 
   const again = await openDemo(await context.newPage());
-  if (cdp) {
-    const workersAfter = await cdp.sharedWorkerIds();
-    expect(workersAfter).toHaveLength(1);
-    expect(workersAfter[0]).not.toBe(workersBefore[0]);
-  }
+  expect((await worker(again)).targetId).not.toBe(first.targetId);
   // A fresh worker: it serves one tab, and its counters started over.
   const status = await workerStatus(again);
   expect(status.tabs).toBe(1);

@@ -2,14 +2,15 @@ import { test, expect } from '../support/test.ts';
 import { addTodoViaUi, openDemo, todomvc } from '../support/demo.ts';
 import { browserPid, killBrowser, launchProfile, newProfileDir, removeProfile } from '../support/crash.ts';
 import { listRows, openDevice, syncStatus, waitSynced } from '../support/devices.ts';
-import { DemoServer } from '../support/server-process.ts';
+import { startDemoServer } from '../support/server-process.ts';
+import type { TandemServer } from '@tandem/testing/playwright';
 
 // Crashes around sync: what a device pulled, and what it wrote while the server was away, survive a
 // SIGKILL of the browser, and the offline writes reach the server exactly once afterwards.
 test.describe.configure({ timeout: 150_000 });
 
 test('pulled changes and offline writes survive a browser SIGKILL; each write reaches the server once', async ({ browser }) => {
-  const server = await DemoServer.start();
+  const server = await startDemoServer();
   const dir = newProfileDir();
   const other = await openDevice(browser, server.url);
   try {
@@ -36,7 +37,7 @@ test('pulled changes and offline writes survive a browser SIGKILL; each write re
     await Promise.race([ctx.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
 
     // Relaunch (the page comes from the server, so it must be back): everything A had is there.
-    await server.startAgain();
+    await server.start();
     ctx = await launchProfile(dir, server.url);
     page = await openDemo(await (ctx.pages()[0] ?? ctx.newPage()), `/?list=${other.listId}`);
     const titles = (await listRows(page, other.listId)).map((r) => r.title);
@@ -58,7 +59,7 @@ test('pulled changes and offline writes survive a browser SIGKILL; each write re
 });
 
 test('a server SIGKILLed while a device drains its outbox loses nothing and duplicates nothing', async ({ browser }) => {
-  const server = await DemoServer.start();
+  const server = await startDemoServer();
   try {
     const a = await openDevice(browser, server.url);
     const b = await openDevice(browser, server.url, a.listId);
@@ -73,10 +74,10 @@ test('a server SIGKILLed while a device drains its outbox loses nothing and dupl
     await expect.poll(async () => (await syncStatus(a.page)).pending).toBe(N);
 
     // Back up, then killed as soon as the drain has started (some pushes committed, some not).
-    await server.startAgain();
+    await server.start();
     await expect.poll(async () => (await syncStatus(a.page)).pending, { timeout: 30_000, intervals: [20] }).toBeLessThan(N);
     await server.stop({ crash: true });
-    await server.startAgain();
+    await server.start();
 
     await waitSynced(a.page, 60_000);
     await expect.poll(async () => (await listRows(b.page, b.listId)).length, { timeout: 30_000 }).toBe(N);

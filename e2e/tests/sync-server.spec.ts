@@ -5,7 +5,8 @@ import { addTodoViaUi, todomvc, waitReady } from '../support/demo.ts';
 import { listRows, openDevice, syncStatus, waitSynced } from '../support/devices.ts';
 import type { Device } from '../support/devices.ts';
 import { dropSchema, requirePostgres, uniqueName, withPostgres, PG_URL } from '../support/postgres.ts';
-import { DemoServer } from '../support/server-process.ts';
+import { startDemoServer } from '../support/server-process.ts';
+import type { TandemServer } from '@tandem/testing/playwright';
 import { TestSocket, addTodoPush, bearer, newClientId, newListId, newSession, post, syncApi } from '../support/sync-api.ts';
 import type { ErrorBody } from '../support/sync-api.ts';
 
@@ -16,7 +17,7 @@ import type { ErrorBody } from '../support/sync-api.ts';
 const ADMIN_TOKEN = `admin-${randomBytes(12).toString('hex')}`;
 
 /** Servers and devices of the current test, cleaned up after it (server output printed on failure). */
-const servers: DemoServer[] = [];
+const servers: TandemServer[] = [];
 const devices: Device[] = [];
 /** Run last, once devices and servers are gone (e.g. dropping a Postgres schema). */
 const cleanups: (() => Promise<void>)[] = [];
@@ -31,13 +32,13 @@ test.afterEach(async ({}, testInfo) => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function startServer(env: Record<string, string> = {}): Promise<DemoServer> {
-  const server = await DemoServer.start({ env });
+async function startServer(env: Record<string, string> = {}): Promise<TandemServer> {
+  const server = await startDemoServer({ env });
   servers.push(server);
   return server;
 }
 
-async function device(browser: Browser, server: DemoServer, listId?: string): Promise<Device> {
+async function device(browser: Browser, server: TandemServer, listId?: string): Promise<Device> {
   const d = await openDevice(browser, server.url, listId);
   devices.push(d);
   return d;
@@ -120,7 +121,7 @@ test.describe('two server instances on one Postgres', () => {
 // ------------------------------------------------------------------------------------------------
 
 test.describe('malformed requests are refused and change nothing', () => {
-  let server: DemoServer;
+  let server: TandemServer;
   let token = '';
   let listId = '';
   let clientId = '';
@@ -259,7 +260,7 @@ test.describe('malformed requests are refused and change nothing', () => {
 // ------------------------------------------------------------------------------------------------
 
 test.describe('read authorisation', () => {
-  let server: DemoServer;
+  let server: TandemServer;
   test.beforeEach(async () => {
     server = await startServer();
   });
@@ -293,7 +294,7 @@ test.describe('read authorisation', () => {
     // A real token with its signature altered (same header and claims), and one signed with another key.
     const [head, claims, signature] = token.split('.');
     const tampered = `${head}.${claims}.${signature!.slice(0, -4)}${signature!.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
-    const other = await DemoServer.start({ env: { TANDEM_DEMO_SECRET: randomBytes(32).toString('hex') } });
+    const other = await startDemoServer({ env: { TANDEM_DEMO_SECRET: randomBytes(32).toString('hex') } });
     servers.push(other);
     const foreign = (await newSession(other.url)).token;
 
@@ -398,7 +399,7 @@ test.describe('reset after compaction', () => {
     await expect(todomvc(a.page).labels).toHaveText(['first', 'added while away']);
     await expect.poll(async () => (await syncStatus(a.page)).pending).toBe(1);
     await a.page.close();
-    await server.startAgain();
+    await server.start();
 
     // Meanwhile B adds and the server compacts its change log up to the head.
     await waitSynced(b.page, 40_000);

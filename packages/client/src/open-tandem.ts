@@ -5,6 +5,7 @@ import { SyncFeed } from './sync-feed.ts';
 import { explainWorkerLoadFailure } from './worker-load-error.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import { holdTabLock } from './tab-lock.ts';
+import { registerInPage } from './page-registry.ts';
 
 export interface OpenTandemOptions extends Omit<TandemConfig, 'actionsUrl'> {
   /** URL of the prebuilt worker bundle (`tandem-worker.js`), or a SharedWorker you created. */
@@ -113,7 +114,8 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   });
 
   let closed = false;
-  return {
+  let unregister = () => {};
+  const db: Tandem<A> = {
     actions,
     clientId: connected.clientId,
     tabId,
@@ -157,6 +159,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     close() {
       if (closed) return;
       closed = true;
+      unregister();
       subs.clear();
       syncFeed.clear();
       lock.release();
@@ -164,4 +167,6 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       port.close();
     },
   };
+  unregister = registerInPage(db as unknown as Tandem);
+  return db;
 }

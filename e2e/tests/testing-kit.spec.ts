@@ -1,0 +1,89 @@
+import type { Page } from '@playwright/test';
+import { waitForLive, waitForSync } from '@tandem/testing/playwright';
+import { test, expect } from '../support/test.ts';
+import { addTodoViaUi, TODOS_SQL } from '../support/demo.ts';
+import { listIdOf, syncStatus } from '../support/devices.ts';
+
+// The testing kit's own e2e (@tandem/testing/playwright), on the demo: what each fixture and helper
+// promises a user of the kit, including the messages it gives when something is wrong.
+
+const titles = (rows: Record<string, unknown>[]) => rows.map((r) => r.title);
+
+test('tabs(n) share one worker and database; devices(n) each have their own', async ({ tabs, devices, worker }) => {
+  const [a, b] = (await tabs(2)) as [Page, Page];
+  const [phone, laptop] = (await devices(2)) as [Page, Page];
+  const ids = [];
+  for (const page of [a, b, phone, laptop]) {
+    const handle = await worker(page);
+    ids.push(handle.targetId);
+    await handle.detach();
+  }
+  expect(ids[0]).toBe(ids[1]);
+  expect(new Set(ids).size).toBe(3);
+  expect(phone.context()).not.toBe(laptop.context());
+  // Each device is its own user with its own list: nothing of one is in the other's database.
+  await addTodoViaUi(phone, 'only on the phone');
+  await waitForLive(phone, TODOS_SQL, (rows) => titles(rows).includes('only on the phone'), { params: [listIdOf(phone)] });
+  expect(await laptop.evaluate(() => window.tandem!.query("select count(*)::int as n from todos where title = 'only on the phone'"))).toEqual([{ n: 0 }]);
+});
+
+test('waitForLive resolves from the live query once the predicate holds, and says what it saw when it does not', async ({ tabs }) => {
+  const [a, b] = (await tabs(2)) as [Page, Page];
+  const params = [listIdOf(a)];
+  const seen = waitForLive(b, TODOS_SQL, (rows) => titles(rows).includes('second'), { params });
+  await addTodoViaUi(a, 'first');
+  await addTodoViaUi(a, 'second');
+  expect(titles(await seen)).toEqual(['first', 'second']);
+
+  await expect(waitForLive(b, TODOS_SQL, (rows) => rows.length > 5, { params, timeout: 500 })).rejects.toThrow(
+    /did not satisfy the predicate within 500 ms; its last rows \(update 1\): \[.*"title":"second"/,
+  );
+  await expect(waitForLive(b, 'select nope from nowhere', () => true)).rejects.toThrow(/nowhere/);
+  // Its subscriptions are gone afterwards: only the app's own live queries remain.
+  const status = await b.evaluate(() => window.tandem!.status());
+  expect(status.subscriptions).toBe(2);
+});
+
+test('server.refuse() takes every device offline while the server runs; accept() brings them back', async ({ devices, server }) => {
+  const [a] = (await devices(1)) as [Page];
+  const listId = listIdOf(a);
+  const [b] = (await devices(1, { path: `/?list=${listId}` })) as [Page];
+  await waitForSync(a);
+  await waitForSync(b);
+
+  await server.refuse();
+  expect(server.running).toBe(true);
+  await addTodoViaUi(a, 'written offline');
+  await expect.poll(async () => (await syncStatus(a)).online, { timeout: 15_000 }).toBe(false);
+  await expect(waitForSync(a, { timeout: 1_000 })).rejects.toThrow(/not in sync after 1000 ms: 1 pending, offline; last sync error: .+Is the server running and reachable\?/);
+
+  await server.accept();
+  await waitForSync(a, { timeout: 30_000 });
+  await waitForLive(b, TODOS_SQL, (rows) => titles(rows).includes('written offline'), { params: [listId], timeout: 30_000 });
+});
+
+test('server.restart({ crash: true }) kills the process; devices reconnect to the same URL', async ({ devices, server }) => {
+  const [a] = (await devices(1)) as [Page];
+  const url = server.url;
+  await server.restart({ crash: true });
+  expect(server.url).toBe(url);
+  await addTodoViaUi(a, 'after the crash');
+  await waitForSync(a, { timeout: 30_000 });
+  expect((await syncStatus(a)).pending).toBe(0);
+});
+
+test("worker(page) evaluates in the shared worker and reads its console", async ({ tabs, worker }) => {
+  const [a] = (await tabs(1)) as [Page];
+  const handle = await worker(a);
+  expect(await handle.evaluate('self.name')).toMatch(/^tandem:/);
+  expect(await handle.evaluate((n: number) => n * 2, 21)).toBe(42);
+  await handle.evaluate(() => console.log('hello from the test', { n: 1 }));
+  await expect.poll(() => handle.console).toContainEqual('[log] hello from the test {"n":1}');
+  await expect(handle.evaluate('undefinedThing.x')).rejects.toThrow(/The shared worker threw: ReferenceError: undefinedThing is not defined/);
+});
+
+test('the helpers explain a page that has no Tandem', async ({ page }) => {
+  await page.goto('/favicon.svg');
+  await expect(waitForSync(page)).rejects.toThrow(/has no open Tandem connection/);
+  await expect(waitForLive(page, 'select 1', () => true)).rejects.toThrow(/has no open Tandem connection/);
+});

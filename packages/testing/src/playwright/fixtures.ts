@@ -1,0 +1,157 @@
+import { dirname } from 'node:path';
+import { test as base, expect } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
+import { waitForTandem } from '../page/page-tandem.ts';
+import { TandemServer } from '../server/tandem-server.ts';
+import type { TandemServerOptions } from '../server/tandem-server.ts';
+import { SharedWorkerHandle } from '../worker/shared-worker-handle.ts';
+import type { AttachOptions } from '../worker/shared-worker-handle.ts';
+import { chromiumLaunchOptions } from './launch-options.ts';
+
+export interface OpenOptions {
+  /** Path to open, relative to `baseURL` (default: `tandemApp.path`, else `/`). */
+  path?: string;
+}
+
+export interface TandemAppOptions {
+  /** Path the app's page lives at (default `/`). */
+  path?: string;
+  /** Resolves when a freshly opened page is ready to test (default: its Tandem connection is open). */
+  ready?: (page: Page) => Promise<void>;
+}
+
+export interface TandemWorkerOptions {
+  /**
+   * The app's server, started once per Playwright worker and reachable at `baseURL`. Leave unset to
+   * test against a server you run yourself (Playwright's `webServer`); the `server` fixture then
+   * refuses with an explanation.
+   */
+  tandemServer: TandemServerOptions | undefined;
+}
+
+export interface TandemTestOptions {
+  tandemApp: TandemAppOptions;
+}
+
+export interface TandemFixtures {
+  /** `n` pages of the app in one browser context: one shared worker, one local database. */
+  tabs(n: number, options?: OpenOptions): Promise<Page[]>;
+  /** `n` browser contexts with one page each: separate workers, local databases and users. */
+  devices(n: number, options?: OpenOptions): Promise<Page[]>;
+  /** The app's server process (see `tandemServer`): stop, start, restart, refuse, accept. */
+  server: TandemServer;
+  /** The shared worker serving `page`, through CDP: its console and `evaluate`. */
+  worker(page: Page, options?: AttachOptions): Promise<SharedWorkerHandle>;
+}
+
+interface Internal {
+  _tandemServer: TandemServer | null;
+}
+
+/**
+ * `@playwright/test`'s `test` with Tandem's fixtures. Every page of the test's contexts (the default
+ * one and each device) has its console recorded; on failure it is attached to the report with the
+ * server's output.
+ */
+export const test = base.extend<TandemFixtures & TandemTestOptions & { _diagnostics: string[] }, TandemWorkerOptions & Internal>({
+  tandemServer: [undefined, { scope: 'worker', option: true }],
+  tandemApp: [{}, { option: true }],
+
+  // Configured launch options win; without an executable, Chromium comes from `findChromium`.
+  launchOptions: [
+    async ({ launchOptions, browserName }, use) => {
+      await use(browserName === 'chromium' && !launchOptions.executablePath ? chromiumLaunchOptions(launchOptions) : launchOptions);
+    },
+    { scope: 'worker' },
+  ],
+
+  _tandemServer: [
+    async ({ tandemServer }, use, workerInfo) => {
+      if (!tandemServer) return use(null);
+      const cwd = tandemServer.cwd ?? (workerInfo.config.configFile ? dirname(workerInfo.config.configFile) : process.cwd());
+      const server = await TandemServer.start({ ...tandemServer, cwd });
+      await use(server);
+      await server.dispose();
+    },
+    { scope: 'worker' },
+  ],
+
+  baseURL: async ({ baseURL, _tandemServer }, use) => {
+    await use(_tandemServer?.url ?? baseURL);
+  },
+
+  server: async ({ _tandemServer, _diagnostics }, use, testInfo) => {
+    if (!_tandemServer) {
+      throw new Error('The `server` fixture needs `tandemServer: { command }` in the `use` section of your Playwright config (it starts and controls the app server itself).');
+    }
+    const from = _tandemServer.output.length;
+    await use(_tandemServer);
+    if (testInfo.status !== testInfo.expectedStatus) _diagnostics.push('--- server output ---', ..._tandemServer.output.slice(from));
+    // The next test starts with a reachable server, whatever this one did to it.
+    await _tandemServer.start();
+  },
+
+  _diagnostics: [
+    async ({ context }, use, testInfo) => {
+      const lines: string[] = [];
+      watchConsole(context, lines);
+      await use(lines);
+      if (testInfo.status !== testInfo.expectedStatus && lines.length) {
+        await testInfo.attach('tandem diagnostics', { body: lines.join('\n'), contentType: 'text/plain' });
+      }
+    },
+    { auto: true },
+  ],
+
+  tabs: async ({ context, tandemApp }, use) => {
+    await use(async (n, options = {}) => {
+      const pages = await Promise.all(Array.from({ length: n }, () => context.newPage()));
+      // One after another: the first tab starts the worker, as a user's first tab would.
+      for (const page of pages) await openApp(page, options.path ?? tandemApp.path, tandemApp);
+      return pages;
+    });
+  },
+
+  devices: async ({ browser, baseURL, contextOptions, tandemApp, _diagnostics }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async (n, options = {}) => {
+      const pages: Page[] = [];
+      for (let i = 0; i < n; i++) {
+        const context = await browser.newContext({ ...contextOptions, baseURL });
+        contexts.push(context);
+        watchConsole(context, _diagnostics, `device ${contexts.length}`);
+        const page = await context.newPage();
+        await openApp(page, options.path ?? tandemApp.path, tandemApp);
+        pages.push(page);
+      }
+      return pages;
+    });
+    await Promise.all(contexts.map((c) => c.close().catch(() => {})));
+  },
+
+  worker: async ({ _diagnostics }, use, testInfo) => {
+    const handles: SharedWorkerHandle[] = [];
+    await use(async (page, options) => {
+      const handle = await SharedWorkerHandle.attach(page, options);
+      handles.push(handle);
+      return handle;
+    });
+    if (testInfo.status !== testInfo.expectedStatus) {
+      for (const h of handles) _diagnostics.push(`--- shared worker ${h.url} ---`, ...h.console);
+    }
+    await Promise.all(handles.map((h) => h.detach()));
+  },
+});
+
+async function openApp(page: Page, path: string | undefined, app: TandemAppOptions): Promise<void> {
+  await page.goto(path ?? '/');
+  await (app.ready ?? waitForTandem)(page);
+}
+
+function watchConsole(context: BrowserContext, lines: string[], label = 'page'): void {
+  const at = () => new Date().toISOString().slice(11, 23);
+  context.on('console', (msg) => lines.push(`${at()} [${label} ${msg.type()}] ${msg.text()}`));
+  context.on('weberror', (e) => lines.push(`${at()} [${label} uncaught] ${e.error().stack ?? e.error().message}`));
+}
+
+export { expect };

@@ -1,0 +1,15 @@
+export { test, expect } from './fixtures.ts';
+export type { OpenOptions, TandemAppOptions, TandemFixtures, TandemTestOptions, TandemWorkerOptions } from './fixtures.ts';
+export { chromiumLaunchOptions } from './launch-options.ts';
+export { ChromiumNotFoundError, CHROMIUM_ARGS, findChromium } from '../browser/chromium-discovery.ts';
+export type { ChromiumFound, DiscoveryEnvironment } from '../browser/chromium-discovery.ts';
+export { TandemServer } from '../server/tandem-server.ts';
+export type { ServerSlot, TandemServerOptions } from '../server/tandem-server.ts';
+export { ConnectionGate } from '../server/connection-gate.ts';
+export { freePort } from '../server/free-port.ts';
+export { waitForTandem } from '../page/page-tandem.ts';
+export { waitForSync } from '../page/wait-for-sync.ts';
+export { waitForLive } from '../page/wait-for-live.ts';
+export type { Rows, WaitForLiveOptions } from '../page/wait-for-live.ts';
+export { SharedWorkerHandle } from '../worker/shared-worker-handle.ts';
+export type { AttachOptions } from '../worker/shared-worker-handle.ts';
