@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions } from './e2e/support/browser.ts';
 import { runDemoActionsOnServer } from './scripts/browser-commands.ts';
 import { BROWSER_PUBLIC_DIR } from './scripts/browser-test-assets.ts';
+import { faultyAssetSites } from './scripts/faulty-asset-sites.ts';
 
 const source = { resolve: { conditions: ['source'] }, ssr: { resolve: { conditions: ['source'] } } };
 
@@ -37,6 +38,8 @@ export default defineConfig({
         // PGlite and sqlite-wasm find their wasm next to their own module: Vite must not pre-bundle them.
         optimizeDeps: { exclude: ['@electric-sql/pglite', '@sqlite.org/sqlite-wasm'] },
         publicDir: BROWSER_PUBLIC_DIR,
+        // /faulty/<fault>/: the worker bundle served wrong, for the asset error tests.
+        plugins: [faultyAssetSites()],
         test: {
           name: 'browser',
           globalSetup: ['./scripts/browser-test-assets.ts'],

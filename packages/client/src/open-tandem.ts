@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, TandemError } from '@tandem/core';
-import type { ActionCallers, ActionDefinitions, DebugCounters, Rejection, Row, SyncStatus, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
+import type { ActionCallers, ActionDefinitions, ConnectResult, DebugCounters, Rejection, Row, SyncStatus, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
 import { SyncFeed } from './sync-feed.ts';
 import { explainWorkerLoadFailure } from './worker-load-error.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
@@ -98,7 +98,16 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   const tabId = newTabId();
   const lock = holdTabLock(`tandem-tab:${tabId}`);
   await lock.held;
-  const connected = await Promise.race([api.connect({ tabId, config }).catch(rethrow), loadFailed, timedOut]);
+  let connected: ConnectResult;
+  try {
+    connected = await Promise.race([api.connect({ tabId, config }).catch(rethrow), loadFailed, timedOut]);
+  } catch (error) {
+    // A failed open keeps nothing: the worker sees this tab go (its lock) and the port closes.
+    lock.release();
+    api[Comlink.releaseProxy]();
+    port.close();
+    throw error;
+  }
   const syncFeed = new SyncFeed((await api.status().catch(rethrow)).sync);
   feed = syncFeed;
   for (const m of early.splice(0) as { tandem: string; status?: SyncStatus; rejections?: Rejection[] }[]) {

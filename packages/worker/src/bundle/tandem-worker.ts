@@ -9,9 +9,15 @@ import { startTandemWorker } from '../host/start-worker.ts';
 const assetsUrl = new URL('./', import.meta.url).href;
 
 async function emptyPgliteImage(): Promise<Blob | undefined> {
-  const response = await fetch(new URL('./tandem-empty-pglite.tar', import.meta.url));
-  // Without the image the engine runs initdb: slower first start, same result.
-  return response.ok ? response.blob() : undefined;
+  const url = new URL('./tandem-empty-pglite.tar', import.meta.url);
+  const response = await fetch(url);
+  const type = response.headers.get('content-type') ?? '';
+  // An SPA server's fallback page (200, text/html) is no image either: PGlite would fail to read it.
+  if (response.ok && !/^text\/html\b/i.test(type)) return response.blob();
+  void response.body?.cancel().catch(() => {});
+  // Without the image the engine runs initdb: slower first start (~2 s), same result.
+  console.warn(`[tandem] ${url.href} answered HTTP ${response.status}${type ? ` (${type})` : ''}: PGlite runs initdb instead (slower first start). Copy every file of the bundle with \`npx tandem-worker copy-assets <dir>\`.`);
+  return undefined;
 }
 
 startTandemWorker(self as unknown as Parameters<typeof startTandemWorker>[0], {

@@ -74,6 +74,17 @@ export function runEngineConformance(name: string, create: CreateEngine): void {
         expect(await engine.query('select b.k, a.v from script_b b join script_a a on a.k = b.a')).toEqual([{ k: 7, v: 'one' }]);
       });
 
+      it('names the failing statement of a script (syntax or semantic error) and stays usable', async () => {
+        // Schema errors quote it; whether the statements before it stay is up to the engine.
+        await expect(engine.exec("create table script_c (k text default 'a;b');\ncreate tabel script_d (k text);\ncreate table script_e (k text);")).rejects.toMatchObject({
+          statement: expect.stringMatching(/^create tabel script_d \(k text\);?$/),
+        });
+        await expect(engine.exec('create table script_f (k text);\n-- a comment; with a semicolon\ncreate index script_f_nope on script_f (nope);')).rejects.toMatchObject({
+          statement: expect.stringMatching(/^(-- a comment; with a semicolon\n)?create index script_f_nope on script_f \(nope\);?$/),
+        });
+        expect(await engine.query('select 1 as one')).toEqual([{ one: 1 }]);
+      });
+
       it('rejects a failing statement and stays usable', async () => {
         await expect(engine.query('select * from no_such_table')).rejects.toThrow(/no_such_table/);
         expect(await engine.query('select 1 as one')).toEqual([{ one: 1 }]);

@@ -27,7 +27,10 @@ export interface Engine {
 
   /** Runs one statement with positional parameters ($1, $2… on every engine: SQLite binds $n by number too). */
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
-  /** Runs a script of several statements without parameters (schema DDL). */
+  /**
+   * Runs a script of several statements without parameters (schema DDL). When one fails, the error
+   * carries it as `statement` where the engine can tell (failed-statement.ts): schema errors name it.
+   */
   exec(sql: string): Promise<void>;
   transaction<T>(fn: (tx: EngineTx) => Promise<T>): Promise<T>;
 
@@ -103,7 +106,10 @@ export interface PendingAction {
 export interface EngineOptions {
   /** A snapshot from {@link Engine.snapshot} or the shipped pre-initialised empty image. */
   image?: Blob;
-  /** Where the engine's own assets (wasm, data) live; defaults to the module's own location. */
+  /**
+   * Where the engine's own assets (wasm, data) live; defaults to the module's own location. With it,
+   * a file missing or served wrong fails `createEngine` with `not_ready` naming it (engine-asset.ts).
+   */
   assetsUrl?: string;
 }
 

@@ -72,17 +72,21 @@ export class WorkerHost {
       const provider = this.#engineFor(config.engine ?? 'pglite');
       provider.then((p) => p.warm?.(), () => {});
       const promise = acquireDatabaseLock(name).then(async (release) => {
+        let store: DexieJournalStore | null = null;
         try {
           const engine = await provider;
+          store = new DexieJournalStore(name, config.durability ?? 'relaxed');
           return await TandemRuntime.start({
             config,
-            store: new DexieJournalStore(name, config.durability ?? 'relaxed'),
+            store,
             createEngine: engine.createEngine,
             loadActions: this.#options.loadActions ?? importActions,
             ...(engine.emptyImage ? { emptyImage: engine.emptyImage } : {}),
             log,
           });
         } catch (error) {
+          // Nothing of a failed start stays open: a tab with a fixed config (or another worker) starts clean.
+          store?.close();
           release();
           throw error;
         }
@@ -102,8 +106,9 @@ export class WorkerHost {
         return await load();
       } catch (error) {
         throw new TandemError(
-          ErrorKind.internal,
-          `The ${name} engine could not be loaded: ${(error as Error).message ?? String(error)}. Check that every file of the worker bundle (its chunks and .wasm files) is served next to the worker script.`,
+          ErrorKind.notReady,
+          `The ${name} engine could not be loaded: ${(error as Error).message ?? String(error)}. Copy every file of the Tandem worker bundle (its chunks, .wasm and .data files) next to tandem-worker.js: \`npx tandem-worker copy-assets <dir>\` copies them all.`,
+          { engine: name },
         );
       }
     }

@@ -11,6 +11,7 @@ import { executeAction } from './action-executor.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { runtimeVersion, schemaVersion } from './config-version.ts';
 import { Scheduler } from './scheduler.ts';
+import { schemaFailed } from './schema-error.ts';
 import { localOnlySyncStatus } from '../sync/sync-status.ts';
 
 export interface RuntimeDeps {
@@ -143,14 +144,6 @@ export class TandemRuntime {
         { stored: storedSchema, given: schemaV },
       );
     }
-    let clientId = storedClientId;
-    if (!clientId) {
-      clientId = randomId();
-      await store.setMeta('clientId', clientId);
-    }
-    if (storedSchema === undefined) await store.setMeta('schemaVersion', schemaV);
-    if (storedEngine === undefined) await store.setMeta('engine', engineName);
-
     const t0 = performance.now();
     const image = checkpoint?.image ?? (await deps.emptyImage?.().catch(() => undefined));
     const engine = await deps.createEngine(image ? { image } : {});
@@ -167,10 +160,19 @@ export class TandemRuntime {
         await engine.exec(config.schema);
       } catch (error) {
         await engine.close();
-        throw new TandemError(ErrorKind.schemaError, `The schema SQL failed: ${(error as Error).message}. Fix the schema passed to openTandem().`);
+        throw schemaFailed(engine.name, error);
       }
       await engine.installCapture(await engine.syncedTables());
     }
+    // Recorded only once the engine runs this schema: a start that failed (missing wasm, a schema
+    // error) must not tie the local database to that engine or schema, so a fixed config starts clean.
+    let clientId = storedClientId;
+    if (!clientId) {
+      clientId = randomId();
+      await store.setMeta('clientId', clientId);
+    }
+    if (storedSchema === undefined) await store.setMeta('schemaVersion', schemaV);
+    if (storedEngine === undefined) await store.setMeta('engine', engineName);
     const { clientSeq, patchSeq } = await engine.transaction(async (tx) => ({
       clientSeq: Number((await tx.readMeta<number>('client_seq')) ?? 0),
       patchSeq: await tx.lastPatchSeq(),

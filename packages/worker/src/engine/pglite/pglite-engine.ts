@@ -13,6 +13,8 @@ import {
   SYNCED_TABLES_SQL,
   TABLES_WITHOUT_ID_SQL,
 } from './capture-sql.ts';
+import { withStatement } from '../failed-statement.ts';
+import { failingStatement } from './failing-statement.ts';
 import { loadPgliteAssets } from './load-assets.ts';
 import { relationNames } from './plan-tables.ts';
 import { pgliteParsers } from './pglite-types.ts';
@@ -57,6 +59,8 @@ class PgliteEngine implements Engine {
     return this.#run(async () => {
       try {
         await this.#pg.exec(sql);
+      } catch (error) {
+        throw withStatement(error, await failingStatement(this.#pg, sql, error));
       } finally {
         this.#wire.forgetStatements();
       }

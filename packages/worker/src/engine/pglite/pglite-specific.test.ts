@@ -178,7 +178,10 @@ describe('PGlite engine specifics', () => {
         await copy.close();
       }
       expect(requested.sort()).toEqual(['pglite.data', 'pglite.wasm']);
-      await expect(createPgliteEngine({ assetsUrl: `http://127.0.0.1:${port}/nowhere/` })).rejects.toThrow(/Could not load the PGlite asset/);
+      await expect(createPgliteEngine({ assetsUrl: `http://127.0.0.1:${port}/nowhere/` })).rejects.toMatchObject({
+        kind: 'not_ready',
+        message: expect.stringMatching(/^The PGlite engine \(engine: 'pglite'\) could not start: http:\/\/127\.0\.0\.1:\d+\/nowhere\/\S+ answered HTTP 404.*copy-assets/),
+      });
     } finally {
       server.close();
     }

@@ -1,6 +1,7 @@
 import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
+import { withStatement } from '../failed-statement.ts';
 import { SqliteError } from './sqlite-error.ts';
 import { bindValue, columnKind, readValue } from './sqlite-values.ts';
 import type { ColumnKind } from './sqlite-values.ts';
@@ -81,11 +82,54 @@ export class SqliteConnection {
     return this.#sqlite.capi.sqlite3_changes(this.#pointer);
   }
 
-  /** Runs a script of statements without parameters. */
+  /**
+   * Runs a script of statements without parameters, one after another as sqlite3_exec does, but
+   * keeping track of where it is: a failure names its statement (`statement` on the error).
+   */
   exec(script: string): void {
-    const { capi } = this.#sqlite;
-    const rc = capi.sqlite3_exec(this.#pointer, script, 0, 0, 0);
-    if (rc !== capi.SQLITE_OK) throw this.#error(rc);
+    const { capi, wasm } = this.#sqlite;
+    const stack = wasm.pstack.pointer;
+    const [scriptPointer, scriptBytes] = wasm.allocCString(script, true);
+    const end = scriptPointer + scriptBytes;
+    try {
+      const [ppStmt, pzTail] = wasm.pstack.allocPtr(2) as [number, number];
+      let sql = scriptPointer;
+      while (sql < end) {
+        const rc = capi.sqlite3_prepare_v3(this.#pointer, sql, end - sql, 0, ppStmt, pzTail);
+        if (rc !== capi.SQLITE_OK) {
+          const statement = this.#statementAt(wasm.cstrToJs(sql) ?? '');
+          throw withStatement(this.#error(rc, statement), statement);
+        }
+        const pointer = wasm.peekPtr(ppStmt);
+        const tail = wasm.peekPtr(pzTail);
+        if (pointer) {
+          try {
+            let step: number;
+            while ((step = capi.sqlite3_step(pointer)) === capi.SQLITE_ROW);
+            if (step !== capi.SQLITE_DONE) {
+              const statement = new TextDecoder().decode(wasm.heap8u().slice(sql, tail)).trim();
+              throw withStatement(this.#error(step, statement), statement);
+            }
+          } finally {
+            capi.sqlite3_finalize(pointer);
+          }
+        }
+        if (tail <= sql) break;
+        sql = tail;
+      }
+    } finally {
+      wasm.dealloc(scriptPointer);
+      wasm.pstack.restore(stack);
+    }
+  }
+
+  /** The first statement of `rest` (up to the `;` that completes it, as SQLite's own parser sees it). */
+  #statementAt(rest: string): string {
+    for (let i = rest.indexOf(';'); i !== -1; i = rest.indexOf(';', i + 1)) {
+      const candidate = rest.slice(0, i + 1);
+      if (this.#sqlite.capi.sqlite3_complete(candidate)) return candidate.trim();
+    }
+    return rest.trim();
   }
 
   /** True while a transaction is open: false after SQLite itself rolled one back. */

@@ -1,9 +1,14 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm';
 import type { Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { ErrorKind, TandemError } from '@tandem/core';
+import { compileEngineWasm } from '../engine-asset.ts';
+import { ENGINE_LABEL } from '../engine-label.ts';
 
 // The package's types omit the Emscripten module options its init function accepts.
-type InitModule = (options?: { locateFile?: (path: string, prefix: string) => string }) => Promise<Sqlite3Static>;
+type InitModule = (options?: {
+  locateFile?: (path: string, prefix: string) => string;
+  instantiateWasm?: (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => object;
+}) => Promise<Sqlite3Static>;
 const initModule = sqlite3InitModule as unknown as InitModule;
 
 let loading: Promise<Sqlite3Static> | null = null;
@@ -23,14 +28,27 @@ export function loadSqlite(assetsUrl?: string): Promise<Sqlite3Static> {
 }
 
 async function instantiate(assetsUrl: string | undefined): Promise<Sqlite3Static> {
-  const base = assetsUrl === undefined ? undefined : new URL(assetsUrl.endsWith('/') ? assetsUrl : `${assetsUrl}/`, globalThis.location?.href);
-  try {
-    // Without assetsUrl the package finds sqlite3.wasm beside its own module (import.meta.url).
-    return await initModule(base ? { locateFile: (path) => new URL(path, base).href } : undefined);
-  } catch (error) {
-    const where = base ? ` from ${new URL('sqlite3.wasm', base).href}` : '';
-    throw new TandemError(ErrorKind.internal, `Could not load SQLite's wasm${where}: ${messageOf(error)}. Check the engine's assetsUrl.`);
+  if (assetsUrl === undefined) {
+    // The package finds sqlite3.wasm beside its own module (import.meta.url), wherever a bundler put it.
+    return initModule().catch((error: unknown) => {
+      throw new TandemError(ErrorKind.notReady, `The ${ENGINE_LABEL.sqlite} could not load its wasm: ${messageOf(error)}.`);
+    });
   }
+  const base = new URL(assetsUrl.endsWith('/') ? assetsUrl : `${assetsUrl}/`, globalThis.location?.href);
+  // Fetched and compiled here, not by Emscripten: its loader falls back silently on a wrong MIME
+  // type and reports a missing file only as "both async and sync fetching of the wasm failed".
+  const module = await compileEngineWasm('sqlite', new URL('sqlite3.wasm', base));
+  return new Promise<Sqlite3Static>((resolve, reject) => {
+    const fail = (error: unknown) => reject(new TandemError(ErrorKind.notReady, `The ${ENGINE_LABEL.sqlite} could not start its wasm: ${messageOf(error)}.`));
+    initModule({
+      locateFile: (path) => new URL(path, base).href,
+      instantiateWasm(imports, receive) {
+        // Emscripten never settles its promise when this fails, so the failure rejects ours.
+        WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module), fail);
+        return {};
+      },
+    }).then(resolve, fail);
+  });
 }
 
 function messageOf(error: unknown): string {

@@ -22,9 +22,10 @@ async function patchesOf(engine: Engine, fn: (q: (sql: string, params?: unknown[
 // The module is loaded once per JS realm (this file's iframe), so these run first, in order.
 describe('sqlite-wasm loading', () => {
   it('refuses an assetsUrl without sqlite3.wasm, with a clear message, and loads on a later call', async () => {
-    await expect(createSqliteEngine({ assetsUrl: new URL('/no-such-folder/', location.href).href })).rejects.toThrow(
-      /Could not load SQLite's wasm from .*\/no-such-folder\/sqlite3\.wasm/,
-    );
+    await expect(createSqliteEngine({ assetsUrl: new URL('/no-such-folder/', location.href).href })).rejects.toMatchObject({
+      kind: 'not_ready',
+      message: expect.stringMatching(/^The SQLite engine \(engine: 'sqlite'\) could not start: \S+\/no-such-folder\/sqlite3\.wasm (answered HTTP 404|is served as text\/html)/),
+    });
   });
 
   it('starts a fresh engine from assetsUrl quickly, and later ones in about a millisecond', async () => {
