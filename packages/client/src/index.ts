@@ -1,5 +1,6 @@
 export { openTandem } from './open-tandem.ts';
 export type { OpenTandemOptions, Tandem, TandemSync } from './open-tandem.ts';
-export { TandemError, ErrorKind } from '@tandem/core';
-export type { TandemErrorData, WorkerStatus, SyncStatus, Rejection, Row } from '@tandem/core';
+// defineActions too, so an app's actions module needs no other Tandem package.
+export { TandemError, ErrorKind, defineActions } from '@tandem/core';
+export type { ActionContext, ActionDefinitions, ActionTx, TandemErrorData, WorkerStatus, SyncStatus, Rejection, Row } from '@tandem/core';
 export { PAGE_REGISTRY_KEY } from './page-registry.ts';
