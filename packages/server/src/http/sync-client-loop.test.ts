@@ -19,9 +19,12 @@ function memoryHost(clientId: string, channels: string[]) {
   const host: SyncHost = {
     clientId,
     channels: () => list,
-    pendingAfter: async (after, limit) => pending.filter((a) => a.seq > after).slice(0, limit),
+    outbox: async (after, limit) => ({
+      actions: pending.filter((a) => a.seq > after).slice(0, limit),
+      cursors: list.map((channel) => ({ channel, cursor: cursors.get(channel) ?? 0 })),
+      lowestPending: pending[0]?.seq,
+    }),
     cursors: async () => list.map((channel) => ({ channel, cursor: cursors.get(channel) ?? 0 })),
-    lowestPending: async () => pending[0]?.seq,
     applyPull: async (pull) => {
       applied.push(pull);
       for (const c of list) cursors.set(c, pull.version);

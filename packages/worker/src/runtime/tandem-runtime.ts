@@ -1,10 +1,11 @@
 import { defineActions, ErrorKind, TandemError, toErrorData, validateActionArgs } from '@tandem/core';
-import type { ActionDefinitions, DebugCounters, LiveMessage, PullResponse, PushAction, Rejection, RejectionMessage, Row, SyncStatusMessage, TandemConfig, TandemErrorData, WorkerStatus } from '@tandem/core';
+import type { ActionDefinitions, ChannelCursor, DebugCounters, LiveMessage, PullResponse, PushAction, Rejection, RejectionMessage, Row, SyncStatusMessage, TandemConfig, TandemErrorData, WorkerStatus } from '@tandem/core';
 import type { CreateEngine, Engine } from '../engine/engine.ts';
 import { LiveQueryRegistry } from '../live/live-query-registry.ts';
 import type { ActionRecord, JournalStore, SyncRecord } from '../store/journal-store.ts';
 import { CURSORS_META_KEY, rebase } from '../sync/rebase.ts';
 import type { Cursors } from '../sync/rebase.ts';
+import type { Outbox } from '../sync/sync-client.ts';
 import { SyncClient } from '../sync/sync-client.ts';
 import { createHttpTransport } from '../sync/sync-transport.ts';
 import { executeAction } from './action-executor.ts';
@@ -301,10 +302,11 @@ export class TandemRuntime {
     if (accepted.length === 0) return;
     this.#counters.batchesCommitted++;
     this.#counters.actionsRun += accepted.length;
+    this.#pendingCount += accepted.length;
+    // The batch is durable: its push may start while this device's live queries re-run.
+    if (journal) this.#sync?.localChange();
     await this.#publish(new Set(changed));
     for (const { item, result } of accepted) item.resolve(result);
-    this.#pendingCount += accepted.length;
-    if (journal) this.#sync?.localChange();
   }
 
   async #publish(changed: ReadonlySet<string>): Promise<void> {
@@ -393,6 +395,25 @@ export class TandemRuntime {
   // Sync
 
   #startSync(url: string, fetchImpl?: typeof fetch): void {
+    // Straight to the engine, not through the scheduler: the engine commits only what the
+    // journal holds, so what it reads is durable, and a device's push need not wait for its own
+    // live queries to re-run.
+    const outbox = async (afterSeq: number, limit: number): Promise<Outbox> => {
+      // Nothing pending (a device that only receives): one read instead of four. A batch that
+      // commits meanwhile calls localChange(), which runs another cycle.
+      const none = this.#pendingCount === 0;
+      const read = await this.#engine.transaction(async (tx) => ({
+        actions: none || limit === 0 ? [] : await tx.pendingActions(afterSeq, limit),
+        lowest: none ? undefined : (await tx.pendingActions(0, 1))[0]?.seq,
+        cursors: await tx.readMeta<Cursors>(CURSORS_META_KEY),
+        written: none ? [] : await tx.pendingChannels(this.#config.channels ?? {}),
+      }));
+      return {
+        actions: read.actions.map((a): PushAction => ({ id: a.id, seq: a.seq, name: a.name, args: (a.args ?? null) as PushAction['args'], time: a.time })),
+        lowestPending: read.lowest,
+        cursors: await this.#syncedCursors(read.cursors, read.written),
+      };
+    };
     const sync = new SyncClient({
       url,
       token: () => this.#syncToken,
@@ -404,29 +425,8 @@ export class TandemRuntime {
         clientId: this.clientId,
         channels: () => this.#channels,
         pendingCount: () => this.#pendingCount,
-        pendingAfter: (afterSeq, limit) =>
-          this.#scheduler.task(() =>
-            this.#engine.transaction(async (tx) =>
-              (await tx.pendingActions(afterSeq, limit)).map((a): PushAction => ({ id: a.id, seq: a.seq, name: a.name, args: (a.args ?? null) as PushAction['args'], time: a.time })),
-            ),
-          ),
-        lowestPending: () => this.#scheduler.task(() => this.#engine.transaction(async (tx) => (await tx.pendingActions(0, 1))[0]?.seq)),
-        cursors: () =>
-          this.#scheduler.task(async () => {
-            const { cursors, written } = await this.#engine.transaction(async (tx) => ({
-              cursors: await tx.readMeta<Cursors>(CURSORS_META_KEY),
-              written: await tx.pendingChannels(this.#config.channels ?? {}),
-            }));
-            // A client syncs every channel it writes to: otherwise a confirmed write to a channel
-            // it does not follow would vanish from its own view at the next rebase.
-            const added = written.filter((c) => !this.#channels.includes(c) && !this.#refusedChannels.has(c));
-            if (added.length > 0) {
-              this.#channels = [...this.#channels, ...added];
-              await this.#store.setMeta('syncChannels', this.#channels);
-              this.#log(`now syncing channel(s) ${added.join(', ')}: local actions wrote to them`);
-            }
-            return this.#channels.map((channel) => ({ channel, cursor: cursors?.[channel] ?? 0 }));
-          }),
+        outbox,
+        cursors: async () => (await outbox(0, 0)).cursors,
         dropChannel: async (channel) => {
           this.#refusedChannels.add(channel);
           if (!this.#channels.includes(channel)) return;
@@ -440,6 +440,20 @@ export class TandemRuntime {
     sync.start();
   }
 
+  /**
+   * The channels to sync with their cursors. A client syncs every channel it writes to: otherwise a
+   * confirmed write to a channel it does not follow would vanish from its own view at the next rebase.
+   */
+  async #syncedCursors(cursors: Cursors | undefined, written: string[]): Promise<ChannelCursor[]> {
+    const added = written.filter((c) => !this.#channels.includes(c) && !this.#refusedChannels.has(c));
+    if (added.length > 0) {
+      this.#channels = [...this.#channels, ...added];
+      await this.#store.setMeta('syncChannels', this.#channels);
+      this.#log(`now syncing channel(s) ${added.join(', ')}: local actions wrote to them`);
+    }
+    return this.#channels.map((channel) => ({ channel, cursor: cursors?.[channel] ?? 0 }));
+  }
+
   /** Rebases onto a pull, durably: the same visible ⇒ durable rule as local writes. */
   #applyPull(pull: PullResponse): Promise<Rejection[]> {
     return this.#scheduler.task(() => this.#applyPullNow({ kind: 'sync', channels: [...this.#channels], pull }, true));
@@ -450,13 +464,16 @@ export class TandemRuntime {
     appended?.catch(() => {});
     let seqs: number[] = [];
     const env = { dialect: this.#engine.dialect, definitions: this.#definitions, channelColumns: this.#config.channels ?? {} };
+    let after = { patchSeq: this.#patchSeq, pending: this.#pendingCount };
     const result = await this.#engine.transaction(async (tx) => {
       const r = await rebase(tx, env, record.pull, record.channels);
+      // In the same transaction, and only when patches moved: round trips before the live update otherwise.
+      after = { patchSeq: r.patchesChanged ? await tx.lastPatchSeq() : this.#patchSeq, pending: r.pending };
       if (appended) seqs = await appended;
       return r;
     });
-    this.#patchSeq = await this.#engine.transaction((tx) => tx.lastPatchSeq());
-    this.#pendingCount = await this.#countPending();
+    this.#patchSeq = after.patchSeq;
+    this.#pendingCount = after.pending;
     if (journal) {
       this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
       // A pull can carry many rows: weigh it so a big one brings the next checkpoint closer.

@@ -13,6 +13,10 @@ export interface RebaseResult {
   fastPath: boolean;
   /** Pending actions that failed when re-run on the new server state (they stay pending: the server decides). */
   replayFailures: { id: string; message: string }[];
+  /** Actions still pending afterwards (the ones after the pull's `lastSeq`). */
+  pending: number;
+  /** Patches were deleted or captured: the caller's last patch seq must be read again. */
+  patchesChanged: boolean;
 }
 
 /** Sync cursors live in the engine, so they commit (and checkpoint) with the rows they describe. */
@@ -38,7 +42,15 @@ export async function rebase(
   const settled = pending.filter((p) => p.seq <= pull.lastSeq);
   const remaining = pending.filter((p) => p.seq > pull.lastSeq);
   const rejected = settled.filter((p) => rejectedById.has(p.id)).map((p) => rejectedById.get(p.id)!);
-  const result: RebaseResult = { changedTables: new Set(), confirmed: settled.length - rejected.length, rejected, fastPath: false, replayFailures: [] };
+  const result: RebaseResult = {
+    changedTables: new Set(),
+    confirmed: settled.length - rejected.length,
+    rejected,
+    fastPath: false,
+    replayFailures: [],
+    pending: remaining.length,
+    patchesChanged: false,
+  };
 
   await writeCursors(tx, pull, channels);
   if (settled.length === 0 && pull.changes.length === 0 && pull.snapshots.length === 0) {
@@ -52,14 +64,19 @@ export async function rebase(
   if (pull.snapshots.length === 0 && settledPatches.every((p) => !rejectedById.has(p.actionId)) && sameChanges(settledPatches, pull)) {
     await tx.dropPending(pull.lastSeq);
     result.fastPath = true;
+    result.patchesChanged = true;
     return result;
   }
 
   for (const p of patches) result.changedTables.add(p.table);
   await tx.revert(patches);
   await tx.applyServerRows(serverRows(pull, env.channelColumns, result.changedTables));
-  await tx.clearPatches();
-  await tx.dropPending(pull.lastSeq);
+  // With nothing pending (the common case on a device that only receives), there is nothing to
+  // clear, drop or replay: skipping those statements keeps a remote change's path short.
+  if (patches.length > 0) await tx.clearPatches();
+  if (settled.length > 0) await tx.dropPending(pull.lastSeq);
+  result.patchesChanged = patches.length > 0 || settled.length > 0 || remaining.length > 0;
+  if (remaining.length === 0) return result;
   for (const action of remaining) {
     try {
       await executeAction(tx, env.dialect, env.definitions, { kind: 'action', id: action.id, clientSeq: action.seq, name: action.name, args: action.args, time: action.time });

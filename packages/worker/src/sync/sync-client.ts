@@ -6,19 +6,31 @@ import { PokeSocket } from './poke-socket.ts';
 import type { SyncTransport } from './sync-transport.ts';
 import { isTransient } from './sync-transport.ts';
 
-/** What the sync loop needs from the runtime. Every call is serialised with local writes there. */
+/** What a sync cycle reads before it talks to the server: one read of durable local state. */
+export interface Outbox {
+  /** Pending actions with seq > `afterSeq`, oldest first, at most `limit`. */
+  actions: PushAction[];
+  /** The synced channels with the version each has reached (0 = never pulled). */
+  cursors: ChannelCursor[];
+  /** Lowest seq still pending, for the server's rejection report. */
+  lowestPending: number | undefined;
+}
+
+/** What the sync loop needs from the runtime. It only ever reads durable (committed) state. */
 export interface SyncHost {
   readonly clientId: string;
-  /** Pending actions with seq > `afterSeq`, oldest first, at most `limit`. */
-  pendingAfter(afterSeq: number, limit: number): Promise<PushAction[]>;
+  /**
+   * The outbox after `afterSeq` (at most `limit` actions), the cursors and the lowest pending seq,
+   * read together: one engine transaction per cycle instead of three, on the path of every
+   * change from one device to another.
+   */
+  outbox(afterSeq: number, limit: number): Promise<Outbox>;
   /** The channels this client syncs. */
   channels(): string[];
   /** The synced channels with the version each has reached (0 = never pulled). */
   cursors(): Promise<ChannelCursor[]>;
   /** Stops syncing a channel the server refuses to let this user read. */
   dropChannel(channel: string): Promise<void>;
-  /** Lowest seq still pending, for the server's rejection report. */
-  lowestPending(): Promise<number | undefined>;
   /** Rebases onto the server's changes, durably, in one step; returns the rejections it dropped. */
   applyPull(pull: PullResponse): Promise<Rejection[]>;
   pendingCount(): number;
@@ -183,8 +195,11 @@ export class SyncClient {
     this.#update({ syncing: true });
     let limit = this.#o.pushBatch ?? 500;
     const pushRejected: Rejection[] = [];
-    for (;;) {
-      const actions = await host.pendingAfter(this.#pushedThrough, limit);
+    // The cursors and the lowest pending seq read here stay valid through the pushes: only this
+    // loop's own rebase moves them, and actions committed meanwhile have higher seqs.
+    const outbox = await host.outbox(this.#pushedThrough, limit);
+    for (let first = true; ; first = false) {
+      const actions = first ? outbox.actions : (await host.outbox(this.#pushedThrough, limit)).actions;
       if (actions.length === 0) break;
       let response;
       try {
@@ -204,14 +219,14 @@ export class SyncClient {
     }
 
     const pages: PullResponse[] = [];
-    let cursors = await host.cursors();
+    let cursors = outbox.cursors;
     // The host may have added channels (ones local actions wrote to): the socket must poke for them too.
     const channels = cursors.map((c) => c.channel).join('\n');
     if (channels !== this.#socketChannels) {
       this.#socketChannels = channels;
       this.#socket?.setChannels(cursors.map((c) => c.channel));
     }
-    const pendingFrom = await host.lowestPending();
+    const pendingFrom = outbox.lowestPending;
     for (;;) {
       const page = await transport.pull({ clientId: host.clientId, channels: cursors, ...(pendingFrom !== undefined ? { pendingFrom } : {}) });
       pages.push(page);

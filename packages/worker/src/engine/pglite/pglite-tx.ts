@@ -41,6 +41,9 @@ function pendingParams(actions: readonly PendingAction[]): [string, number] {
  * One open PGlite transaction as the runtime sees it. Lives only inside Engine.transaction, which
  * sends BEGIN and COMMIT/ROLLBACK on the same wire and then closes it.
  */
+
+/** Writable columns per table, per connection, valid for one catalog version. */
+const columnsCache = new WeakMap<PgliteWire, { version: number; columns: Map<string, { insert: string[]; update: string[] }> }>();
 export class PgliteTx implements EngineTx {
   readonly #wire: PgliteWire;
   #savepoints = 0;
@@ -247,7 +250,14 @@ export class PgliteTx implements EngineTx {
 
   /** Writable columns per table (for rebuilding rows from JSON), read once per table per call. */
   #columnsReader(): (table: string) => Promise<{ insert: string[]; update: string[] }> {
-    const columns = new Map<string, { insert: string[]; update: string[] }>();
+    // Kept per connection until the catalog moves: a catalog query costs more than the upsert it
+    // serves, on the path of every pulled change.
+    let cache = columnsCache.get(this.#wire);
+    if (!cache || cache.version !== this.#wire.catalogVersion) {
+      cache = { version: this.#wire.catalogVersion, columns: new Map() };
+      columnsCache.set(this.#wire, cache);
+    }
+    const { columns } = cache;
     return async (table) => {
       let cols = columns.get(table);
       if (!cols) {
@@ -258,6 +268,7 @@ export class PgliteTx implements EngineTx {
       return cols;
     };
   }
+
 
   /**
    * Runs `fn` with capture bypassed and ordinary triggers off ('replica'): for writes that are not

@@ -33,6 +33,7 @@ export class PgliteWire {
   #nextName = 0;
   #tail: Promise<unknown> = Promise.resolve();
   #catalogTouched = false;
+  #catalogVersion = 0;
 
   constructor(pg: PGlite) {
     this.#pg = pg;
@@ -78,7 +79,16 @@ export class PgliteWire {
     this.#forget();
   }
 
+  /**
+   * Changes whenever the catalog may have changed (DDL, a rollback that may undo DDL): what callers
+   * derived from the catalog (a table's columns) is stale once it moves.
+   */
+  get catalogVersion(): number {
+    return this.#catalogVersion;
+  }
+
   #forget(): void {
+    this.#catalogVersion++;
     for (const { name } of this.#prepared.values()) this.#stale.push(name);
     this.#prepared.clear();
   }
