@@ -82,6 +82,13 @@ test("worker(page) evaluates in the shared worker and reads its console", async 
   await expect(handle.evaluate('undefinedThing.x')).rejects.toThrow(/The shared worker threw: ReferenceError: undefinedThing is not defined/);
 });
 
+test('the fixtures and helpers refuse bad arguments with a clear error', async ({ tabs, devices, page }) => {
+  await expect(tabs(0)).rejects.toThrow('tabs(n) needs a whole number n ≥ 1, got 0.');
+  await expect(devices(1.5)).rejects.toThrow('devices(n) needs a whole number n ≥ 1, got 1.5.');
+  await expect(waitForLive(page, '', () => true)).rejects.toThrow(/needs the SQL of a query/);
+  await expect(waitForLive(page, 'select 1', null as never)).rejects.toThrow(/needs a predicate function/);
+});
+
 test('the helpers explain a page that has no Tandem', async ({ page }) => {
   await page.goto('/favicon.svg');
   await expect(waitForSync(page)).rejects.toThrow(/has no open Tandem connection/);

@@ -25,6 +25,8 @@ let nextKey = 0;
  * change (a query that only re-read would not). On timeout it says what the rows were.
  */
 export async function waitForLive(page: Page, sql: string, predicate: (rows: Rows) => boolean, { params = [], timeout = 10_000 }: WaitForLiveOptions = {}): Promise<Rows> {
+  if (typeof sql !== 'string' || sql.trim() === '') throw new TypeError('waitForLive(page, sql, predicate) needs the SQL of a query as a string.');
+  if (typeof predicate !== 'function') throw new TypeError('waitForLive(page, sql, predicate) needs a predicate function: (rows) => boolean.');
   const key = `${process.pid}.${nextKey++}`;
   const deadline = Date.now() + timeout;
   // A query that fails would never call back: run it once first, so its error surfaces here.

@@ -105,6 +105,7 @@ export const test = base.extend<TandemFixtures & TandemTestOptions & { _diagnost
 
   tabs: async ({ context, tandemApp }, use) => {
     await use(async (n, options = {}) => {
+      assertCount('tabs', n);
       const pages = await Promise.all(Array.from({ length: n }, () => context.newPage()));
       // One after another: the first tab starts the worker, as a user's first tab would.
       for (const page of pages) await openApp(page, options.path ?? tandemApp.path, tandemApp);
@@ -112,12 +113,16 @@ export const test = base.extend<TandemFixtures & TandemTestOptions & { _diagnost
     });
   },
 
-  devices: async ({ browser, baseURL, contextOptions, tandemApp, _diagnostics }, use) => {
+  devices: async ({ browser, baseURL, contextOptions, viewport, locale, timezoneId, colorScheme, ignoreHTTPSErrors, extraHTTPHeaders, userAgent, tandemApp, _diagnostics }, use) => {
     const contexts: BrowserContext[] = [];
+    // The config's context options, as the test's own context gets them (each device is a fresh
+    // profile: no storage state is carried over).
+    const shared = { ...contextOptions, baseURL, viewport, locale, timezoneId, colorScheme, ignoreHTTPSErrors, extraHTTPHeaders, userAgent };
     await use(async (n, options = {}) => {
+      assertCount('devices', n);
       const pages: Page[] = [];
       for (let i = 0; i < n; i++) {
-        const context = await browser.newContext({ ...contextOptions, baseURL });
+        const context = await browser.newContext(Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined)));
         contexts.push(context);
         watchConsole(context, _diagnostics, `device ${contexts.length}`);
         const page = await context.newPage();
@@ -142,6 +147,10 @@ export const test = base.extend<TandemFixtures & TandemTestOptions & { _diagnost
     await Promise.all(handles.map((h) => h.detach()));
   },
 });
+
+function assertCount(fixture: string, n: unknown): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new TypeError(`${fixture}(n) needs a whole number n ≥ 1, got ${String(n)}.`);
+}
 
 async function openApp(page: Page, path: string | undefined, app: TandemAppOptions): Promise<void> {
   await page.goto(path ?? '/');
