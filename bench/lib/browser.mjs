@@ -1,31 +1,16 @@
-// Debian Chromium through playwright-core, on an on-disk profile (IndexedDB as users have it),
+// Chromium (the testing kit's discovery) through playwright-core, on an on-disk profile (IndexedDB as users have it),
 // plus CDP access to the profile's SharedWorkers (Playwright's API does not list them).
 import { chromium } from 'playwright-core';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { chromiumLaunchOptions } from '@tandem/testing/playwright';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-export function chromiumPath() {
-  if (process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE) return process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE;
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  throw new Error('No Chromium: install Debian chromium (/usr/bin/chromium) or set PLAYWRIGHT_CHROMIUM_EXECUTABLE.');
-}
 
 export async function launchBrowser(baseURL) {
   const profile = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    args: CHROMIUM_ARGS,
+    // The testing kit's discovery (PLAYWRIGHT_CHROMIUM_EXECUTABLE, the system's, Playwright's): one rule everywhere.
+    ...chromiumLaunchOptions(),
     headless: true,
     baseURL,
   });
