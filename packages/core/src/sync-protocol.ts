@@ -9,7 +9,10 @@
  *   in commit order, up to `version` (gap-free). A channel whose cursor is 0 or older than the
  *   server's retained history gets a `snapshot` of its rows instead (initial sync and reset).
  * - **Socket** `GET {base}/ws`: the client sends `hello` (token + channels), the server answers
- *   `ready` and then `poke`s whenever a commit touches one of those channels; the client pulls.
+ *   `ready` and then `poke`s whenever another client's commit touches one of those channels. A poke
+ *   of a small commit carries its changes in those channels: a client whose cursor for each of them
+ *   is `version - 1` applies them without pulling (nothing can lie between two consecutive
+ *   versions); any other client pulls.
  *
  * Requests carry `Authorization: Bearer <token>` (the socket carries it in `hello`, since browsers
  * cannot set headers on a WebSocket). Errors are `{kind, message, details}` with a 4xx/5xx status.
@@ -31,6 +34,8 @@ export const SYNC_LIMITS = {
   body: 4 * 1024 * 1024,
   /** Changes per pull response; `more: true` asks the client to pull again. */
   pullChanges: 10_000,
+  /** Changes a poke may carry; a larger commit is announced without them (clients pull). */
+  pokeChanges: 1_000,
 } as const;
 
 export interface PushAction {
@@ -117,7 +122,11 @@ export type ClientSocketMessage =
 
 export type ServerSocketMessage =
   | { type: 'ready'; version: number }
-  | { type: 'poke'; version: number }
+  /**
+   * Commit `version` touched the socket's channels. `changes`, when present, are ALL of that
+   * commit's changes in the channels the socket follows (never the receiving client's own commit).
+   */
+  | { type: 'poke'; version: number; changes?: Change[] }
   | { type: 'error'; error: TandemErrorData };
 
 // ---------------------------------------------------------------------------------------------
@@ -250,20 +259,22 @@ export function parsePushResponse(value: unknown): PushResponse {
 
 const ops = new Set(['insert', 'update', 'delete']);
 
+function changeOf(raw: unknown, where: string, what: string): Change {
+  const c = raw as Record<string, unknown>;
+  if (
+    typeof c !== 'object' || c === null ||
+    typeof c.table !== 'string' || typeof c.rowId !== 'string' || typeof c.channel !== 'string' || typeof c.actionId !== 'string' ||
+    !ops.has(c.op as string) || (c.op === 'delete' ? c.row !== null : typeof c.row !== 'object' || c.row === null || Array.isArray(c.row))
+  ) {
+    bad(`${what} ${where} is malformed.`);
+  }
+  return { version: seqOf(c.version, `${where}.version`), actionId: c.actionId, channel: c.channel, table: c.table, rowId: c.rowId, op: c.op as PatchOp, row: c.row as Change['row'] };
+}
+
 export function parsePullResponse(value: unknown): PullResponse {
   const o = object(value, 'pull response');
   if (!Array.isArray(o.changes) || !Array.isArray(o.snapshots) || !Array.isArray(o.rejected)) bad('pull response must have changes, snapshots and rejected arrays.');
-  const changes = o.changes.map((raw, i): Change => {
-    const c = raw as Record<string, unknown>;
-    if (
-      typeof c !== 'object' || c === null ||
-      typeof c.table !== 'string' || typeof c.rowId !== 'string' || typeof c.channel !== 'string' || typeof c.actionId !== 'string' ||
-      !ops.has(c.op as string) || (c.op === 'delete' ? c.row !== null : typeof c.row !== 'object' || c.row === null)
-    ) {
-      bad(`pull response changes[${i}] is malformed.`);
-    }
-    return { version: seqOf(c.version, `changes[${i}].version`), actionId: c.actionId, channel: c.channel, table: c.table, rowId: c.rowId, op: c.op as PatchOp, row: c.row as Change['row'] };
-  });
+  const changes = o.changes.map((raw, i) => changeOf(raw, `changes[${i}]`, 'pull response'));
   const snapshots = o.snapshots.map((raw, i): ChannelSnapshot => {
     const s = object(raw, `snapshots[${i}]`);
     const tables = object(s.tables, `snapshots[${i}].tables`);
@@ -282,7 +293,18 @@ export function parsePullResponse(value: unknown): PullResponse {
 
 export function parseServerSocketMessage(value: unknown): ServerSocketMessage {
   const o = object(value, 'server socket message');
-  if (o.type === 'ready' || o.type === 'poke') return { type: o.type, version: seqOf(o.version, `${o.type}.version`, 0) };
+  if (o.type === 'ready') return { type: o.type, version: seqOf(o.version, 'ready.version', 0) };
+  if (o.type === 'poke') {
+    const version = seqOf(o.version, 'poke.version', 0);
+    if (o.changes === undefined) return { type: 'poke', version };
+    if (!Array.isArray(o.changes) || o.changes.length === 0 || o.changes.length > SYNC_LIMITS.pokeChanges) {
+      bad(`poke.changes must be an array of 1-${SYNC_LIMITS.pokeChanges} changes.`);
+    }
+    const changes = o.changes.map((raw, i) => changeOf(raw, `changes[${i}]`, 'poke'));
+    const other = changes.find((c) => c.version !== version);
+    if (other) bad(`poke changes must all belong to commit ${version}; one has version ${other.version}.`);
+    return { type: 'poke', version, changes };
+  }
   if (o.type === 'error') {
     const e = object(o.error, 'error');
     return { type: 'error', error: { kind: String(e.kind) as TandemErrorData['kind'], message: String(e.message) } };

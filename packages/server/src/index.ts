@@ -6,7 +6,7 @@ export { SocketClose } from './http/socket-session.ts';
 export { startTandemServer } from './node-server.ts';
 export type { DatabaseOptions, StaticOptions, TandemServer, TandemServerOptions } from './node-server.ts';
 export { PokeHub } from './realtime/poke-hub.ts';
-export type { PokeScope, PokeSubscription } from './realtime/poke-hub.ts';
+export type { PokeListener, PokeScope, PokeSubscription } from './realtime/poke-hub.ts';
 export { DEFAULT_NOTIFY_CHANNEL } from './realtime/commit-bus.ts';
 export { createCommitBus } from './realtime/commit-bus.ts';
 export type { CommitBus, CommitBusOptions, CommitBusStats } from './realtime/commit-bus.ts';

@@ -47,6 +47,12 @@ export interface TandemServerOptions extends Omit<TandemAppOptions, 'store' | 'd
   actions: ActionDefinitions;
   database?: DatabaseOptions;
   static?: StaticOptions;
+  /**
+   * Pokes carry a commit's changes when it has at most this many, so subscribers skip their pull
+   * (default 100; 0 = pokes never carry changes). Changes go to sockets whose channels passed the
+   * read rule when they subscribed. Ignored when realtime is off.
+   */
+  commitChanges?: number;
 }
 
 export interface TandemServer {
@@ -71,12 +77,18 @@ async function openDriver(database: DatabaseOptions): Promise<SqlDriver> {
 }
 
 export async function startTandemServer(options: TandemServerOptions): Promise<TandemServer> {
-  const { port, hostname, schema, channels, actions, database = {}, static: statics, ...appOptions } = options;
+  const { port, hostname, schema, channels, actions, database = {}, static: statics, commitChanges, ...appOptions } = options;
   const driver = await openDriver(database);
   const ownsDriver = !database.driver;
   let tandem: TandemApp | null = null;
   try {
-    const store = await createSyncStore(driver, { schema, channels, actions });
+    const store = await createSyncStore(driver, {
+      schema,
+      channels,
+      actions,
+      // Without realtime nobody receives a commit's changes: do not collect them.
+      commitChanges: appOptions.realtime === false ? 0 : commitChanges,
+    });
     tandem = await createTandemApp({ ...appOptions, store, driver });
     const { app } = tandem;
     if (statics?.fetch) {

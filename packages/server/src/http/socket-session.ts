@@ -1,6 +1,7 @@
 /**
  * One sync socket's conversation, independent of the WebSocket library: `hello` (token + channels)
- * → `ready`; then `poke`s for commits on the subscribed channels; `channels` replaces the
+ * → `ready`; then `poke`s for other clients' commits on the subscribed channels, with the commit's
+ * changes in those channels when the store handed them over; `channels` replaces the
  * subscription and is answered with `ready` again (the subscription is live as of that version).
  * Anything wrong → `{type:'error'}` and close with 4400 (malformed), 4401 (credentials) or 4403
  * (channel not readable); the subscription is not changed by a refused message.
@@ -8,7 +9,7 @@
 import { ErrorKind, parseClientSocketMessage, toErrorData } from '@tandem/core';
 import type { ClientSocketMessage, ServerSocketMessage } from '@tandem/core';
 import type { PokeHub, PokeSubscription } from '../realtime/poke-hub.ts';
-import type { AuthUser, SyncStore } from '../sync/sync-store.ts';
+import type { AuthUser, CommitInfo, SyncStore } from '../sync/sync-store.ts';
 import { assertCanRead, authenticateToken } from './auth.ts';
 import type { Authenticate, CanRead } from './auth.ts';
 import { describeError, invalidRequest } from './errors.ts';
@@ -56,15 +57,23 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
   let phase: 'hello' | 'ready' | 'closed' = 'hello';
   let user: AuthUser | null = null;
   let subscription: PokeSubscription | null = null;
+  let clientId = '';
+  /** The subscribed channels, as checked by the read rule: a poke's changes are cut to them. */
+  let channels: ReadonlySet<string> = new Set();
   // A poke that arrives between subscribing and sending `ready` is held, so `ready` always comes first.
   let heldPoke = 0;
   // Messages are handled one at a time, in order, although auth and checks are async.
   let queue: Promise<void> = Promise.resolve();
   let received = false;
 
-  function poke(version: number): void {
-    if (phase === 'ready') options.send({ type: 'poke', version });
-    else if (phase === 'hello') heldPoke = Math.max(heldPoke, version);
+  function poke(version: number, commit?: CommitInfo): void {
+    // The pushing client pulls right after its push (that pull also confirms its actions): a poke
+    // would only make it pull twice.
+    if (commit && commit.clientId === clientId) return;
+    if (phase === 'hello') heldPoke = Math.max(heldPoke, version);
+    if (phase !== 'ready') return;
+    const changes = commit?.changes?.filter((c) => channels.has(c.channel));
+    options.send(changes && changes.length > 0 ? { type: 'poke', version, changes } : { type: 'poke', version });
   }
 
   function end(): void {
@@ -102,6 +111,8 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
       await assertCanRead(canRead, authed, message.channels);
       if (phase !== 'hello') return; // the peer left while we were checking
       user = authed;
+      clientId = message.clientId;
+      channels = new Set(message.channels);
       subscription = hub?.subscribe(message.channels, poke) ?? null;
       const version = await store.head();
       if (phase !== 'hello') return;
@@ -113,6 +124,7 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
     if (message.type === 'hello') throw invalidRequest('"hello" was already received: send "channels" to change the subscription.');
     await assertCanRead(canRead, user as AuthUser, message.channels);
     if (phase !== 'ready') return;
+    channels = new Set(message.channels);
     subscription?.setChannels(message.channels);
     const version = await store.head();
     if (phase === 'ready') options.send({ type: 'ready', version });

@@ -25,12 +25,19 @@ function memoryHost(clientId: string, channels: string[]) {
       lowestPending: pending[0]?.seq,
     }),
     cursors: async () => list.map((channel) => ({ channel, cursor: cursors.get(channel) ?? 0 })),
-    applyPull: async (pull) => {
+    applyPull: async (pull, pulled) => {
       applied.push(pull);
-      for (const c of list) cursors.set(c, pull.version);
+      for (const c of pulled) cursors.set(c, Math.max(cursors.get(c) ?? 0, pull.version));
       const dropped = pull.rejected.filter((r) => pending.some((p) => p.id === r.id));
       pending.splice(0, pending.filter((p) => p.seq <= pull.lastSeq).length);
       return dropped;
+    },
+    applyPoke: async (version, changes) => {
+      const touched = [...new Set(changes.map((c) => c.channel))];
+      if (pending.length > 0 || !touched.every((c) => cursors.get(c) === version - 1)) return null;
+      applied.push({ version, changes, snapshots: [], lastSeq: 0, rejected: [], more: false });
+      for (const c of touched) cursors.set(c, version);
+      return list.map((channel) => ({ channel, cursor: cursors.get(channel) ?? 0 }));
     },
     pendingCount: () => pending.length,
     dropChannel: async (channel) => {

@@ -44,24 +44,61 @@ describe('sync socket (real server, PGlite, real WebSockets)', () => {
   it("pokes a subscriber after another client's push on its channel, and not for other channels", async () => {
     const { socket } = await readySocket(server.url, ['room-a']);
     const versionA = await pushNote('room-a');
-    expect(await socket.next()).toEqual({ type: 'poke', version: versionA });
+    expect(await socket.next()).toMatchObject({ type: 'poke', version: versionA });
 
     // A commit on room-b is not announced: the next message is the poke for the later room-a push.
     const versionB = await pushNote('room-b');
     const versionA2 = await pushNote('room-a');
     expect(versionA2).toBeGreaterThan(versionB);
-    expect(await socket.next()).toEqual({ type: 'poke', version: versionA2 });
+    expect(await socket.next()).toMatchObject({ type: 'poke', version: versionA2 });
     await socket.close();
+  });
+
+  it("carries a small commit's changes, cut to the socket's channels, exactly as a pull returns them", async () => {
+    const { socket } = await readySocket(server.url, ['room-c1']);
+    const before = (await post(server.url, '/sync/pull', { clientId: 'reader', channels: [{ channel: 'room-c1', cursor: 0 }] })).body.version as number;
+    const pushed = await post(server.url, '/sync/push', notesPush('two-rooms', [{ room: 'room-c1', body: 'one' }, { room: 'room-c2', body: 'two' }, { room: 'room-c1', body: 'three' }]));
+    const poke = await socket.next();
+    const pulled = await post(server.url, '/sync/pull', { clientId: 'reader', channels: [{ channel: 'room-c1', cursor: before }] });
+    expect(pulled.body.version).toBe(pushed.body.version);
+    expect(poke).toEqual({ type: 'poke', version: pushed.body.version, changes: pulled.body.changes });
+    expect(poke.type === 'poke' && poke.changes!.map((c) => [c.channel, c.row?.body])).toEqual([
+      ['room-c1', 'one'],
+      ['room-c1', 'three'],
+    ]);
+    await socket.close();
+  });
+
+  it("does not poke the pushing client's own socket (its push is followed by its own pull)", async () => {
+    const { socket } = await readySocket(server.url, ['room-own'], 'bob-token', 'own-client');
+    await post(server.url, '/sync/push', notesPush('own-client', [{ room: 'room-own', body: 'mine' }]));
+    const marker = await pushNote('room-own');
+    expect(await socket.next()).toMatchObject({ type: 'poke', version: marker });
+    await socket.close();
+  });
+
+  it('announces a commit too large to carry without its changes', async () => {
+    const big = await startTandemServer({ port: 0, schema: SCHEMA, channels: CHANNELS, actions: ACTIONS, database: { dataDir: 'memory://' }, authenticate, canRead, commitChanges: 1 });
+    try {
+      const { socket } = await readySocket(big.url, ['room-big']);
+      const one = await post(big.url, '/sync/push', notesPush('big-client', [{ room: 'room-big', body: 'one' }]));
+      expect(await socket.next()).toMatchObject({ type: 'poke', version: one.body.version, changes: [{ row: { body: 'one' } }] });
+      const two = await post(big.url, '/sync/push', notesPush('big-client', [{ room: 'room-big', body: 'a' }, { room: 'room-big', body: 'b' }], 2));
+      expect(await socket.next()).toEqual({ type: 'poke', version: two.body.version });
+      await socket.close();
+    } finally {
+      await big.close();
+    }
   });
 
   it('does not poke for a repeated (no-op) push', async () => {
     const { socket } = await readySocket(server.url, ['room-rep']);
     const body = notesPush('rep-client', [{ room: 'room-rep', body: 'once' }]);
     const first = await post(server.url, '/sync/push', body);
-    expect(await socket.next()).toEqual({ type: 'poke', version: first.body.version });
+    expect(await socket.next()).toMatchObject({ type: 'poke', version: first.body.version });
     await post(server.url, '/sync/push', body);
     const marker = await pushNote('room-rep');
-    expect(await socket.next()).toEqual({ type: 'poke', version: marker });
+    expect(await socket.next()).toMatchObject({ type: 'poke', version: marker });
     await socket.close();
   });
 
@@ -72,7 +109,7 @@ describe('sync socket (real server, PGlite, real WebSockets)', () => {
     expect(ready.type).toBe('ready');
     await pushNote('room-x');
     const y = await pushNote('room-y');
-    expect(await socket.next()).toEqual({ type: 'poke', version: y });
+    expect(await socket.next()).toMatchObject({ type: 'poke', version: y, changes: [{ channel: 'room-y' }] });
     await socket.close();
   });
 
@@ -81,7 +118,7 @@ describe('sync socket (real server, PGlite, real WebSockets)', () => {
     const { result, commit } = await server.invoke('addNote', { room: 'room-srv', body: 'from a job' }, { id: 'job' });
     expect(typeof result).toBe('string');
     expect(commit.channels).toContain('room-srv');
-    expect(await socket.next()).toEqual({ type: 'poke', version: commit.version });
+    expect(await socket.next()).toMatchObject({ type: 'poke', version: commit.version, changes: [{ actionId: expect.stringMatching(/^server-/), row: { body: 'from a job' } }] });
     await socket.close();
   });
 

@@ -36,7 +36,7 @@ export interface CommitBusStats {
 }
 
 export interface CommitBus {
-  publish(commit: CommitInfo): void;
+  publish(commit: Pick<CommitInfo, 'version' | 'channels'>): void;
   /** Resolves once every commit published so far has been sent (or has failed). */
   flush(): Promise<void>;
   readonly stats: Readonly<CommitBusStats>;

@@ -45,7 +45,7 @@ export async function createFanOut(options: FanOutOptions = {}): Promise<FanOut>
     hub,
     bus,
     committed(commit) {
-      hub.publish(commit.version, commit.channels);
+      hub.publish(commit.version, commit.channels, commit);
       bus?.publish(commit);
     },
     close: async () => {

@@ -4,6 +4,8 @@
  * into the same hub.
  */
 
+import type { CommitInfo } from '../sync/sync-store.ts';
+
 /** A commit's reach: the channels it touched, or `'all'` when that list was too large to carry. */
 export type PokeScope = readonly string[] | 'all';
 
@@ -13,9 +15,12 @@ export interface PokeSubscription {
   close(): void;
 }
 
+/** `commit` is there for this instance's own commits (who pushed, maybe its changes); not for remote ones. */
+export type PokeListener = (version: number, commit?: CommitInfo) => void;
+
 interface Subscriber {
   channels: ReadonlySet<string>;
-  poke(version: number): void;
+  poke: PokeListener;
 }
 
 export class PokeHub {
@@ -32,7 +37,7 @@ export class PokeHub {
     return this.#subscribers.size;
   }
 
-  subscribe(channels: readonly string[], poke: (version: number) => void): PokeSubscription {
+  subscribe(channels: readonly string[], poke: PokeListener): PokeSubscription {
     const sub: Subscriber = { channels: new Set(), poke };
     this.#subscribers.add(sub);
     this.#index(sub, channels);
@@ -50,7 +55,7 @@ export class PokeHub {
   }
 
   /** Pokes every subscriber whose channels intersect `scope`, each at most once. Returns how many. */
-  publish(version: number, scope: PokeScope): number {
+  publish(version: number, scope: PokeScope, commit?: CommitInfo): number {
     const targets = new Set<Subscriber>();
     if (scope === 'all') {
       for (const sub of this.#subscribers) targets.add(sub);
@@ -63,7 +68,7 @@ export class PokeHub {
     // One failing socket must not keep the others from their poke.
     for (const sub of targets) {
       try {
-        sub.poke(version);
+        sub.poke(version, commit);
       } catch (e) {
         this.#onError(e);
       }

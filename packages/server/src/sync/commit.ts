@@ -1,4 +1,4 @@
-import type { Rejection } from '@tandem/core';
+import type { Change, Rejection } from '@tandem/core';
 import type { SqlTx } from '../store/sql-driver.ts';
 import type { CommitInfo } from './sync-store.ts';
 
@@ -6,7 +6,9 @@ import type { CommitInfo } from './sync-store.ts';
  * Ends a push or invoke: stores its rejections and the client's new last seq, then takes the next
  * version. One statement, and the transaction's last: the `tandem_head` row it updates stays locked
  * until COMMIT, so a concurrent push gets the following version only once this one is visible.
- * $1 client id, $2 rejections (JSON), $3 new last seq.
+ * It also hands back the commit's changes when there are at most $4 of them (0: never), read from
+ * the rows it already scans for the channels, so a poke can carry them and spare every subscriber
+ * a pull. $1 client id, $2 rejections (JSON), $3 new last seq.
  */
 const COMMIT_SQL = `
 with rejected as (
@@ -17,17 +19,29 @@ with rejected as (
   update tandem_clients set last_seq = $3 where client_id = $1
 ), head as (
   update tandem_head set version = version + 1 returning version
+), captured as materialized (
+  select seq, action_id, channel, table_name, row_id, op, row from tandem_changes where txid = pg_current_xact_id()
+), committed as (
+  insert into tandem_commits (version, txid, channels, client_id, last_seq)
+  select head.version, pg_current_xact_id(), coalesce((select array_agg(distinct channel order by channel) from captured), '{}'), $1, $3
+  from head
+  returning version, channels
 )
-insert into tandem_commits (version, txid, channels, client_id, last_seq)
-select head.version, pg_current_xact_id(),
-  coalesce((select array_agg(distinct ch.channel order by ch.channel) from tandem_changes ch where ch.txid = pg_current_xact_id()), '{}'),
-  $1, $3
-from head
-returning version, channels
+select version, channels,
+  case when $4::int > 0 and (select count(*) from captured) <= $4::int then
+    (select coalesce(jsonb_agg(jsonb_build_object('actionId', action_id, 'channel', channel, 'table', table_name, 'rowId', row_id, 'op', op, 'row', row) order by seq), '[]'::jsonb) from captured)
+  end as changes
+from committed
 `;
 
-export async function commitVersion(tx: SqlTx, clientId: string, lastSeq: number, rejections: readonly Rejection[]): Promise<CommitInfo> {
-  const rows = await tx.query<{ version: number; channels: string[] }>(COMMIT_SQL, [clientId, JSON.stringify(rejections), lastSeq]);
+type CommitRow = { version: number; channels: string[]; changes: Omit<Change, 'version'>[] | null };
+
+/** `changesUpTo`: return the commit's changes when it has at most this many (0: never). */
+export async function commitVersion(tx: SqlTx, clientId: string, lastSeq: number, rejections: readonly Rejection[], changesUpTo: number): Promise<CommitInfo> {
+  const rows = await tx.query<CommitRow>(COMMIT_SQL, [clientId, JSON.stringify(rejections), lastSeq, changesUpTo]);
   const row = rows[0]!;
-  return { version: Number(row.version), channels: row.channels };
+  const version = Number(row.version);
+  const commit: CommitInfo = { version, channels: row.channels, clientId };
+  if (row.changes) commit.changes = row.changes.map((c) => ({ version, ...c }));
+  return commit;
 }

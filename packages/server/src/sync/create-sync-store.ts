@@ -13,10 +13,11 @@ export async function createSyncStore(driver: SqlDriver, options: SyncStoreOptio
   const channels = { ...options.channels };
   const { actions } = options;
   const pullOptions = { channels, limit: options.pullLimit ?? SYNC_LIMITS.pullChanges };
+  const commitChanges = options.commitChanges ?? 100;
   return {
-    push: (clientId, user, list) => push(driver, actions, clientId, user, list),
+    push: (clientId, user, list) => push(driver, actions, clientId, user, list, commitChanges),
     pull: (request, user) => pull(driver, pullOptions, request, user),
-    invoke: (name, args, user) => invoke(driver, actions, name, args, user),
+    invoke: (name, args, user) => invoke(driver, actions, name, args, user, commitChanges),
     async head() {
       const [row] = await driver.query<{ version: number }>('select version from tandem_head');
       return row!.version;

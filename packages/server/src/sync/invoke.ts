@@ -11,7 +11,7 @@ import type { AuthUser, CommitInfo } from './sync-store.ts';
  * clients like any push. Unlike a push, a failure is the caller's to handle: it is thrown and the
  * transaction rolls back, leaving no trace (no rejection, no seq used).
  */
-export async function invoke(driver: SqlDriver, definitions: ActionDefinitions, name: string, args: unknown, user: AuthUser): Promise<{ result: unknown; commit: CommitInfo }> {
+export async function invoke(driver: SqlDriver, definitions: ActionDefinitions, name: string, args: unknown, user: AuthUser, commitChanges = 0): Promise<{ result: unknown; commit: CommitInfo }> {
   checkUser(user);
   return driver.transaction(async (tx) => {
     // The server's row has no owner (''), which no authenticated user id can match.
@@ -25,7 +25,7 @@ export async function invoke(driver: SqlDriver, definitions: ActionDefinitions, 
       throw error instanceof NeedsSavepoints ? fromErrorData(rejectionError(error.cause)) : error;
     }
     if (!outcome!.ok) throw fromErrorData(outcome!.error);
-    const commit = await commitVersion(tx, SERVER_CLIENT_ID, seq, []);
+    const commit = await commitVersion(tx, SERVER_CLIENT_ID, seq, [], commitChanges);
     return { result: outcome!.result, commit };
   });
 }

@@ -21,14 +21,14 @@ export type PushResult = { response: PushResponse; commit: CommitInfo | null };
  * as rejected. A second surprise (the database changed between attempts) puts every action in a
  * savepoint, which cannot need another attempt.
  */
-export async function push(driver: SqlDriver, definitions: ActionDefinitions, clientId: string, user: AuthUser, actions: readonly PushAction[]): Promise<PushResult> {
+export async function push(driver: SqlDriver, definitions: ActionDefinitions, clientId: string, user: AuthUser, actions: readonly PushAction[], commitChanges = 0): Promise<PushResult> {
   checkUser(user);
   const request = parsePushRequest({ clientId, actions });
   if (request.clientId === SERVER_CLIENT_ID) throw forbiddenClient(request.clientId);
   let savepointFrom = Number.POSITIVE_INFINITY;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await driver.transaction((tx) => pushOnce(tx, definitions, request.clientId, user, request.actions, savepointFrom));
+      return await driver.transaction((tx) => pushOnce(tx, definitions, request.clientId, user, request.actions, savepointFrom, commitChanges));
     } catch (error) {
       if (!(error instanceof NeedsSavepoints)) throw error;
       savepointFrom = attempt === 0 ? error.index : 0;
@@ -36,7 +36,15 @@ export async function push(driver: SqlDriver, definitions: ActionDefinitions, cl
   }
 }
 
-async function pushOnce(tx: SqlTx, definitions: ActionDefinitions, clientId: string, user: AuthUser, actions: readonly PushAction[], savepointFrom: number): Promise<PushResult> {
+async function pushOnce(
+  tx: SqlTx,
+  definitions: ActionDefinitions,
+  clientId: string,
+  user: AuthUser,
+  actions: readonly PushAction[],
+  savepointFrom: number,
+  commitChanges: number,
+): Promise<PushResult> {
   const minSeq = actions[0]?.seq;
   // Pipelined: the rejections are read after the client row is locked, so no concurrent push of
   // this client can add one unseen.
@@ -64,7 +72,7 @@ async function pushOnce(tx: SqlTx, definitions: ActionDefinitions, clientId: str
   const newLastSeq = fresh[fresh.length - 1]!.seq;
   let commit: CommitInfo;
   try {
-    commit = await commitVersion(tx, clientId, newLastSeq, rejected);
+    commit = await commitVersion(tx, clientId, newLastSeq, rejected, commitChanges);
   } catch (error) {
     // An action without a savepoint swallowed a database error and returned as if fine.
     if (isAbortedError(error) && savepointFrom > 0) throw new NeedsSavepoints(0, error);

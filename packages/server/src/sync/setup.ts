@@ -1,4 +1,4 @@
-import { ErrorKind, TandemError } from '@tandem/core';
+import { ErrorKind, SYNC_LIMITS, TandemError } from '@tandem/core';
 import type { SqlDriver, SqlTx } from '../store/sql-driver.ts';
 import {
   CAPTURED_TABLES_SQL,
@@ -34,6 +34,10 @@ export function checkSyncStoreOptions(options: SyncStoreOptions): void {
   }
   if (options.pullLimit !== undefined && (!Number.isSafeInteger(options.pullLimit) || options.pullLimit < 1)) {
     throw schemaError(`options.pullLimit must be a positive integer, got ${String(options.pullLimit)}.`);
+  }
+  const up = options.commitChanges;
+  if (up !== undefined && (!Number.isSafeInteger(up) || up < 0 || up > SYNC_LIMITS.pokeChanges)) {
+    throw schemaError(`options.commitChanges must be an integer from 0 to ${SYNC_LIMITS.pokeChanges}, got ${String(up)}.`);
   }
   for (const [table, column] of Object.entries(channels)) {
     if (table.length === 0 || table.startsWith('tandem_')) throw schemaError(`options.channels: ${JSON.stringify(table)} cannot be a synced table (tandem_* tables are Tandem's own).`);

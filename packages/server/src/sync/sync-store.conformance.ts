@@ -192,10 +192,33 @@ export function runSyncStoreConformance(name: string, freshDriver: DriverFactory
           c.next('note', { note: 'not synced' }),
         ]);
         expect(response).toEqual({ lastSeq: 3, rejected: [], version: head + 1 });
-        expect(commit).toEqual({ version: head + 1, channels: [a, b].sort() });
+        expect(commit).toMatchObject({ version: head + 1, channels: [a, b].sort(), clientId: c.id });
+        // A small commit hands back its changes (for pokes): exactly what a pull of that version gets.
+        const pulled = await pullAll('push-basic-reader', { [a]: head, [b]: head });
+        expect(commit!.changes).toEqual(pulled.changes);
+        expect(commit!.changes!.map((ch) => [ch.version, ch.op, ch.channel])).toEqual([
+          [head + 1, 'insert', b],
+          [head + 1, 'insert', a],
+        ]);
         // ctx.user is the pushing user, ctx.id() derives from the action id.
         expect(await db.driver.query('select owner from lists where id = $1', [b])).toEqual([{ owner: 'alice' }]);
         expect(await count('select count(*) as n from todos where id = $1', ['push-basic-2.0'])).toBe(1);
+      });
+
+      it('hands back a commit\'s changes only up to commitChanges (0: never), and refuses a bad limit', async () => {
+        const c = clientOf('push-commit-changes');
+        const l = list();
+        const two = await createSyncStore(db.driver, todoAppOptions({ commitChanges: 2 }));
+        const small = await two.push(c.id, alice, [c.next('addTodo', { listId: l, title: 'a' }), c.next('addTodo', { listId: l, title: 'b' })]);
+        expect(small.commit!.changes).toHaveLength(2);
+        const big = await two.push(c.id, alice, [1, 2, 3].map((i) => c.next('addTodo', { listId: l, title: `big ${i}` })));
+        expect(big.commit).toEqual({ version: big.response.version, channels: [l], clientId: c.id });
+        const never = await createSyncStore(db.driver, todoAppOptions({ commitChanges: 0 }));
+        const none = await never.push(c.id, alice, [c.next('addTodo', { listId: l, title: 'c' })]);
+        expect(none.commit).toEqual({ version: none.response.version, channels: [l], clientId: c.id });
+        for (const bad of [-1, 1.5, 1_001]) {
+          await expect(createSyncStore(db.driver, todoAppOptions({ commitChanges: bad }))).rejects.toThrow(/options.commitChanges must be an integer from 0 to 1000/);
+        }
       });
 
       it('is idempotent: the same push twice runs once and answers the same', async () => {
@@ -280,7 +303,7 @@ export function runSyncStoreConformance(name: string, freshDriver: DriverFactory
         const { response, commit } = await store.push(c.id, alice, [c.next('nope', {}), c.next('nope', {})]);
         expect(response.lastSeq).toBe(2);
         expect(response.rejected).toHaveLength(2);
-        expect(commit).toEqual({ version: head + 1, channels: [] });
+        expect(commit).toEqual({ version: head + 1, channels: [], clientId: c.id, changes: [] });
       });
 
       it('refuses a client id owned by another user, and the reserved "server" id, changing nothing', async () => {
@@ -438,11 +461,11 @@ export function runSyncStoreConformance(name: string, freshDriver: DriverFactory
         const head = await store.head();
         const who = await store.invoke('whoami', {}, alice);
         expect(who.result).toEqual({ user: alice, server: true, actionId: expect.stringMatching(/^server-\d+$/), firstId: expect.stringMatching(/^server-\d+\.0$/) });
-        expect(who.commit).toEqual({ version: head + 1, channels: [] });
+        expect(who.commit).toEqual({ version: head + 1, channels: [], clientId: 'server', changes: [] });
         const added = await store.invoke('addTodo', { listId: l, title: 'from a job' }, alice);
         const seq = Number((who.result as { actionId: string }).actionId.slice('server-'.length));
         expect(added.result).toBe(`server-${seq + 1}.0`);
-        expect(added.commit).toEqual({ version: head + 2, channels: [l] });
+        expect(added.commit).toMatchObject({ version: head + 2, channels: [l], clientId: 'server', changes: [{ version: head + 2, actionId: `server-${seq + 1}`, op: 'insert' }] });
         const pulled = await pullAll('invoke-reader', { [l]: head });
         expect(pulled.changes).toMatchObject([{ actionId: `server-${seq + 1}`, op: 'insert', rowId: `server-${seq + 1}.0` }]);
       });

@@ -1,4 +1,4 @@
-import type { ActionDefinitions, PullRequest, PullResponse, PushAction, PushResponse } from '@tandem/core';
+import type { ActionDefinitions, Change, PullRequest, PullResponse, PushAction, PushResponse } from '@tandem/core';
 
 /** Who a request acts for, as the auth hook resolved it. `id` is stable per user. */
 export interface AuthUser {
@@ -16,12 +16,22 @@ export interface SyncStoreOptions {
   actions: ActionDefinitions;
   /** Changes per pull response before it is cut (`more: true`); default SYNC_LIMITS.pullChanges. */
   pullLimit?: number;
+  /**
+   * A commit with at most this many changes returns them in {@link CommitInfo.changes}, so pokes
+   * carry them and subscribers skip their pull (default 100; 0 = never; at most
+   * SYNC_LIMITS.pokeChanges).
+   */
+  commitChanges?: number;
 }
 
 /** What one commit touched, for pokes (local sockets and, through NOTIFY, other instances). */
 export interface CommitInfo {
   version: number;
   channels: string[];
+  /** The client whose push this was (`server` for an invoke): its own socket is not poked. */
+  clientId: string;
+  /** Every change of the commit in capture order, when it is small (see `commitChanges`). */
+  changes?: Change[];
 }
 
 /**

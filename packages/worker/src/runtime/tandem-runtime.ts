@@ -1,5 +1,5 @@
 import { defineActions, ErrorKind, TandemError, toErrorData, validateActionArgs } from '@tandem/core';
-import type { ActionDefinitions, ChannelCursor, DebugCounters, LiveMessage, PullResponse, PushAction, Rejection, RejectionMessage, Row, SyncStatusMessage, TandemConfig, TandemErrorData, WorkerStatus } from '@tandem/core';
+import type { ActionDefinitions, Change, ChannelCursor, DebugCounters, LiveMessage, PullResponse, PushAction, Rejection, RejectionMessage, Row, SyncStatusMessage, TandemConfig, TandemErrorData, WorkerStatus } from '@tandem/core';
 import type { CreateEngine, Engine } from '../engine/engine.ts';
 import { LiveQueryRegistry } from '../live/live-query-registry.ts';
 import type { ActionRecord, JournalStore, SyncRecord } from '../store/journal-store.ts';
@@ -59,6 +59,8 @@ export class TandemRuntime {
   #clientSeq: number;
   /** Highest patch seq seen: the next batch's changed tables are the patches after it. */
   #patchSeq: number;
+  /** The engine's sync cursors as of its last commit (only rebases move them). */
+  #cursors: Cursors;
   #journalSeq: number;
   #lastCheckpointSeq: number;
   #lastError: TandemErrorData | null = null;
@@ -83,6 +85,7 @@ export class TandemRuntime {
     definitions: ActionDefinitions;
     clientSeq: number;
     patchSeq: number;
+    cursors: Cursors;
     checkpointSeq: number;
     checkpointEvery: number;
     checkpointIdleMs: number;
@@ -99,6 +102,7 @@ export class TandemRuntime {
     this.#definitions = init.definitions;
     this.#clientSeq = init.clientSeq;
     this.#patchSeq = init.patchSeq;
+    this.#cursors = init.cursors;
     this.#journalSeq = init.checkpointSeq;
     this.#lastCheckpointSeq = init.checkpointSeq;
     this.#log = init.log;
@@ -174,9 +178,10 @@ export class TandemRuntime {
     }
     if (storedSchema === undefined) await store.setMeta('schemaVersion', schemaV);
     if (storedEngine === undefined) await store.setMeta('engine', engineName);
-    const { clientSeq, patchSeq } = await engine.transaction(async (tx) => ({
+    const { clientSeq, patchSeq, cursors } = await engine.transaction(async (tx) => ({
       clientSeq: Number((await tx.readMeta<number>('client_seq')) ?? 0),
       patchSeq: await tx.lastPatchSeq(),
+      cursors: (await tx.readMeta<Cursors>(CURSORS_META_KEY)) ?? {},
     }));
     log(`engine ready from ${checkpoint ? `checkpoint @${checkpoint.seq}` : image ? 'empty image' : 'initdb'} in ${(performance.now() - t0).toFixed(0)} ms`);
 
@@ -189,6 +194,7 @@ export class TandemRuntime {
       definitions,
       clientSeq,
       patchSeq,
+      cursors,
       checkpointSeq: checkpoint?.seq ?? 0,
       checkpointEvery: config.checkpointEvery ?? 500,
       checkpointIdleMs: deps.checkpointIdleMs ?? 1500,
@@ -433,7 +439,8 @@ export class TandemRuntime {
           this.#channels = this.#channels.filter((c) => c !== channel);
           await this.#store.setMeta('syncChannels', this.#channels);
         },
-        applyPull: (pull) => this.#applyPull(pull),
+        applyPull: (pull, channels) => this.#applyPull(pull, channels),
+        applyPoke: (version, changes) => this.#applyPoke(version, changes),
       },
     });
     this.#sync = sync;
@@ -455,18 +462,36 @@ export class TandemRuntime {
   }
 
   /** Rebases onto a pull, durably: the same visible ⇒ durable rule as local writes. */
-  #applyPull(pull: PullResponse): Promise<Rejection[]> {
-    return this.#scheduler.task(() => this.#applyPullNow({ kind: 'sync', channels: [...this.#channels], pull }, true));
+  async #applyPull(pull: PullResponse, channels: readonly string[]): Promise<Rejection[]> {
+    const { rejected } = await this.#scheduler.task(() => this.#applyPullNow({ kind: 'sync', channels: [...channels], pull }, true));
+    return rejected;
   }
 
-  async #applyPullNow(record: SyncRecord, journal: boolean): Promise<Rejection[]> {
+  /** A poke's changes (commit `version` alone), applied like a pull when they follow on from the cursors. */
+  #applyPoke(version: number, changes: Change[]): Promise<ChannelCursor[] | null> {
+    const channels = [...new Set(changes.map((c) => c.channel))];
+    // Our own actions settle through the pull after their push, which also confirms them; and a
+    // channel we do not sync (any more) is not ours to write.
+    const own = `${this.clientId}-`;
+    if (version < 2 || changes.some((c) => c.actionId.startsWith(own)) || !channels.every((c) => this.#channels.includes(c))) return Promise.resolve(null);
+    const pull: PullResponse = { version, changes, snapshots: [], lastSeq: 0, rejected: [], more: false };
+    return this.#scheduler.task(async () => {
+      // Checked before journaling too (the rebase checks again), so a poke that arrives out of
+      // turn costs no journal write.
+      if (!channels.every((c) => this.#cursors[c] === version - 1)) return null;
+      const { applied, cursors } = await this.#applyPullNow({ kind: 'sync', channels, pull, from: version - 1 }, true);
+      return applied ? this.#channels.map((channel) => ({ channel, cursor: cursors[channel] ?? 0 })) : null;
+    });
+  }
+
+  async #applyPullNow(record: SyncRecord, journal: boolean): Promise<{ rejected: Rejection[]; applied: boolean; cursors: Cursors }> {
     const appended = journal ? this.#store.append([record]) : null;
     appended?.catch(() => {});
     let seqs: number[] = [];
     const env = { dialect: this.#engine.dialect, definitions: this.#definitions, channelColumns: this.#config.channels ?? {} };
     let after = { patchSeq: this.#patchSeq, pending: this.#pendingCount };
     const result = await this.#engine.transaction(async (tx) => {
-      const r = await rebase(tx, env, record.pull, record.channels);
+      const r = await rebase(tx, env, record.pull, record.channels, record.from);
       // In the same transaction, and only when patches moved: round trips before the live update otherwise.
       after = { patchSeq: r.patchesChanged ? await tx.lastPatchSeq() : this.#patchSeq, pending: r.pending };
       if (appended) seqs = await appended;
@@ -474,6 +499,7 @@ export class TandemRuntime {
     });
     this.#patchSeq = after.patchSeq;
     this.#pendingCount = after.pending;
+    this.#cursors = result.cursors;
     if (journal) {
       this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
       // A pull can carry many rows: weigh it so a big one brings the next checkpoint closer.
@@ -481,7 +507,7 @@ export class TandemRuntime {
     }
     for (const f of result.replayFailures) this.#log(`rebase: pending action ${f.id} failed on the server's state: ${f.message}`);
     if (result.changedTables.size > 0) await this.#publish(result.changedTables);
-    return result.rejected;
+    return result;
   }
 
   async #countPending(): Promise<number> {

@@ -40,6 +40,8 @@ export interface SyncRecord {
   kind: 'sync';
   channels: string[];
   pull: PullResponse;
+  /** A poke's changes: they apply only where every channel is at `from` (see `rebase`). */
+  from?: number;
 }
 
 /** Every record kind the journal can hold. */

@@ -1,15 +1,17 @@
 import { parseServerSocketMessage } from '@tandem/core';
-import type { ClientSocketMessage, TandemErrorData } from '@tandem/core';
+import type { Change, ClientSocketMessage, TandemErrorData } from '@tandem/core';
 
 export interface PokeSocketEvents {
   onOpen(version: number): void;
-  onPoke(version: number): void;
+  /** `changes`: all of commit `version`'s changes in the followed channels, when the server sent them. */
+  onPoke(version: number, changes?: Change[]): void;
   onClose(error: TandemErrorData | null): void;
 }
 
 /**
- * The worker's one WebSocket to the server: it only carries pokes ("channels you follow changed,
- * pull"), so losing it loses no data; the sync client falls back to polling and reconnects.
+ * The worker's one WebSocket to the server: it only carries pokes ("channels you follow changed",
+ * with the changes when the commit was small), so losing it loses no data: pulls are the source of
+ * truth, and the sync client falls back to polling and reconnects.
  */
 export class PokeSocket {
   readonly #socket: WebSocket;
@@ -25,12 +27,15 @@ export class PokeSocket {
       try {
         message = parseServerSocketMessage(JSON.parse(String(event.data)));
       } catch {
-        return; // a newer server may send messages this client does not know: ignore them
+        // A newer server may send messages this client does not know. Pull anyway: if it was a
+        // poke whose changes did not validate, the pull fetches them.
+        events.onPoke(0);
+        return;
       }
       if (message.type === 'ready') {
         ready = true;
         events.onOpen(message.version);
-      } else if (message.type === 'poke') events.onPoke(message.version);
+      } else if (message.type === 'poke') events.onPoke(message.version, message.changes);
       else error = message.error;
     });
     this.#socket.addEventListener('close', (event: CloseEvent) => {

@@ -169,6 +169,46 @@ describe(`rebase conformance: ${name}`, () => {
     expect(got.find((r) => r.id === 'r9')!.title).toBe('t199');
   });
 
+  const cursorsNow = () => engine.transaction((tx) => tx.readMeta<Record<string, number>>(CURSORS_META_KEY));
+  const todo = (id: string, title: string, version: number) => change({ version, rowId: id, op: 'update', row: { id, list_id: 'L', title, done: false } });
+
+  it('a poke (one commit) applies only where the cursor is right below it, and changes nothing otherwise', async () => {
+    await run(pull({ version: 4, changes: [change({ version: 4, rowId: 'p', op: 'insert', row: { id: 'p', list_id: 'L', title: 'v4', done: false } })] }));
+    // Commit 6 cannot follow cursor 4 (commit 5 is missing): nothing changes, the caller pulls.
+    const gap = await engine.transaction((tx) => rebase(tx, env(), pull({ version: 6, changes: [todo('p', 'v6', 6)] }), ['L'], 5));
+    expect(gap.applied).toBe(false);
+    expect((await rows()).map((r) => r.title)).toEqual(['v4']);
+    expect(await cursorsNow()).toEqual({ L: 4 });
+    // Commit 5 follows on: applied, cursor 5.
+    const next = await engine.transaction((tx) => rebase(tx, env(), pull({ version: 5, changes: [todo('p', 'v5', 5)] }), ['L'], 4));
+    expect(next.applied).toBe(true);
+    expect(next.cursors).toEqual({ L: 5 });
+    expect((await rows()).map((r) => r.title)).toEqual(['v5']);
+    // A channel never pulled (cursor 0) waits for its snapshot: a poke cannot stand in for it.
+    const fresh = await engine.transaction((tx) => rebase(tx, env(), pull({ version: 1, changes: [change({ channel: 'M', rowId: 'm', op: 'insert', row: { id: 'm', list_id: 'M', title: 'm', done: false } })] }), ['M'], 0));
+    expect(fresh.applied).toBe(false);
+    expect((await rows()).map((r) => r.id)).toEqual(['p']);
+  });
+
+  it('skips changes at or below the cursor: a late pull cannot undo what a poke already applied', async () => {
+    await run(pull({ version: 2, changes: [change({ version: 2, rowId: 'p', op: 'insert', row: { id: 'p', list_id: 'L', title: 'v2', done: false } })] }));
+    await engine.transaction((tx) => rebase(tx, env(), pull({ version: 3, changes: [todo('p', 'v3', 3)] }), ['L'], 2));
+    // A pull sent at cursor 2 and answered at 3 and then 4 arrives after the poke of 3.
+    const late = await run(pull({ version: 3, changes: [todo('p', 'v3 again', 3)] }));
+    expect(late.changedTables.size).toBe(0);
+    expect((await rows()).map((r) => r.title)).toEqual(['v3']);
+    await run(pull({ version: 4, changes: [todo('p', 'stale v3', 3), todo('p', 'v4', 4)] }));
+    expect((await rows()).map((r) => r.title)).toEqual(['v4']);
+    expect(await cursorsNow()).toEqual({ L: 4 });
+  });
+
+  it('a snapshot sets the cursor to its version even below the current one (a server restored from a backup)', async () => {
+    await run(pull({ version: 9 }));
+    await run(pull({ version: 5, snapshots: [{ channel: 'L', tables: { todos: [{ id: 'r', list_id: 'L', title: 'restored', done: false }] } }] }));
+    expect(await cursorsNow()).toEqual({ L: 5 });
+    expect((await rows()).map((r) => r.title)).toEqual(['restored']);
+  });
+
   it('a pending action that fails on the new server state stays pending for the server to settle', async () => {
     const id = await local('add', { list: 'L', title: 'x' });
     await local('rename', { id: `${id}.0`, title: 'y' });

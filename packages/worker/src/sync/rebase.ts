@@ -17,6 +17,10 @@ export interface RebaseResult {
   pending: number;
   /** Patches were deleted or captured: the caller's last patch seq must be read again. */
   patchesChanged: boolean;
+  /** False when a poke did not follow on from the cursors (nothing changed: pull instead). */
+  applied: boolean;
+  /** The cursors afterwards. */
+  cursors: Cursors;
 }
 
 /** Sync cursors live in the engine, so they commit (and checkpoint) with the rows they describe. */
@@ -29,15 +33,30 @@ export type Cursors = Record<string, number>;
  * drop confirmed and rejected actions, re-run the rest. Fast path: when the server's changes are
  * exactly our confirmed actions' patches, in order, and nothing else happened, the database already
  * holds that state, so only the bookkeeping changes.
+ *
+ * Changes at or below a channel's cursor are already applied (a poke got there first) and are
+ * skipped: re-applying an older row image would undo a newer one.
  */
 export async function rebase(
   tx: EngineTx,
   env: { dialect: Dialect; definitions: ActionDefinitions; channelColumns: Record<string, string> },
-  pull: PullResponse,
+  received: PullResponse,
   /** The channels the pull asked for: every one of them is now at `pull.version`. */
   channels: readonly string[],
+  /**
+   * A poke's changes hold commit `pull.version` alone: they apply only to channels at `from`
+   * (= version - 1), since nothing can lie between two consecutive versions. Deterministic, so a
+   * journaled poke that did not apply does not apply on replay either.
+   */
+  from?: number,
 ): Promise<RebaseResult> {
+  const before: Cursors = (await tx.readMeta<Cursors>(CURSORS_META_KEY)) ?? {};
   const pending = await tx.pendingActions();
+  // Cursor 0 means the channel still waits for its snapshot: a poke cannot stand in for it.
+  if (from !== undefined && (from < 1 || !channels.every((c) => (before[c] ?? 0) >= from))) {
+    return { changedTables: new Set(), confirmed: 0, rejected: [], fastPath: true, replayFailures: [], pending: pending.length, patchesChanged: false, applied: false, cursors: before };
+  }
+  const pull = unseen(received, before);
   const rejectedById = new Map(pull.rejected.map((r) => [r.id, r]));
   const settled = pending.filter((p) => p.seq <= pull.lastSeq);
   const remaining = pending.filter((p) => p.seq > pull.lastSeq);
@@ -50,9 +69,10 @@ export async function rebase(
     replayFailures: [],
     pending: remaining.length,
     patchesChanged: false,
+    applied: true,
+    cursors: await writeCursors(tx, before, pull, channels),
   };
 
-  await writeCursors(tx, pull, channels);
   if (settled.length === 0 && pull.changes.length === 0 && pull.snapshots.length === 0) {
     result.fastPath = true;
     return result;
@@ -89,10 +109,20 @@ export async function rebase(
   return result;
 }
 
-async function writeCursors(tx: EngineTx, pull: PullResponse, channels: readonly string[]): Promise<void> {
-  const next: Cursors = { ...((await tx.readMeta<Cursors>(CURSORS_META_KEY)) ?? {}) };
+/** Drops changes a channel already has. */
+function unseen(pull: PullResponse, cursors: Cursors): PullResponse {
+  if (pull.changes.every((c) => c.version > (cursors[c.channel] ?? 0))) return pull;
+  return { ...pull, changes: pull.changes.filter((c) => c.version > (cursors[c.channel] ?? 0)) };
+}
+
+async function writeCursors(tx: EngineTx, before: Cursors, pull: PullResponse, channels: readonly string[]): Promise<Cursors> {
+  const next: Cursors = { ...before };
   for (const channel of channels) next[channel] = Math.max(next[channel] ?? 0, pull.version);
+  // A snapshot is the channel as of `version`, whatever the cursor was (a server restored from a
+  // backup is behind it): the cursor follows the snapshot.
+  for (const snapshot of pull.snapshots) next[snapshot.channel] = pull.version;
   await tx.writeMeta(CURSORS_META_KEY, next);
+  return next;
 }
 
 /** The server's changes are exactly our settled actions' patches, in capture order. */

@@ -1,5 +1,5 @@
 import { ErrorKind, toErrorData } from '@tandem/core';
-import type { ChannelCursor, PullResponse, PushAction, Rejection, SyncStatus } from '@tandem/core';
+import type { Change, ChannelCursor, PullResponse, PushAction, Rejection, SyncStatus } from '@tandem/core';
 import { Backoff } from './backoff.ts';
 import { mergePulls } from './merge-pulls.ts';
 import { PokeSocket } from './poke-socket.ts';
@@ -31,8 +31,17 @@ export interface SyncHost {
   cursors(): Promise<ChannelCursor[]>;
   /** Stops syncing a channel the server refuses to let this user read. */
   dropChannel(channel: string): Promise<void>;
-  /** Rebases onto the server's changes, durably, in one step; returns the rejections it dropped. */
-  applyPull(pull: PullResponse): Promise<Rejection[]>;
+  /**
+   * Rebases onto the server's changes, durably, in one step; returns the rejections it dropped.
+   * `channels`: the ones the pull asked for (only those are now at `pull.version`).
+   */
+  applyPull(pull: PullResponse, channels: readonly string[]): Promise<Rejection[]>;
+  /**
+   * Applies a poke's changes (all of commit `version` in their channels) when every one of those
+   * channels is at `version - 1`; returns the cursors afterwards, or null when it could not (the
+   * caller pulls instead).
+   */
+  applyPoke(version: number, changes: Change[]): Promise<ChannelCursor[] | null>;
   pendingCount(): number;
 }
 
@@ -233,12 +242,30 @@ export class SyncClient {
       if (!page.more) break;
       cursors = cursors.map((c) => ({ channel: c.channel, cursor: page.version }));
     }
-    const dropped = await host.applyPull(mergePulls(pages));
+    const dropped = await host.applyPull(mergePulls(pages), outbox.cursors.map((c) => c.channel));
     this.#update({ channels: await host.cursors() });
     if (dropped.length > 0) {
       this.#update({ rejections: [...this.#status.rejections, ...dropped].slice(-MAX_REJECTIONS) });
       this.#o.onRejected(dropped);
     }
+  }
+
+  /**
+   * A poke with the commit's changes: applied directly, one round trip sooner than a pull, when the
+   * commit follows on from this client's cursors; otherwise (a gap, our own actions) it pulls.
+   */
+  #applyPoke(version: number, changes: Change[]): void {
+    if (this.#stopped) return;
+    this.#o.host.applyPoke(version, changes).then(
+      (cursors) => {
+        if (!cursors) return this.kick();
+        this.#update({ channels: cursors, lastSyncAt: Date.now() });
+      },
+      (error: unknown) => {
+        this.#o.log(`could not apply a poke's changes (${toErrorData(error).message}): pulling instead`);
+        this.kick();
+      },
+    );
   }
 
   #schedule(delayMs: number): void {
@@ -263,7 +290,7 @@ export class SyncClient {
           this.#socketRetry.reset();
           this.kick();
         },
-        onPoke: () => this.kick(),
+        onPoke: (version, changes) => (changes ? this.#applyPoke(version, changes) : this.kick()),
         onClose: (error) => {
           if (this.#socket !== socket) return;
           this.#socket = null;
