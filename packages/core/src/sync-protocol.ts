@@ -13,6 +13,10 @@
  *   of a small commit carries its changes in those channels: a client whose cursor for each of them
  *   is `version - 1` applies them without pulling (nothing can lie between two consecutive
  *   versions); any other client pulls.
+ *   Once `ready`, the socket also carries push and pull: `{type:'push', id, actions}` and
+ *   `{type:'pull', id, channels, pendingFrom?}` (the client id is hello's) are answered with
+ *   `{type:'pushed'|'pulled', id, response}` or `{type:'failed', id, status, error}`, the same
+ *   bodies and statuses as HTTP, without a request's cost. HTTP stays for when there is no socket.
  *
  * Requests carry `Authorization: Bearer <token>` (the socket carries it in `hello`, since browsers
  * cannot set headers on a WebSocket). Errors are `{kind, message, details}` with a 4xx/5xx status.
@@ -118,7 +122,13 @@ export interface PullResponse {
 
 export type ClientSocketMessage =
   | { type: 'hello'; token?: string; clientId: string; channels: string[] }
-  | { type: 'channels'; channels: string[] };
+  | { type: 'channels'; channels: string[] }
+  /** `actions` is checked as a {@link PushRequest}'s by the server (it knows hello's client id). */
+  | { type: 'push'; id: number; actions: unknown[] }
+  | { type: 'pull'; id: number; channels: unknown[]; pendingFrom?: unknown };
+
+/** A request over the socket: its answer carries the same `id`. */
+export type SocketRequest = Extract<ClientSocketMessage, { type: 'push' | 'pull' }>;
 
 export type ServerSocketMessage =
   | { type: 'ready'; version: number }
@@ -127,6 +137,11 @@ export type ServerSocketMessage =
    * commit's changes in the channels the socket follows (never the receiving client's own commit).
    */
   | { type: 'poke'; version: number; changes?: Change[] }
+  | { type: 'pushed'; id: number; response: PushResponse }
+  | { type: 'pulled'; id: number; response: PullResponse }
+  /** The request was refused or failed; the socket stays open. `status` is what HTTP would answer. */
+  | { type: 'failed'; id: number; status: number; error: TandemErrorData }
+  /** The socket is closed right after (a bad hello, credentials, a malformed message). */
   | { type: 'error'; error: TandemErrorData };
 
 // ---------------------------------------------------------------------------------------------
@@ -232,19 +247,35 @@ export function parseClientSocketMessage(value: unknown): ClientSocketMessage {
     unknownKeys(o, ['type', 'channels'], 'channels message');
     return { type: 'channels', channels: parseChannels(o.channels) };
   }
-  return bad(`socket message type ${JSON.stringify(o.type)} is unknown; send "hello" first, then "channels".`);
+  if (o.type === 'push') {
+    unknownKeys(o, ['type', 'id', 'actions'], 'push message');
+    if (!Array.isArray(o.actions)) bad('push message: actions must be an array.');
+    return { type: 'push', id: seqOf(o.id, 'push message id'), actions: o.actions };
+  }
+  if (o.type === 'pull') {
+    unknownKeys(o, ['type', 'id', 'channels', 'pendingFrom'], 'pull message');
+    if (!Array.isArray(o.channels)) bad('pull message: channels must be an array of { channel, cursor }.');
+    const msg: ClientSocketMessage = { type: 'pull', id: seqOf(o.id, 'pull message id'), channels: o.channels };
+    if (o.pendingFrom !== undefined) msg.pendingFrom = o.pendingFrom;
+    return msg;
+  }
+  return bad(`socket message type ${JSON.stringify(o.type)} is unknown; send "hello" first, then "channels", "push" or "pull".`);
 }
 
 // Responses are validated by the worker too (a proxy or an old server may answer anything).
 
+function errorOf(raw: unknown, where: string): TandemErrorData {
+  const e = object(raw, where);
+  if (typeof e.kind !== 'string' || typeof e.message !== 'string') bad(`${where} must be { kind, message }.`);
+  const error: TandemErrorData = { kind: e.kind as TandemErrorData['kind'], message: e.message };
+  if (e.details !== undefined) error.details = e.details;
+  return error;
+}
+
 function rejectionOf(raw: unknown, where: string): Rejection {
   const r = object(raw, where);
   if (typeof r.id !== 'string' || typeof r.name !== 'string') bad(`${where} must be { id, seq, name, error }.`);
-  const e = object(r.error, `${where}.error`);
-  if (typeof e.kind !== 'string' || typeof e.message !== 'string') bad(`${where}.error must be { kind, message }.`);
-  const error: TandemErrorData = { kind: e.kind as TandemErrorData['kind'], message: e.message };
-  if (e.details !== undefined) error.details = e.details;
-  return { id: r.id, seq: seqOf(r.seq, `${where}.seq`), name: r.name, error };
+  return { id: r.id, seq: seqOf(r.seq, `${where}.seq`), name: r.name, error: errorOf(r.error, `${where}.error`) };
 }
 
 export function parsePushResponse(value: unknown): PushResponse {
@@ -305,9 +336,12 @@ export function parseServerSocketMessage(value: unknown): ServerSocketMessage {
     if (other) bad(`poke changes must all belong to commit ${version}; one has version ${other.version}.`);
     return { type: 'poke', version, changes };
   }
-  if (o.type === 'error') {
-    const e = object(o.error, 'error');
-    return { type: 'error', error: { kind: String(e.kind) as TandemErrorData['kind'], message: String(e.message) } };
+  if (o.type === 'error') return { type: 'error', error: errorOf(o.error, 'error') };
+  if (o.type === 'pushed') return { type: 'pushed', id: seqOf(o.id, 'pushed.id'), response: parsePushResponse(o.response) };
+  if (o.type === 'pulled') return { type: 'pulled', id: seqOf(o.id, 'pulled.id'), response: parsePullResponse(o.response) };
+  if (o.type === 'failed') {
+    const status = seqOf(o.status, 'failed.status', 400);
+    return { type: 'failed', id: seqOf(o.id, 'failed.id'), status, error: errorOf(o.error, 'failed.error') };
   }
   return bad(`server socket message type ${JSON.stringify(o.type)} is unknown.`);
 }

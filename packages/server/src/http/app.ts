@@ -5,6 +5,7 @@
  */
 import { createNodeWebSocket } from '@hono/node-ws';
 import { Hono } from 'hono';
+import { SYNC_LIMITS } from '@tandem/core';
 import type { ServerType } from '@hono/node-server';
 import { createFanOut } from '../realtime/fan-out.ts';
 import type { CommitBusStats } from '../realtime/commit-bus.ts';
@@ -111,10 +112,12 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
           wss: ws.wss,
           store,
           hub,
+          committed,
           authenticate: options.authenticate,
           canRead: options.canRead,
           logger,
           pingIntervalMs: options.pingIntervalMs ?? 15_000,
+          bodyLimit: options.bodyLimit ?? SYNC_LIMITS.body,
           helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
         })
       : null;

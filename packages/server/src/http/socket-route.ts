@@ -7,13 +7,13 @@ import type { Hono } from 'hono';
 import type { NodeWebSocket } from '@hono/node-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { PokeHub } from '../realtime/poke-hub.ts';
-import type { SyncStore } from '../sync/sync-store.ts';
+import type { CommitInfo, SyncStore } from '../sync/sync-store.ts';
 import type { Authenticate, CanRead } from './auth.ts';
 import type { Logger } from './errors.ts';
 import { SocketClose, createSocketSession } from './socket-session.ts';
 
 /** A full `hello` (1000 channels of 200 characters and a token) fits comfortably. */
-const MAX_FRAME_BYTES = 1024 * 1024;
+const MIN_FRAME_BYTES = 1024 * 1024;
 /** How long `close()` waits for peers to acknowledge the close frame before cutting them off. */
 const CLOSE_GRACE_MS = 500;
 
@@ -23,11 +23,13 @@ export interface SocketRouteOptions {
   wss: WebSocketServer;
   store: SyncStore;
   hub: PokeHub;
+  committed(commit: CommitInfo): void;
   authenticate: Authenticate;
   canRead: CanRead;
   logger: Logger;
   pingIntervalMs: number;
   helloTimeoutMs: number;
+  bodyLimit: number;
 }
 
 export interface SocketRoute {
@@ -37,7 +39,9 @@ export interface SocketRoute {
 
 export function addSocketRoute(app: Hono, options: SocketRouteOptions): SocketRoute {
   const { wss, logger } = options;
-  wss.options.maxPayload = MAX_FRAME_BYTES;
+  // Room for a push or pull message as large as the body limit plus its envelope, so an oversized
+  // one is answered 413 (the client sends fewer actions) rather than cutting the socket.
+  wss.options.maxPayload = Math.max(MIN_FRAME_BYTES, options.bodyLimit + 1024);
   let shuttingDown = false;
 
   // Sockets that answered the last ping (or are new).
@@ -72,6 +76,8 @@ export function addSocketRoute(app: Hono, options: SocketRouteOptions): SocketRo
             canRead: options.canRead,
             logger,
             request: c.req.raw,
+            committed: options.committed,
+            bodyLimit: options.bodyLimit,
             send: (message) => ws.send(JSON.stringify(message)),
             close: (code, reason) => ws.close(code, reason),
           });

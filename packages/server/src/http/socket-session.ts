@@ -5,14 +5,18 @@
  * subscription and is answered with `ready` again (the subscription is live as of that version).
  * Anything wrong → `{type:'error'}` and close with 4400 (malformed), 4401 (credentials) or 4403
  * (channel not readable); the subscription is not changed by a refused message.
+ *
+ * Once ready, `push` and `pull` requests run exactly as their HTTP routes do (credentials checked
+ * again per request with hello's token, the read rule per pull) and are answered by id; a refused
+ * or failed request is answered `failed` and leaves the socket open.
  */
-import { ErrorKind, parseClientSocketMessage, toErrorData } from '@tandem/core';
-import type { ClientSocketMessage, ServerSocketMessage } from '@tandem/core';
+import { ErrorKind, parseClientSocketMessage, parsePullRequest, parsePushRequest, toErrorData } from '@tandem/core';
+import type { ClientSocketMessage, ServerSocketMessage, SocketRequest } from '@tandem/core';
 import type { PokeHub, PokeSubscription } from '../realtime/poke-hub.ts';
 import type { AuthUser, CommitInfo, SyncStore } from '../sync/sync-store.ts';
 import { assertCanRead, authenticateToken } from './auth.ts';
 import type { Authenticate, CanRead } from './auth.ts';
-import { describeError, invalidRequest } from './errors.ts';
+import { describeError, invalidRequest, tooLarge } from './errors.ts';
 import type { Logger } from './errors.ts';
 
 export const SocketClose = {
@@ -33,6 +37,10 @@ export interface SocketSessionOptions {
   logger: Logger;
   /** The upgrade request, handed to `authenticate` (cookies, headers). */
   request: Request;
+  /** Called after every commit a push over this socket produced (pokes). */
+  committed(commit: CommitInfo): void;
+  /** A push or pull message larger than this (bytes) is refused like an HTTP body over the limit. */
+  bodyLimit: number;
   send(message: ServerSocketMessage): void;
   close(code: number, reason: string): void;
 }
@@ -58,6 +66,7 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
   let user: AuthUser | null = null;
   let subscription: PokeSubscription | null = null;
   let clientId = '';
+  let token: string | null = null;
   /** The subscribed channels, as checked by the read rule: a poke's changes are cut to them. */
   let channels: ReadonlySet<string> = new Set();
   // A poke that arrives between subscribing and sending `ready` is held, so `ready` always comes first.
@@ -112,6 +121,7 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
       if (phase !== 'hello') return; // the peer left while we were checking
       user = authed;
       clientId = message.clientId;
+      token = message.token ?? null;
       channels = new Set(message.channels);
       subscription = hub?.subscribe(message.channels, poke) ?? null;
       const version = await store.head();
@@ -122,12 +132,37 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
       return;
     }
     if (message.type === 'hello') throw invalidRequest('"hello" was already received: send "channels" to change the subscription.');
+    if (message.type === 'push' || message.type === 'pull') return answer(message, Buffer.byteLength(data as string));
     await assertCanRead(canRead, user as AuthUser, message.channels);
     if (phase !== 'ready') return;
     channels = new Set(message.channels);
     subscription?.setChannels(message.channels);
     const version = await store.head();
     if (phase === 'ready') options.send({ type: 'ready', version });
+  }
+
+  async function answer(message: SocketRequest, bytes: number): Promise<void> {
+    let reply: ServerSocketMessage;
+    try {
+      if (bytes > options.bodyLimit) throw tooLarge(`The ${message.type} message is ${bytes} bytes; the limit is ${options.bodyLimit}. Send fewer actions at a time.`);
+      // As per HTTP request: a token that expired or was revoked since hello stops working here too.
+      const requester = await authenticateToken(authenticate, token, request);
+      if (message.type === 'push') {
+        const push = parsePushRequest({ clientId, actions: message.actions });
+        const { response, commit } = await store.push(push.clientId, requester, push.actions);
+        if (commit) options.committed(commit);
+        reply = { type: 'pushed', id: message.id, response };
+      } else {
+        const { type: _, id: __, ...body } = message;
+        const pull = parsePullRequest({ ...body, clientId });
+        await assertCanRead(canRead, requester, pull.channels.map((c) => c.channel));
+        reply = { type: 'pulled', id: message.id, response: await store.pull(pull, requester) };
+      }
+    } catch (error) {
+      const { status, body } = describeError(error, logger, `sync socket ${message.type}`);
+      reply = { type: 'failed', id: message.id, status, error: body };
+    }
+    if (phase === 'ready') options.send(reply);
   }
 
   return {

@@ -84,10 +84,15 @@ describe('worker sync loop against a real server', () => {
   function loop(url: string, host: SyncHost, extra: { pushBatch?: number; socket?: boolean } = {}) {
     const statuses: SyncStatus[] = [];
     const rejections: Rejection[] = [];
+    const http: string[] = [];
+    const countingFetch: typeof fetch = (input, init) => {
+      http.push(String(input).replace(/^.*\/sync/, ''));
+      return fetch(input, init);
+    };
     client = new SyncClient({
       url: `${url}/sync`,
       host,
-      transport: createHttpTransport(`${url}/sync`, () => 'alice-token'),
+      transport: createHttpTransport(`${url}/sync`, () => 'alice-token', countingFetch),
       token: () => 'alice-token',
       onStatus: (s) => statuses.push(s),
       onRejected: (r) => rejections.push(...r),
@@ -96,7 +101,16 @@ describe('worker sync loop against a real server', () => {
       // Node 20 has no global WebSocket: give it the ws package's, or none (then it polls).
       ...(extra.socket ? { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket } : {}),
     });
-    return { client, statuses, rejections };
+    return { client, statuses, rejections, http };
+  }
+
+  /** Starts the loop with its socket and waits until the socket is ready (its cycle has run). */
+  async function socketLoop(url: string, m: ReturnType<typeof memoryHost>, extra: { pushBatch?: number } = {}) {
+    const l = loop(url, m.host, { ...extra, socket: true });
+    l.client.start();
+    await expect.poll(() => server!.tandem.stats().subscriptions, { timeout: 10_000 }).toBe(1);
+    await l.client.syncNow();
+    return l;
   }
 
   it('pushes the outbox in order, in batches, exactly once, then settles it with a pull', async () => {
@@ -181,5 +195,52 @@ describe('worker sync loop against a real server', () => {
     await expect
       .poll(() => m.applied.flatMap((p) => p.changes.map((c) => c.row?.body).concat(p.snapshots.flatMap((x) => (x.tables.notes ?? []).map((n) => n.body)))), { timeout: 5_000 })
       .toContain('from elsewhere');
+  });
+
+  it('with the socket ready, pushes and pulls go over it instead of HTTP', async () => {
+    const s = await start();
+    const m = memoryHost('loop7', ['r7']);
+    const { client, http } = await socketLoop(s.url, m);
+    const before = http.length;
+    for (let i = 0; i < 3; i++) m.add('addNote', { room: 'r7', body: `s${i}` });
+    await client.syncNow();
+    expect(m.pending).toEqual([]);
+    expect(http.slice(before)).toEqual([]);
+    expect(snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r7']))).body).map((n) => n.body)).toEqual(['s0', 's1', 's2']);
+  });
+
+  it('a push the socket loses on the way back is sent again over HTTP and runs once', async () => {
+    const s = await start();
+    const m = memoryHost('loop8', ['r8']);
+    const { client, http } = await socketLoop(s.url, m);
+    const push = s.store.push;
+    let dropped = false;
+    s.store.push = async (...args) => {
+      const out = await push(...args);
+      if (!dropped) {
+        dropped = true;
+        // The push committed, but its answer never arrives: the server drops every socket.
+        await s.tandem.close();
+      }
+      return out;
+    };
+    m.add('addNote', { room: 'r8', body: 'once' });
+    await client.syncNow();
+    expect(dropped).toBe(true);
+    expect(http).toContain('/push');
+    expect(m.pending).toEqual([]);
+    expect(snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r8']))).body).map((n) => n.body)).toEqual(['once']);
+  });
+
+  it('halves the batch when the server says over the socket that it is too large', async () => {
+    const s = await start({ bodyLimit: 50_000 });
+    const m = memoryHost('loop9', ['r1']);
+    const { client, http } = await socketLoop(s.url, m);
+    const before = http.length;
+    for (let i = 0; i < 8; i++) m.add('addNote', { room: 'r1', body: `${i}`.padEnd(10_000, 'x') });
+    await client.syncNow();
+    expect(m.pending).toEqual([]);
+    expect(http.slice(before)).toEqual([]);
+    expect(snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r1']))).body)).toHaveLength(8);
   });
 });

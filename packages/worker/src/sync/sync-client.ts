@@ -2,7 +2,7 @@ import { ErrorKind, toErrorData } from '@tandem/core';
 import type { Change, ChannelCursor, PullResponse, PushAction, Rejection, SyncStatus } from '@tandem/core';
 import { Backoff } from './backoff.ts';
 import { mergePulls } from './merge-pulls.ts';
-import { PokeSocket } from './poke-socket.ts';
+import { SyncSocket, socketFirst } from './sync-socket.ts';
 import type { SyncTransport } from './sync-transport.ts';
 import { isTransient } from './sync-transport.ts';
 
@@ -48,6 +48,7 @@ export interface SyncHost {
 export interface SyncClientOptions {
   url: string;
   host: SyncHost;
+  /** HTTP push/pull: used whenever the socket is not ready. */
   transport: SyncTransport;
   token: () => string | undefined;
   onStatus: (status: SyncStatus) => void;
@@ -84,7 +85,9 @@ export class SyncClient {
   /** The timer is a retry after a failure (not a poll): only explicit causes cut it short. */
   #backingOff = false;
   #socketTimer: ReturnType<typeof setTimeout> | null = null;
-  #socket: PokeSocket | null = null;
+  #socket: SyncSocket | null = null;
+  /** Over the socket when it is ready, HTTP otherwise. */
+  readonly #transport: SyncTransport;
   #socketOpen = false;
   /** The channel list the socket was last told about (newline-joined). */
   #socketChannels = '';
@@ -97,6 +100,7 @@ export class SyncClient {
 
   constructor(options: SyncClientOptions) {
     this.#o = options;
+    this.#transport = socketFirst(options.transport, () => this.#socket);
   }
 
   start(): void {
@@ -200,7 +204,8 @@ export class SyncClient {
   }
 
   async #cycle(): Promise<void> {
-    const { host, transport } = this.#o;
+    const { host } = this.#o;
+    const transport = this.#transport;
     this.#update({ syncing: true });
     let limit = this.#o.pushBatch ?? 500;
     const pushRejected: Rejection[] = [];
@@ -280,7 +285,7 @@ export class SyncClient {
     if (this.#stopped || typeof (this.#o.WebSocket ?? globalThis.WebSocket) !== 'function') return;
     const url = `${this.#o.url.replace(/^http/, 'ws')}/ws`;
     const token = this.#o.token();
-    const socket: PokeSocket = new PokeSocket(
+    const socket: SyncSocket = new SyncSocket(
       url,
       { type: 'hello', clientId: this.#o.host.clientId, channels: this.#o.host.channels(), ...(token ? { token } : {}) },
       {
