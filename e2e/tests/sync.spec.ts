@@ -27,8 +27,18 @@ test.describe('sync between two devices', () => {
   test('an edit in one device appears in the other within a second', async ({ devices, engine }) => {
     const [a, b] = await twoDevices(devices);
     expect([await workerEngine(a.page), await workerEngine(b.page)]).toEqual([engine, engine]);
+    await addTodoViaUi(a.page, 'first from A');
+    await expect(todomvc(b.page).item('first from A')).toBeVisible({ timeout: 1_000 });
+    // Both caught up and nothing else commits: A's next commit follows on from B's cursor, so B
+    // applies it straight from the poke, without a pull. (The first commit of a fresh server
+    // cannot: cursor 0 means "no snapshot yet".)
+    await waitForSync(a.page);
+    await waitForSync(b.page);
+    const pokesApplied = () => b.page.evaluate(async () => (await window.tandem!.debug()).pokesApplied);
+    const before = await pokesApplied();
     await addTodoViaUi(a.page, 'from A');
     await expect(todomvc(b.page).item('from A')).toBeVisible({ timeout: 1_000 });
+    expect(await pokesApplied()).toBe(before + 1);
     await todomvc(b.page).item('from A').locator('.toggle').check();
     await expect(todomvc(a.page).item('from A')).toHaveClass(/\bcompleted\b/, { timeout: 1_000 });
     await waitForSync(a.page);

@@ -134,6 +134,8 @@ export interface DebugCounters {
   actionsRun: number;
   batchesCommitted: number;
   checkpoints: number;
+  /** Remote commits applied straight from a poke's changes, without a pull. */
+  pokesApplied: number;
 }
 
 /** The API a tab's port exposes through Comlink. Every method validates its input. */

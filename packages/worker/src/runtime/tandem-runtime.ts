@@ -64,7 +64,7 @@ export class TandemRuntime {
   #journalSeq: number;
   #lastCheckpointSeq: number;
   #lastError: TandemErrorData | null = null;
-  #counters = { actionsRun: 0, batchesCommitted: 0, checkpoints: 0 };
+  #counters = { actionsRun: 0, batchesCommitted: 0, checkpoints: 0, pokesApplied: 0 };
   readonly #config: TandemConfig;
   #sync: SyncClient | null = null;
   /** Channels this client syncs (durable in the journal store's meta). */
@@ -480,6 +480,7 @@ export class TandemRuntime {
       // turn costs no journal write.
       if (!channels.every((c) => this.#cursors[c] === version - 1)) return null;
       const { applied, cursors } = await this.#applyPullNow({ kind: 'sync', channels, pull, from: version - 1 }, true);
+      if (applied) this.#counters.pokesApplied++;
       return applied ? this.#channels.map((channel) => ({ channel, cursor: cursors[channel] ?? 0 })) : null;
     });
   }
