@@ -19,8 +19,8 @@ function memoryHost(clientId: string, channels: string[]) {
   const host: SyncHost = {
     clientId,
     channels: () => list,
-    outbox: async (after, limit) => ({
-      actions: pending.filter((a) => a.seq > after).slice(0, limit),
+    unpushed: async (after, limit) => pending.filter((a) => a.seq > after).slice(0, limit),
+    pullState: async () => ({
       cursors: list.map((channel) => ({ channel, cursor: cursors.get(channel) ?? 0 })),
       lowestPending: pending[0]?.seq,
     }),

@@ -5,7 +5,7 @@ import { LiveQueryRegistry } from '../live/live-query-registry.ts';
 import type { ActionRecord, JournalStore, SyncRecord } from '../store/journal-store.ts';
 import { CURSORS_META_KEY, rebase } from '../sync/rebase.ts';
 import type { Cursors } from '../sync/rebase.ts';
-import type { Outbox } from '../sync/sync-client.ts';
+import type { PullState } from '../sync/sync-client.ts';
 import { SyncClient } from '../sync/sync-client.ts';
 import { createHttpTransport } from '../sync/sync-transport.ts';
 import { executeAction } from './action-executor.ts';
@@ -61,6 +61,13 @@ export class TandemRuntime {
   #patchSeq: number;
   /** The engine's sync cursors as of its last commit (only rebases move them). */
   #cursors: Cursors;
+  /**
+   * Actions committed this session and not yet acknowledged by the server, oldest first: pushes
+   * read them here rather than from the engine. Complete for seqs above `#unpushedFloor` (actions
+   * journaled by earlier sessions are only in the engine).
+   */
+  readonly #unpushed: PushAction[] = [];
+  #unpushedFloor = Number.POSITIVE_INFINITY;
   #journalSeq: number;
   #lastCheckpointSeq: number;
   #lastError: TandemErrorData | null = null;
@@ -202,6 +209,7 @@ export class TandemRuntime {
       config,
     });
     await runtime.#replay(checkpoint?.seq ?? 0);
+    runtime.#unpushedFloor = runtime.#clientSeq;
     runtime.#pendingCount = await runtime.#countPending();
     if (config.sync) {
       const stored = (await store.getMeta<string[]>('syncChannels')) ?? [];
@@ -309,8 +317,11 @@ export class TandemRuntime {
     this.#counters.batchesCommitted++;
     this.#counters.actionsRun += accepted.length;
     this.#pendingCount += accepted.length;
-    // The batch is durable: its push may start while this device's live queries re-run.
-    if (journal) this.#sync?.localChange();
+    if (journal && this.#sync) {
+      for (const { item: { record } } of accepted) this.#unpushed.push({ id: record.id, seq: record.clientSeq, name: record.name, args: (record.args ?? null) as PushAction['args'], time: record.time });
+      // The batch is durable: its push may start while this device's live queries re-run.
+      this.#sync.localChange();
+    }
     await this.#publish(new Set(changed));
     for (const { item, result } of accepted) item.resolve(result);
   }
@@ -404,21 +415,24 @@ export class TandemRuntime {
     // Straight to the engine, not through the scheduler: the engine commits only what the
     // journal holds, so what it reads is durable, and a device's push need not wait for its own
     // live queries to re-run.
-    const outbox = async (afterSeq: number, limit: number): Promise<Outbox> => {
-      // Nothing pending (a device that only receives): one read instead of four. A batch that
-      // commits meanwhile calls localChange(), which runs another cycle.
-      const none = this.#pendingCount === 0;
+    const unpushed = async (afterSeq: number, limit: number): Promise<PushAction[]> => {
+      const fresh = this.#unpushed;
+      const acked = fresh.findIndex((a) => a.seq > afterSeq);
+      fresh.splice(0, acked === -1 ? fresh.length : acked);
+      if (afterSeq >= this.#unpushedFloor) return fresh.slice(0, limit);
+      // Pending since an earlier session (replayed from the journal): only the engine has them.
+      if (this.#pendingCount === 0) return [];
+      const rows = await this.#engine.transaction((tx) => tx.pendingActions(afterSeq, limit));
+      return rows.map((a) => ({ id: a.id, seq: a.seq, name: a.name, args: (a.args ?? null) as PushAction['args'], time: a.time }));
+    };
+    const pullState = async (): Promise<PullState> => {
+      // Nothing pending (a device that only receives): no engine read at all.
+      if (this.#pendingCount === 0) return { cursors: await this.#syncedCursors([]), lowestPending: undefined };
       const read = await this.#engine.transaction(async (tx) => ({
-        actions: none || limit === 0 ? [] : await tx.pendingActions(afterSeq, limit),
-        lowest: none ? undefined : (await tx.pendingActions(0, 1))[0]?.seq,
-        cursors: await tx.readMeta<Cursors>(CURSORS_META_KEY),
-        written: none ? [] : await tx.pendingChannels(this.#config.channels ?? {}),
+        lowest: (await tx.pendingActions(0, 1))[0]?.seq,
+        written: await tx.pendingChannels(this.#config.channels ?? {}),
       }));
-      return {
-        actions: read.actions.map((a): PushAction => ({ id: a.id, seq: a.seq, name: a.name, args: (a.args ?? null) as PushAction['args'], time: a.time })),
-        lowestPending: read.lowest,
-        cursors: await this.#syncedCursors(read.cursors, read.written),
-      };
+      return { cursors: await this.#syncedCursors(read.written), lowestPending: read.lowest };
     };
     const sync = new SyncClient({
       url,
@@ -431,8 +445,9 @@ export class TandemRuntime {
         clientId: this.clientId,
         channels: () => this.#channels,
         pendingCount: () => this.#pendingCount,
-        outbox,
-        cursors: async () => (await outbox(0, 0)).cursors,
+        unpushed,
+        pullState,
+        cursors: () => this.#syncedCursors([]),
         dropChannel: async (channel) => {
           this.#refusedChannels.add(channel);
           if (!this.#channels.includes(channel)) return;
@@ -451,14 +466,15 @@ export class TandemRuntime {
    * The channels to sync with their cursors. A client syncs every channel it writes to: otherwise a
    * confirmed write to a channel it does not follow would vanish from its own view at the next rebase.
    */
-  async #syncedCursors(cursors: Cursors | undefined, written: string[]): Promise<ChannelCursor[]> {
+  async #syncedCursors(written: string[]): Promise<ChannelCursor[]> {
+    const cursors = this.#cursors;
     const added = written.filter((c) => !this.#channels.includes(c) && !this.#refusedChannels.has(c));
     if (added.length > 0) {
       this.#channels = [...this.#channels, ...added];
       await this.#store.setMeta('syncChannels', this.#channels);
       this.#log(`now syncing channel(s) ${added.join(', ')}: local actions wrote to them`);
     }
-    return this.#channels.map((channel) => ({ channel, cursor: cursors?.[channel] ?? 0 }));
+    return this.#channels.map((channel) => ({ channel, cursor: cursors[channel] ?? 0 }));
   }
 
   /** Rebases onto a pull, durably: the same visible ⇒ durable rule as local writes. */

@@ -6,10 +6,8 @@ import { SyncSocket, socketFirst } from './sync-socket.ts';
 import type { SyncTransport } from './sync-transport.ts';
 import { isTransient } from './sync-transport.ts';
 
-/** What a sync cycle reads before it talks to the server: one read of durable local state. */
-export interface Outbox {
-  /** Pending actions with seq > `afterSeq`, oldest first, at most `limit`. */
-  actions: PushAction[];
+/** What a pull needs from local state, read once the pushes are done. */
+export interface PullState {
   /** The synced channels with the version each has reached (0 = never pulled). */
   cursors: ChannelCursor[];
   /** Lowest seq still pending, for the server's rejection report. */
@@ -20,11 +18,13 @@ export interface Outbox {
 export interface SyncHost {
   readonly clientId: string;
   /**
-   * The outbox after `afterSeq` (at most `limit` actions), the cursors and the lowest pending seq,
-   * read together: one engine transaction per cycle instead of three, on the path of every
-   * change from one device to another.
+   * Pending actions with seq > `afterSeq`, oldest first, at most `limit`. The first thing on the
+   * path of every change from one device to another: the runtime answers from the batches it
+   * committed this session when it can, without reading the engine.
    */
-  outbox(afterSeq: number, limit: number): Promise<Outbox>;
+  unpushed(afterSeq: number, limit: number): Promise<PushAction[]>;
+  /** The cursors and lowest pending seq for the pull that follows the pushes. */
+  pullState(): Promise<PullState>;
   /** The channels this client syncs. */
   channels(): string[];
   /** The synced channels with the version each has reached (0 = never pulled). */
@@ -209,11 +209,8 @@ export class SyncClient {
     this.#update({ syncing: true });
     let limit = this.#o.pushBatch ?? 500;
     const pushRejected: Rejection[] = [];
-    // The cursors and the lowest pending seq read here stay valid through the pushes: only this
-    // loop's own rebase moves them, and actions committed meanwhile have higher seqs.
-    const outbox = await host.outbox(this.#pushedThrough, limit);
-    for (let first = true; ; first = false) {
-      const actions = first ? outbox.actions : (await host.outbox(this.#pushedThrough, limit)).actions;
+    for (;;) {
+      const actions = await host.unpushed(this.#pushedThrough, limit);
       if (actions.length === 0) break;
       let response;
       try {
@@ -233,21 +230,23 @@ export class SyncClient {
     }
 
     const pages: PullResponse[] = [];
-    let cursors = outbox.cursors;
+    // Read after the pushes, off the path from this device's write to the server.
+    const state = await host.pullState();
+    let cursors = state.cursors;
     // The host may have added channels (ones local actions wrote to): the socket must poke for them too.
     const channels = cursors.map((c) => c.channel).join('\n');
     if (channels !== this.#socketChannels) {
       this.#socketChannels = channels;
       this.#socket?.setChannels(cursors.map((c) => c.channel));
     }
-    const pendingFrom = outbox.lowestPending;
+    const pendingFrom = state.lowestPending;
     for (;;) {
       const page = await transport.pull({ clientId: host.clientId, channels: cursors, ...(pendingFrom !== undefined ? { pendingFrom } : {}) });
       pages.push(page);
       if (!page.more) break;
       cursors = cursors.map((c) => ({ channel: c.channel, cursor: page.version }));
     }
-    const dropped = await host.applyPull(mergePulls(pages), outbox.cursors.map((c) => c.channel));
+    const dropped = await host.applyPull(mergePulls(pages), state.cursors.map((c) => c.channel));
     this.#update({ channels: await host.cursors() });
     if (dropped.length > 0) {
       this.#update({ rejections: [...this.#status.rejections, ...dropped].slice(-MAX_REJECTIONS) });
