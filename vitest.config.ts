@@ -18,6 +18,8 @@ export default defineConfig({
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/*.pg.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
+          // Several suites start a server on embedded PGlite in beforeAll: seconds, more on a busy machine.
+          hookTimeout: 60_000,
         },
       },
       {

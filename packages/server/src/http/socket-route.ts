@@ -78,7 +78,7 @@ export function addSocketRoute(app: Hono, options: SocketRouteOptions): SocketRo
             request: c.req.raw,
             committed: options.committed,
             bodyLimit: options.bodyLimit,
-            send: (message) => ws.send(JSON.stringify(message)),
+            send: (text) => ws.send(text),
             close: (code, reason) => ws.close(code, reason),
           });
           const s = session;

@@ -41,7 +41,8 @@ export interface SocketSessionOptions {
   committed(commit: CommitInfo): void;
   /** A push or pull message larger than this (bytes) is refused like an HTTP body over the limit. */
   bodyLimit: number;
-  send(message: ServerSocketMessage): void;
+  /** Sends one message, already serialised to JSON. */
+  send(text: string): void;
   close(code: number, reason: string): void;
 }
 
@@ -59,6 +60,24 @@ const closeFor: Record<string, [number, string]> = {
   [ErrorKind.unauthorized]: [SocketClose.unauthorized, 'unauthorized'],
   [ErrorKind.forbidden]: [SocketClose.forbidden, 'forbidden'],
 };
+
+/**
+ * The poke of a commit with all its changes, serialised once: every socket following all of the
+ * commit's channels (the common case: one channel) sends the same text.
+ */
+const fullPokes = new WeakMap<CommitInfo, string>();
+
+function pokeText(version: number, commit: CommitInfo | undefined, channels: ReadonlySet<string>): string {
+  const all = commit?.changes;
+  if (!all || all.length === 0) return JSON.stringify({ type: 'poke', version } satisfies ServerSocketMessage);
+  const changes = all.filter((c) => channels.has(c.channel));
+  if (changes.length < all.length) {
+    return JSON.stringify((changes.length > 0 ? { type: 'poke', version, changes } : { type: 'poke', version }) satisfies ServerSocketMessage);
+  }
+  let text = fullPokes.get(commit);
+  if (text === undefined) fullPokes.set(commit, (text = JSON.stringify({ type: 'poke', version, changes } satisfies ServerSocketMessage)));
+  return text;
+}
 
 export function createSocketSession(options: SocketSessionOptions): SocketSession {
   const { store, hub, authenticate, canRead, logger, request } = options;
@@ -81,8 +100,11 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
     if (commit && commit.clientId === clientId) return;
     if (phase === 'hello') heldPoke = Math.max(heldPoke, version);
     if (phase !== 'ready') return;
-    const changes = commit?.changes?.filter((c) => channels.has(c.channel));
-    options.send(changes && changes.length > 0 ? { type: 'poke', version, changes } : { type: 'poke', version });
+    options.send(pokeText(version, commit, channels));
+  }
+
+  function send(message: ServerSocketMessage): void {
+    options.send(JSON.stringify(message));
   }
 
   function end(): void {
@@ -96,7 +118,7 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
     const { body } = describeError(error, logger, 'sync socket');
     const [code, reason] = closeFor[body.kind] ?? [SocketClose.internal, 'internal error'];
     end();
-    options.send({ type: 'error', error: toErrorData(body) });
+    send({ type: 'error', error: toErrorData(body) });
     options.close(code, reason);
   }
 
@@ -127,8 +149,8 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
       const version = await store.head();
       if (phase !== 'hello') return;
       phase = 'ready';
-      options.send({ type: 'ready', version });
-      if (heldPoke > version) options.send({ type: 'poke', version: heldPoke });
+      send({ type: 'ready', version });
+      if (heldPoke > version) send({ type: 'poke', version: heldPoke });
       return;
     }
     if (message.type === 'hello') throw invalidRequest('"hello" was already received: send "channels" to change the subscription.');
@@ -138,7 +160,7 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
     channels = new Set(message.channels);
     subscription?.setChannels(message.channels);
     const version = await store.head();
-    if (phase === 'ready') options.send({ type: 'ready', version });
+    if (phase === 'ready') send({ type: 'ready', version });
   }
 
   async function answer(message: SocketRequest, bytes: number): Promise<void> {
@@ -162,7 +184,7 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
       const { status, body } = describeError(error, logger, `sync socket ${message.type}`);
       reply = { type: 'failed', id: message.id, status, error: body };
     }
-    if (phase === 'ready') options.send(reply);
+    if (phase === 'ready') send(reply);
   }
 
   return {
