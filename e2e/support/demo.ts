@@ -8,7 +8,7 @@ export interface TandemHandle {
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   live(sql: string, params: unknown[] | undefined, onChange: (rows: Record<string, unknown>[]) => void): () => void;
   status(): Promise<WorkerStatus>;
-  debug(): Promise<{ liveEvaluations: Record<string, number>; actionsRun: number; batchesCommitted: number; checkpoints: number }>;
+  debug(): Promise<{ liveEvaluations: Record<string, number>; actionsRun: number; batchesCommitted: number; checkpoints: number; pokesApplied: number }>;
 }
 
 export interface WorkerStatus {
