@@ -330,6 +330,40 @@ export function runEngineConformance(name: string, create: CreateEngine): void {
         expect(same).toEqual({ tables: [], lastSeq: result.lastSeq });
         expect(await engine.transaction((tx) => tx.changedTablesSince(before))).toEqual({ tables: expect.arrayContaining(['lists', 'tags']), lastSeq: result.lastSeq });
       });
+
+      it('readMetaAndPending returns exactly what readMeta and pendingActions return', async () => {
+        const actions = [
+          { seq: 9101, id: 'mp-1', name: 'add', args: { title: 'ä "q"', nested: [1, 2.5, { ok: true }], none: null }, time: 1_700_000_000_123 },
+          { seq: 9102, id: 'mp-2', name: 'noop', args: null, time: 2 },
+          { seq: 9103, id: 'mp-3', name: 'scalar', args: 'text', time: 3 },
+          { seq: 9104, id: 'mp-4', name: 'list', args: [0, false, ''], time: 4 },
+        ];
+        const cursors = { L: 7, 'a "b"': 12 };
+        await engine.transaction(async (tx) => {
+          await tx.recordPending(actions);
+          await tx.writeMeta('mp_cursors', cursors);
+          await tx.writeMeta('mp_null', null);
+        });
+        await engine.transaction(async (tx) => {
+          const got = await tx.readMetaAndPending<Record<string, number>>('mp_cursors');
+          expect(got.meta).toEqual(cursors);
+          expect(got.pending.filter((p) => p.id.startsWith('mp-'))).toEqual(actions);
+          expect(got).toEqual({ meta: await tx.readMeta('mp_cursors'), pending: await tx.pendingActions() });
+          // recordPending keeps the client seq as a number: it must read back as readMeta reads it.
+          expect(await tx.readMetaAndPending('client_seq')).toEqual({ meta: await tx.readMeta('client_seq'), pending: got.pending });
+          expect((await tx.readMetaAndPending('client_seq')).meta).toBe(9104);
+          expect((await tx.readMetaAndPending('mp_missing')).meta).toBeUndefined();
+          expect((await tx.readMetaAndPending('mp_null')).meta).toBeUndefined();
+        });
+        // With nothing pending: an empty list (checked in a transaction that is rolled back).
+        const empty = engine.transaction(async (tx) => {
+          await tx.dropPending(Number.MAX_SAFE_INTEGER);
+          expect(await tx.readMetaAndPending('mp_cursors')).toEqual({ meta: cursors, pending: [] });
+          throw new Error('roll back');
+        });
+        await expect(empty).rejects.toThrow('roll back');
+        expect((await engine.transaction((tx) => tx.pendingActions())).map((p) => p.id)).toEqual(expect.arrayContaining(['mp-1', 'mp-4']));
+      });
     });
 
     describe('revert', () => {

@@ -86,6 +86,11 @@ export interface EngineTx {
   pendingChannels(channelColumns: Record<string, string>): Promise<string[]>;
   /** Sync bookkeeping in `tandem_meta` (JSON values), committed with the data it describes. */
   readMeta<T>(key: string): Promise<T | undefined>;
+  /**
+   * {@link readMeta}(`key`) and {@link pendingActions}() in one statement: every rebase starts with
+   * both, on the path of a remote change becoming visible.
+   */
+  readMetaAndPending<T>(key: string): Promise<{ meta: T | undefined; pending: PendingAction[] }>;
   writeMeta(key: string, value: unknown): Promise<void>;
 }
 

@@ -209,6 +209,69 @@ describe(`rebase conformance: ${name}`, () => {
     expect((await rows()).map((r) => r.title)).toEqual(['restored']);
   });
 
+  it('patches belong only to pending actions after every path, so a device with nothing pending need not read them', async () => {
+    const orphanPatches = async () =>
+      Number((await engine.query<{ n: number }>('select count(*) as n from tandem_patches where action_id not in (select id from tandem_pending)'))[0]!.n);
+    const a = await local('add', { list: 'L', title: 'a' });
+    await local('add', { list: 'L', title: 'b' });
+    await local('rename', { id: `${a}.0`, title: 'a2' });
+    await local('add', { list: 'L', title: 'c' });
+    expect(await orphanPatches()).toBe(0);
+    // Fast path: the first add confirmed with exactly its patch; the rest stay pending with theirs.
+    const fast = await run(pull({ version: 2, lastSeq: 1, changes: [change({ version: 2, actionId: 'c1-1', rowId: 'c1-1.0', op: 'insert', row: { id: 'c1-1.0', list_id: 'L', title: 'a', done: false } })] }));
+    expect(fast.fastPath).toBe(true);
+    expect(await orphanPatches()).toBe(0);
+    expect(await patchCount()).toBe(3);
+    // Slow path: the second add rejected, the rename confirmed, the last add replays (and stays).
+    const slow = await run(
+      pull({
+        version: 3,
+        lastSeq: 3,
+        rejected: [{ id: 'c1-2', seq: 2, name: 'add', error: { kind: 'action_failed', message: 'no' } }],
+        changes: [change({ version: 3, actionId: 'c1-3', rowId: 'c1-1.0', op: 'update', row: { id: 'c1-1.0', list_id: 'L', title: 'a2', done: false } })],
+      }),
+    );
+    expect(slow.fastPath).toBe(false);
+    expect(await pending()).toEqual([{ id: 'c1-4' }]);
+    expect(await orphanPatches()).toBe(0);
+    expect(await patchCount()).toBe(1);
+    // The last add confirmed with a server change of someone else's in between: the slow path again.
+    await run(
+      pull({
+        version: 4,
+        lastSeq: 4,
+        changes: [
+          change({ version: 4, actionId: 'other-9', rowId: 'o', op: 'insert', row: { id: 'o', list_id: 'L', title: 'other', done: false } }),
+          change({ version: 4, actionId: 'c1-4', rowId: 'c1-4.0', op: 'insert', row: { id: 'c1-4.0', list_id: 'L', title: 'c', done: false } }),
+        ],
+      }),
+    );
+    expect(await pending()).toEqual([]);
+    expect(await patchCount()).toBe(0);
+
+    // Nothing pending: the change applies without reading or reverting patches.
+    const calls: string[] = [];
+    const result = await engine.transaction((tx) => {
+      const spy = new Proxy(tx, {
+        get(target, key, receiver) {
+          const value: unknown = Reflect.get(target, key, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            calls.push(String(key));
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      return rebase(spy, env(), pull({ version: 5, changes: [change({ version: 5, rowId: 'r', op: 'insert', row: { id: 'r', list_id: 'L', title: 'remote', done: false } })] }), ['L']);
+    });
+    expect(result.changedTables).toEqual(new Set(['todos']));
+    expect(result.patchesChanged).toBe(false);
+    expect(calls).not.toContain('patchesSince');
+    expect(calls).not.toContain('revert');
+    expect((await rows()).map((r) => `${r.id}:${r.title}`)).toEqual(['c1-1.0:a2', 'c1-4.0:c', 'o:other', 'r:remote']);
+    expect(await cursorsNow()).toEqual({ L: 5 });
+  });
+
   it('a pending action that fails on the new server state stays pending for the server to settle', async () => {
     const id = await local('add', { list: 'L', title: 'x' });
     await local('rename', { id: `${id}.0`, title: 'y' });

@@ -50,8 +50,8 @@ export async function rebase(
    */
   from?: number,
 ): Promise<RebaseResult> {
-  const before: Cursors = (await tx.readMeta<Cursors>(CURSORS_META_KEY)) ?? {};
-  const pending = await tx.pendingActions();
+  const { meta, pending } = await tx.readMetaAndPending<Cursors>(CURSORS_META_KEY);
+  const before: Cursors = meta ?? {};
   // Cursor 0 means the channel still waits for its snapshot: a poke cannot stand in for it.
   if (from !== undefined && (from < 1 || !channels.every((c) => (before[c] ?? 0) >= from))) {
     return { changedTables: new Set(), confirmed: 0, rejected: [], fastPath: true, replayFailures: [], pending: pending.length, patchesChanged: false, applied: false, cursors: before };
@@ -78,7 +78,10 @@ export async function rebase(
     return result;
   }
 
-  const patches = (await tx.patchesSince(0)).map((p) => p.patch);
+  // Patches are captured only by actions recorded as pending in the same transaction, and deleted
+  // with them (dropPending) or wholesale (clearPatches): with nothing pending there are none, and a
+  // device that only receives skips reading them.
+  const patches = pending.length > 0 ? (await tx.patchesSince(0)).map((p) => p.patch) : [];
   const settledIds = new Set(settled.map((p) => p.id));
   const settledPatches = patches.filter((p) => settledIds.has(p.actionId));
   if (pull.snapshots.length === 0 && settledPatches.every((p) => !rejectedById.has(p.actionId)) && sameChanges(settledPatches, pull)) {
@@ -89,7 +92,7 @@ export async function rebase(
   }
 
   for (const p of patches) result.changedTables.add(p.table);
-  await tx.revert(patches);
+  if (patches.length > 0) await tx.revert(patches);
   await tx.applyServerRows(serverRows(pull, env.channelColumns, result.changedTables));
   // With nothing pending (the common case on a device that only receives), there is nothing to
   // clear, drop or replay: skipping those statements keeps a remote change's path short.

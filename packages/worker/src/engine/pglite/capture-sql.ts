@@ -130,6 +130,21 @@ join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = 'public' and t.tgname = any($1::text[])
 `;
 
+/**
+ * Whether a write to table $1 (quoted name) fires triggers other than those named in $2, or rules:
+ * on the table or on its partitions and inheritance children, foreign keys' internal triggers
+ * included. A trigger named like Tandem's on a partition is its clone of the parent's.
+ */
+export const OTHER_TRIGGERS_OR_RULES_SQL = `
+with recursive tree (relid) as (
+  select $1::regclass::oid
+  union
+  select i.inhrelid from pg_inherits i join tree on i.inhparent = tree.relid
+)
+select exists (select 1 from pg_trigger t join tree on t.tgrelid = tree.relid where t.tgname <> all ($2::text[]))
+    or exists (select 1 from pg_rewrite r join tree on r.ev_class = tree.relid) as fires
+`;
+
 /** Of the tables in $1, those that do not exist in public or have no column "id". */
 export const TABLES_WITHOUT_ID_SQL = `
 select name from unnest($1::text[]) as name

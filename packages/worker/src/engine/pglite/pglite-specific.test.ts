@@ -157,6 +157,61 @@ describe('PGlite engine specifics', () => {
     expect(await engine.query('select $1::int as v', ['7'])).toEqual([{ v: 7 }]);
   });
 
+  it('writes server rows and reverts without app triggers, rules or foreign key checks, also on partitions and after DDL adds a trigger', async () => {
+    await engine.exec(`
+      create table seen (n int not null);
+      insert into seen values (0);
+      create function bump() returns trigger language plpgsql as $$ begin update seen set n = n + 1; return null; end $$;
+      create table parents (id text primary key);
+      create table children (id text primary key, parent_id text not null references parents (id));
+      create table ruled (id text primary key);
+      create rule ruled_bump as on insert to ruled do also update seen set n = n + 100;
+      create table parted (id text primary key) partition by range (id);
+      create table parted_a partition of parted for values from ('a') to ('n');
+      create table parted_n partition of parted for values from ('n') to (maxvalue);
+      create trigger parted_a_bump after insert on parted_a for each row execute function bump();
+      create table plain (id text primary key, v text);
+    `);
+    await engine.installCapture(await engine.syncedTables());
+    const seen = async () => (await engine.query<{ n: number }>('select n from seen'))[0]!.n;
+    const apply = (changes: { table: string; id: string; row?: Record<string, string> }[]) =>
+      engine.transaction((tx) => tx.applyServerRows({ replaceChannels: [], changes: changes.map((c) => ({ table: c.table, rowId: c.id, op: 'insert', row: c.row ?? { id: c.id } })) }));
+    const seqBefore = await engine.transaction((tx) => tx.lastPatchSeq());
+
+    // The child before its parent: the server's state holds both, so no foreign key check may run in between.
+    await apply([
+      { table: 'children', id: 'c1', row: { id: 'c1', parent_id: 'p1' } },
+      { table: 'parents', id: 'p1' },
+    ]);
+    // One table per write, so that no other table's triggers switch them off for it.
+    await apply([{ table: 'ruled', id: 'r1' }]);
+    await apply([{ table: 'parted', id: 'b' }]);
+    await apply([{ table: 'plain', id: 'x', row: { id: 'x', v: 'server' } }]);
+    expect(await engine.query('select id, parent_id from children')).toEqual([{ id: 'c1', parent_id: 'p1' }]);
+    expect(await engine.query('select id from ruled union all select id from parted union all select id from plain order by id')).toEqual([{ id: 'b' }, { id: 'r1' }, { id: 'x' }]);
+    expect(await seen()).toBe(0);
+    // A table with nothing but the capture trigger: nothing captured, and capture works as before afterwards.
+    await apply([{ table: 'plain', id: 'y', row: { id: 'y', v: 'server' } }]);
+    expect(await engine.transaction((tx) => tx.lastPatchSeq())).toBe(seqBefore);
+    await expect(engine.query(`insert into plain (id, v) values ('z', 'free')`)).rejects.toMatchObject({ code: WRITE_OUTSIDE_ACTION_SQLSTATE });
+    expect((await patchesOf((q) => q(`update plain set v = 'local' where id = 'y'`))).map((p) => p.op)).toEqual(['update']);
+
+    // Reverting a delete re-inserts the row into the partition with the trigger (patches name the partition): it must not fire.
+    const patches = await patchesOf((q) => q(`delete from parted where id = 'b'`));
+    await engine.transaction((tx) => tx.revert(patches));
+    expect(await engine.query('select id from parted_a')).toEqual([{ id: 'b' }]);
+    expect(await seen()).toBe(0);
+
+    // A trigger added later counts from then on, though the table was written without one before.
+    await engine.exec('create trigger plain_bump after insert on plain for each row execute function bump()');
+    await apply([{ table: 'plain', id: 'w', row: { id: 'w', v: 'server' } }]);
+    expect(await engine.query(`select v from plain where id = 'w'`)).toEqual([{ v: 'server' }]);
+    expect(await seen()).toBe(0);
+    // Local actions still run app triggers.
+    await patchesOf((q) => q(`insert into plain (id, v) values ('local', 'l')`));
+    expect(await seen()).toBe(1);
+  });
+
   it('loads its wasm and data from assetsUrl, skipping initdb.wasm when given an image', async () => {
     const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
     const requested: string[] = [];

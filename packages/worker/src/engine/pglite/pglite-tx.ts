@@ -2,6 +2,7 @@ import { ErrorKind, TandemError } from '@tandem/core';
 import type { Patch, PatchOp, Row } from '@tandem/core';
 import type { EngineTx, PendingAction, ServerRows } from '../engine.ts';
 import { applyServerRows } from './server-rows.ts';
+import { CAPTURE_TRIGGER_NAMES, OTHER_TRIGGERS_OR_RULES_SQL } from './capture-sql.ts';
 import { deleteRowSql, reinsertRowSql, restoreRowSql, WRITABLE_COLUMNS_SQL } from './revert-sql.ts';
 import { quoteIdent } from './quote-ident.ts';
 import type { PgliteWire } from './pglite-wire.ts';
@@ -33,6 +34,23 @@ const RECORD_BATCH_SQL = `with pending as (
 )
 select array_agg(distinct table_name) as tables, max(seq) as last from tandem_patches where seq > $3`;
 
+const SET_TWO_LOCALS_SQL = 'select set_config($1, $2, true), set_config($3, $4, true)';
+
+/**
+ * From this many rows on, a write that is no action switches triggers off even when only the
+ * capture trigger would fire: its per-row call (a few µs, then it returns for the bypass) costs
+ * more than the plan cache reset that switching causes (see #unobserved), measured at ~100 rows.
+ */
+const BULK_ROWS = 100;
+
+// The pending actions travel as one jsonb array, so the statement returns one row however many.
+const META_AND_PENDING_SQL = `select (select value from tandem_meta where key = $1) as meta,
+  (select jsonb_agg(jsonb_build_object('seq', seq, 'id', id, 'name', name, 'args', args, 'time', time) order by seq) from tandem_pending) as pending`;
+
+function pendingAction(r: PendingAction): PendingAction {
+  return { seq: Number(r.seq), id: r.id, name: r.name, args: r.args, time: Number(r.time) };
+}
+
 function pendingParams(actions: readonly PendingAction[]): [string, number] {
   return [JSON.stringify(actions.map((a) => ({ ...a, args: a.args ?? null }))), Math.max(...actions.map((a) => a.seq))];
 }
@@ -42,8 +60,15 @@ function pendingParams(actions: readonly PendingAction[]): [string, number] {
  * sends BEGIN and COMMIT/ROLLBACK on the same wire and then closes it.
  */
 
-/** Writable columns per table, per connection, valid for one catalog version. */
-const columnsCache = new WeakMap<PgliteWire, { version: number; columns: Map<string, { insert: string[]; update: string[] }> }>();
+/** What is derived from the catalog, per connection, valid for one catalog version. */
+interface CatalogCache {
+  version: number;
+  /** Writable columns per table. */
+  columns: Map<string, { insert: string[]; update: string[] }>;
+  /** Per table: whether writing it fires triggers or rules besides Tandem's capture. */
+  observed: Map<string, boolean>;
+}
+const catalogCache = new WeakMap<PgliteWire, CatalogCache>();
 export class PgliteTx implements EngineTx {
   readonly #wire: PgliteWire;
   #savepoints = 0;
@@ -181,7 +206,7 @@ export class PgliteTx implements EngineTx {
     const columnsOf = this.#columnsReader();
 
     // Undoing patches restores rows; it is no new write for app triggers to react to.
-    await this.#unobserved(async () => {
+    await this.#unobserved(new Set(patches.map((p) => p.table)), patches.length, async () => {
       for (let i = patches.length - 1; i >= 0; i--) {
         const patch = patches[i]!;
         let affected: number;
@@ -206,7 +231,7 @@ export class PgliteTx implements EngineTx {
       `select seq, id, name, args, time from tandem_pending where seq > $1 order by seq${limit !== undefined ? ' limit $2' : ''}`,
       limit !== undefined ? [afterSeq, limit] : [afterSeq],
     );
-    return rows.map((r) => ({ seq: Number(r.seq), id: r.id, name: r.name, args: r.args, time: Number(r.time) }));
+    return rows.map(pendingAction);
   }
 
   async dropPending(throughSeq: number): Promise<void> {
@@ -223,7 +248,10 @@ export class PgliteTx implements EngineTx {
 
   async applyServerRows(rows: ServerRows): Promise<void> {
     if (rows.replaceChannels.length === 0 && rows.changes.length === 0) return;
-    await this.#unobserved(() => applyServerRows((sql, params) => this.query(sql, params), this.#columnsReader(), rows));
+    const tables = new Set([...rows.replaceChannels.map((r) => r.table), ...rows.changes.map((c) => c.table)]);
+    // Replacing a channel deletes however many rows it holds: bulk, whatever the rows sent.
+    const count = rows.replaceChannels.length > 0 ? BULK_ROWS : rows.changes.length;
+    await this.#unobserved(tables, count, () => applyServerRows((sql, params) => this.query(sql, params), this.#columnsReader(), rows));
   }
 
   async pendingChannels(channelColumns: Record<string, string>): Promise<string[]> {
@@ -241,6 +269,11 @@ export class PgliteTx implements EngineTx {
     return row?.value ?? undefined;
   }
 
+  async readMetaAndPending<T>(key: string): Promise<{ meta: T | undefined; pending: PendingAction[] }> {
+    const [row] = await this.query<{ meta: T | null; pending: PendingAction[] | null }>(META_AND_PENDING_SQL, [key]);
+    return { meta: row?.meta ?? undefined, pending: (row?.pending ?? []).map(pendingAction) };
+  }
+
   async writeMeta(key: string, value: unknown): Promise<void> {
     await this.query(
       'insert into tandem_meta (key, value) values ($1, $2::jsonb) on conflict (key) do update set value = excluded.value',
@@ -250,14 +283,7 @@ export class PgliteTx implements EngineTx {
 
   /** Writable columns per table (for rebuilding rows from JSON), read once per table per call. */
   #columnsReader(): (table: string) => Promise<{ insert: string[]; update: string[] }> {
-    // Kept per connection until the catalog moves: a catalog query costs more than the upsert it
-    // serves, on the path of every pulled change.
-    let cache = columnsCache.get(this.#wire);
-    if (!cache || cache.version !== this.#wire.catalogVersion) {
-      cache = { version: this.#wire.catalogVersion, columns: new Map() };
-      columnsCache.set(this.#wire, cache);
-    }
-    const { columns } = cache;
+    const { columns } = this.#catalog();
     return async (table) => {
       let cols = columns.get(table);
       if (!cols) {
@@ -269,16 +295,50 @@ export class PgliteTx implements EngineTx {
     };
   }
 
+  #catalog(): CatalogCache {
+    // Kept per connection until the catalog moves: a catalog query costs more than the upsert it
+    // serves, on the path of every pulled change.
+    let cache = catalogCache.get(this.#wire);
+    if (!cache || cache.version !== this.#wire.catalogVersion) {
+      cache = { version: this.#wire.catalogVersion, columns: new Map(), observed: new Map() };
+      catalogCache.set(this.#wire, cache);
+    }
+    return cache;
+  }
+
+  /** Whether writing any of `tables` fires a trigger or rule besides Tandem's capture. */
+  async #observed(tables: Iterable<string>): Promise<boolean> {
+    const { observed } = this.#catalog();
+    for (const table of tables) {
+      let fires = observed.get(table);
+      if (fires === undefined) {
+        const [row] = await this.query<{ fires: boolean }>(OTHER_TRIGGERS_OR_RULES_SQL, [quoteIdent(table), [...CAPTURE_TRIGGER_NAMES]]);
+        fires = row?.fires ?? true;
+        observed.set(table, fires);
+      }
+      if (fires) return true;
+    }
+    return false;
+  }
 
   /**
-   * Runs `fn` with capture bypassed and ordinary triggers off ('replica'): for writes that are not
-   * an action (reverting patches, applying the server's rows). The server's rows already hold every
-   * trigger's effect, so re-running app triggers would apply them twice; it also spares bulk
-   * catch-ups a trigger call per row. Both settings are transaction-local.
+   * Runs `fn`, which writes `rows` rows of `tables`, with capture bypassed and ordinary triggers and
+   * rules off ('replica'): for writes that are not an action (reverting patches, applying the
+   * server's rows). The server's rows already hold every trigger's effect, and are consistent as a
+   * whole, not row by row (a foreign key check would see a child before its parent), so app and
+   * foreign key triggers must not run. Both settings are transaction-local.
+   *
+   * Changing session_replication_role resets PostgreSQL's whole plan cache, so every statement
+   * after it plans again (the live queries a remote change re-runs too): it costs more than the
+   * rebase's statements themselves. So tables with nothing but the capture trigger, written a few
+   * rows at a time, keep the role, and the capture trigger returns at once for the bypass.
    */
-  async #unobserved<T>(fn: () => Promise<T>): Promise<T> {
-    await this.#setLocal('tandem.bypass', 'on');
-    await this.#setLocal('session_replication_role', 'replica');
+  async #unobserved<T>(tables: Iterable<string>, rows: number, fn: () => Promise<T>): Promise<T> {
+    const replica = rows >= BULK_ROWS || (await this.#observed(tables));
+    // One statement each way: this wraps every pulled or poked change, on the path of a remote edit
+    // becoming visible, where each round trip counts.
+    if (replica) await this.query(SET_TWO_LOCALS_SQL, ['tandem.bypass', 'on', 'session_replication_role', 'replica']);
+    else await this.#setLocal('tandem.bypass', 'on');
     let succeeded = false;
     try {
       const result = await fn();
@@ -286,8 +346,8 @@ export class PgliteTx implements EngineTx {
       return result;
     } finally {
       try {
-        await this.#setLocal('session_replication_role', 'origin');
-        await this.#setLocal('tandem.bypass', 'off');
+        if (replica) await this.query(SET_TWO_LOCALS_SQL, ['session_replication_role', 'origin', 'tandem.bypass', 'off']);
+        else await this.#setLocal('tandem.bypass', 'off');
       } catch (error) {
         // After a failed statement the transaction refuses everything; fn's error says why.
         if (succeeded) throw error;

@@ -43,6 +43,14 @@ const TRIGGER_PREFIX = 'tandem_capture_';
 /** Every capture trigger now in the database. */
 export const CAPTURE_TRIGGERS_SQL = `select name from sqlite_schema where type = 'trigger' and substr(name, 1, ${TRIGGER_PREFIX.length}) = '${TRIGGER_PREFIX}'`;
 
+/**
+ * Whether table $1 has triggers besides Tandem's capture. Temporary triggers are left out: they
+ * fire whether triggers are switched off or not (SQLITE_DBCONFIG_ENABLE_TRIGGER spares them).
+ */
+export const OTHER_TRIGGERS_SQL = `select exists (
+  select 1 from sqlite_schema where type = 'trigger' and tbl_name = $1 collate nocase and substr(name, 1, ${TRIGGER_PREFIX.length}) <> '${TRIGGER_PREFIX}'
+) as fires`;
+
 export function dropTriggerSql(name: string): string {
   return `drop trigger if exists ${quoteIdent(name)};`;
 }

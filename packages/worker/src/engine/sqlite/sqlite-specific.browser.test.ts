@@ -217,6 +217,39 @@ describe('SQLite engine specifics', () => {
       await expect(engine.query('delete from t')).rejects.toThrow(/outside an action/);
     });
 
+    it('keeps app triggers off for server rows and reverts, also on a table that had nothing but capture, and after a trigger is added', async () => {
+      await engine.exec(`
+        create table quiet (id text primary key, v text);
+        create table watched (id text primary key);
+        create trigger watched_audit after insert on watched begin insert into audit (what) values ('watched ' || new.id); end;
+      `);
+      await engine.installCapture(await engine.syncedTables());
+      const audits = async () => (await engine.query<{ n: number }>('select count(*) as n from audit'))[0]!.n;
+      const before = await audits();
+      const seq = await engine.transaction((tx) => tx.lastPatchSeq());
+      const insert = (table: string, row: Record<string, string>) =>
+        engine.transaction((tx) => tx.applyServerRows({ replaceChannels: [], changes: [{ table, rowId: row.id!, op: 'insert', row }] }));
+
+      await insert('watched', { id: 'w1' });
+      await insert('quiet', { id: 'q1', v: 'server' });
+      expect(await engine.query('select id from watched')).toEqual([{ id: 'w1' }]);
+      expect(await engine.query('select id, v from quiet')).toEqual([{ id: 'q1', v: 'server' }]);
+      expect(await audits()).toBe(before);
+      // Capture was bypassed and is back: nothing captured, writes outside actions refused, actions captured.
+      expect(await engine.transaction((tx) => tx.lastPatchSeq())).toBe(seq);
+      await expect(engine.query(`insert into quiet (id, v) values ('q2', 'free')`)).rejects.toThrow(/outside an action/);
+      const patches = await patchesOf(engine, (q) => q(`delete from quiet where id = 'q1'`));
+      expect(patches.map((p) => p.op)).toEqual(['delete']);
+
+      // A trigger added later counts: reverting the delete re-inserts the row without firing it.
+      await engine.exec(`create trigger quiet_audit after insert on quiet begin insert into audit (what) values ('quiet ' || new.id); end`);
+      await engine.transaction((tx) => tx.revert(patches));
+      expect(await engine.query('select id, v from quiet')).toEqual([{ id: 'q1', v: 'server' }]);
+      expect(await audits()).toBe(before);
+      await patchesOf(engine, (q) => q(`insert into quiet (id, v) values ('q3', 'local')`));
+      expect(await audits()).toBe(before + 1);
+    });
+
     it('replaces a channel by its column value', async () => {
       await engine.transaction((tx) =>
         tx.applyServerRows({

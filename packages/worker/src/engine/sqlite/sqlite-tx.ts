@@ -1,6 +1,7 @@
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Patch, PatchOp, Row } from '@tandem/core';
 import type { EngineTx, PendingAction, ServerRows } from '../engine.ts';
+import { OTHER_TRIGGERS_SQL } from './sqlite-capture-sql.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import { SqliteError } from './sqlite-error.ts';
 import { deleteRowSql, reinsertRowSql, restoreRowSql } from './sqlite-revert-sql.ts';
@@ -29,6 +30,17 @@ const RECORD_PENDING_SQL = `insert into tandem_pending (seq, id, name, args, tim
 select value ->> 0, value ->> 1, value ->> 2, nullif(value -> 3, 'null'), value ->> 4 from json_each($1)`;
 const RECORD_CLIENT_SEQ_SQL = `insert into tandem_meta (key, value) values ('client_seq', $1)
 on conflict (key) do update set value = excluded.value`;
+// `m.value` straight from the table keeps its declared type, so the meta value reads back exactly
+// as readMeta's does; the pending actions come as one JSON array (a computed column is plain text).
+const META_AND_PENDING_SQL = `select m.value as meta,
+  (select json_group_array(json_object('seq', seq, 'id', id, 'name', name, 'args', json(args), 'time', time) order by seq) from tandem_pending) as pending
+from (select $1 as key) k left join tandem_meta m on m.key = k.key`;
+/**
+ * From this many rows on, a write that is no action switches triggers off even when only the
+ * capture triggers would run: their per-row calls then cost more than re-preparing the statements
+ * that switching expires (see #unobserved).
+ */
+const BULK_ROWS = 100;
 const CHANGED_TABLES_SQL = 'select table_name, max(seq) as last from tandem_patches where seq > $1 group by table_name order by table_name';
 
 /** The failure of a statement that the transaction has not rolled back past yet. */
@@ -167,7 +179,7 @@ export class SqliteTx implements EngineTx {
   async revert(patches: readonly Patch[]): Promise<void> {
     if (patches.length === 0) return;
     const columnsOf = this.#columnsReader();
-    this.#unobserved(() => {
+    this.#unobserved(new Set(patches.map((p) => p.table)), patches.length, () => {
       for (let i = patches.length - 1; i >= 0; i--) {
         const patch = patches[i]!;
         let affected: number;
@@ -195,7 +207,7 @@ export class SqliteTx implements EngineTx {
       `select seq, id, name, args, time from tandem_pending where seq > $1 order by seq${limit !== undefined ? ' limit $2' : ''}`,
       limit !== undefined ? [afterSeq, limit] : [afterSeq],
     );
-    return rows.map((r) => ({ seq: Number(r.seq), id: r.id, name: r.name, args: r.args, time: Number(r.time) }));
+    return rows.map(pendingAction);
   }
 
   async dropPending(throughSeq: number): Promise<void> {
@@ -210,7 +222,10 @@ export class SqliteTx implements EngineTx {
   async applyServerRows(rows: ServerRows): Promise<void> {
     if (rows.replaceChannels.length === 0 && rows.changes.length === 0) return;
     const columnsOf = this.#columnsReader();
-    this.#unobserved(() => applyServerRows((sql, params) => this.#run(sql, params), columnsOf, rows));
+    const tables = new Set([...rows.replaceChannels.map((r) => r.table), ...rows.changes.map((c) => c.table)]);
+    // Replacing a channel deletes however many rows it holds: bulk, whatever the rows sent.
+    const count = rows.replaceChannels.length > 0 ? BULK_ROWS : rows.changes.length;
+    this.#unobserved(tables, count, () => applyServerRows((sql, params) => this.#run(sql, params), columnsOf, rows));
   }
 
   async pendingChannels(channelColumns: Record<string, string>): Promise<string[]> {
@@ -229,6 +244,11 @@ export class SqliteTx implements EngineTx {
   async readMeta<T>(key: string): Promise<T | undefined> {
     const [row] = this.#all<{ value: T }>('select value from tandem_meta where key = $1', [key]);
     return row?.value ?? undefined;
+  }
+
+  async readMetaAndPending<T>(key: string): Promise<{ meta: T | undefined; pending: PendingAction[] }> {
+    const [row] = this.#all<{ meta: T | null; pending: string }>(META_AND_PENDING_SQL, [key]);
+    return { meta: row?.meta ?? undefined, pending: (JSON.parse(row?.pending ?? '[]') as PendingAction[]).map(pendingAction) };
   }
 
   async writeMeta(key: string, value: unknown): Promise<void> {
@@ -253,19 +273,25 @@ export class SqliteTx implements EngineTx {
   }
 
   /**
-   * Runs `fn` with capture bypassed and every trigger off, for writes that are no action
-   * (reverting patches, applying the server's rows), as PGlite's 'replica' role does: the server's
-   * rows already hold every trigger's effect, so re-running app triggers would apply them twice.
+   * Runs `fn`, which writes `rows` rows of `tables`, with capture bypassed and every trigger off,
+   * for writes that are no action (reverting patches, applying the server's rows), as PGlite's
+   * 'replica' role does: the server's rows already hold every trigger's effect, so re-running app
+   * triggers would apply them twice.
+   *
+   * Switching triggers expires every prepared statement, so each one is prepared again at its next
+   * use, which costs as much as the rest of a small rebase: tables with nothing but the capture
+   * triggers, written a few rows at a time, keep them on, and the bypass makes them do nothing.
    */
-  #unobserved<T>(fn: () => T): T {
+  #unobserved<T>(tables: Iterable<string>, rows: number, fn: () => T): T {
     this.#assertUsable();
+    const off = rows >= BULK_ROWS || [...tables].some((table) => this.#all<{ fires: number }>(OTHER_TRIGGERS_SQL, [table])[0]?.fires !== 0);
     const previous = this.#capture.bypass;
     this.#capture.bypass = true;
-    this.#connection.setTriggersEnabled(false);
+    if (off) this.#connection.setTriggersEnabled(false);
     try {
       return fn();
     } finally {
-      this.#connection.setTriggersEnabled(true);
+      if (off) this.#connection.setTriggersEnabled(true);
       this.#capture.bypass = previous;
     }
   }
@@ -308,6 +334,10 @@ export class SqliteTx implements EngineTx {
       );
     }
   }
+}
+
+function pendingAction(r: PendingAction): PendingAction {
+  return { seq: Number(r.seq), id: r.id, name: r.name, args: r.args, time: Number(r.time) };
 }
 
 function assertActionId(actionId: string, method: string): void {
