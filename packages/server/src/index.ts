@@ -13,6 +13,6 @@ export type { CommitBus, CommitBusOptions, CommitBusStats } from './realtime/com
 export { createPgliteDriver } from './store/pglite-driver.ts';
 export { createPostgresDriver } from './store/postgres-driver.ts';
 export type { PostgresDriverOptions } from './store/postgres-driver.ts';
-export type { SqlDriver, SqlTx } from './store/sql-driver.ts';
+export type { SqlDriver, SqlTransaction, SqlTx } from './store/sql-driver.ts';
 export { createSyncStore } from './sync/create-sync-store.ts';
 export type { AuthUser, ChannelColumns, CommitInfo, SyncStore, SyncStoreOptions } from './sync/sync-store.ts';

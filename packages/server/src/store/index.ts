@@ -1,4 +1,4 @@
-export type { SqlDriver, SqlTx } from './sql-driver.ts';
+export type { SqlDriver, SqlTransaction, SqlTx } from './sql-driver.ts';
 export { createPostgresDriver } from './postgres-driver.ts';
 export type { PostgresDriverOptions } from './postgres-driver.ts';
 export { createPgliteDriver } from './pglite-driver.ts';

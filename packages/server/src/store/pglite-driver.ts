@@ -2,7 +2,8 @@ import { PGlite, types as pgTypes } from '@electric-sql/pglite';
 import type { ParserOptions, Transaction } from '@electric-sql/pglite';
 import { quoteIdent } from './quote.ts';
 import { createSerialQueue } from './serial-queue.ts';
-import type { SqlDriver, SqlTx } from './sql-driver.ts';
+import type { SqlDriver, SqlTransaction, SqlTx } from './sql-driver.ts';
+import { isAbortedError } from './sql-errors.ts';
 import { isoTimestamp, parseInt8 } from './value-parsers.ts';
 
 export interface PgliteDriverOptions {
@@ -38,9 +39,11 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
   /**
    * `failed` is the scope's first failed statement: like the postgres driver, a scope whose
    * statement failed fails with that error even when fn caught it (Postgres aborted it anyway).
+   * `over()` says the transaction has committed or is committing: nothing more may run in it.
    */
-  const txOf = (tx: Transaction, scope: { failed?: { error: unknown } } = {}): SqlTx => {
+  const txOf = (tx: Transaction, scope: Scope, over: () => boolean): SqlTx => {
     const track = async <T>(job: () => Promise<T>): Promise<T> => {
+      if (over()) throw transactionOver();
       try {
         return await job();
       } catch (error) {
@@ -55,11 +58,12 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
           await tx.exec(script);
         }),
       async savepoint(fn) {
+        if (over()) throw transactionOver();
         const name = `tandem_sp_${++savepoints}`;
-        const inner: { failed?: { error: unknown } } = {};
+        const inner: Scope = {};
         await tx.exec(`savepoint ${name}`);
         try {
-          const result = await fn(txOf(tx, inner));
+          const result = await fn(txOf(tx, inner, over));
           if (inner.failed) throw inner.failed.error;
           await tx.exec(`release savepoint ${name}`);
           return result;
@@ -71,6 +75,73 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
     };
   };
 
+  /**
+   * On PGlite's own transaction (outside one, PGlite syncs its file system after every statement),
+   * with queryAndCommit honoured: once its statement has run, the callback returns while fn still
+   * waits, so PGlite commits then and there (or rolls back when a statement failed), and that
+   * outcome settles queryAndCommit as COMMIT's answer does on Postgres. There is no round trip to
+   * save here (one in-process connection): the point is the same contract on both drivers.
+   */
+  async function runTransaction<T>(fn: (tx: SqlTransaction) => Promise<T>, txOptions: TransactionOptions): Promise<T> {
+    const scope: Scope = {};
+    let over = false;
+    let fnResult: Promise<T> | undefined;
+    let finalRan!: () => void;
+    const finalDone = new Promise<void>((resolve) => {
+      finalRan = resolve;
+    });
+    const ended: Promise<void> = pg.transaction(async (tx) => {
+      if (txOptions.isolation === 'repeatable read' || txOptions.readOnly) {
+        await tx.exec(`set transaction isolation level ${txOptions.isolation ?? 'read committed'}${txOptions.readOnly ? ' read only' : ''}`);
+      }
+      const handle: SqlTransaction = {
+        ...txOf(tx, scope, () => over),
+        async queryAndCommit<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+          if (over) throw transactionOver();
+          over = true; // the last statement: none issued meanwhile may run after it
+          let rows: R[];
+          try {
+            rows = (await tx.query<R>(text, [...params])).rows;
+          } catch (error) {
+            scope.failed ??= { error };
+            finalRan();
+            await ended.catch(() => undefined);
+            throw error;
+          }
+          finalRan();
+          try {
+            await ended;
+          } catch (error) {
+            scope.failed ??= { error };
+            throw error;
+          }
+          return rows;
+        },
+      };
+      fnResult = fn(handle);
+      fnResult.catch(() => undefined); // awaited below or after the transaction
+      await Promise.race([fnResult, finalDone]);
+      over = true;
+      if (scope.failed) throw scope.failed.error;
+    });
+    let endFailure: { error: unknown } | undefined;
+    try {
+      await ended;
+    } catch (error) {
+      endFailure = { error };
+    }
+    if (!fnResult) throw endFailure!.error; // BEGIN failed: fn never ran
+    let value: T;
+    try {
+      value = await fnResult;
+    } catch (error) {
+      throw scope.failed && isAbortedError(error) ? scope.failed.error : error;
+    }
+    if (scope.failed) throw scope.failed.error;
+    if (endFailure) throw endFailure.error;
+    return value;
+  }
+
   return {
     name: 'pglite',
     query: (text, params = []) => enqueue(async () => (await pg.query(text, [...params])).rows as never),
@@ -78,22 +149,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
       enqueue(async () => {
         await pg.exec(script);
       }),
-    transaction: (fn, txOptions = {}) =>
-      enqueue(() =>
-        pg.transaction(async (tx) => {
-          if (txOptions.isolation === 'repeatable read' || txOptions.readOnly) {
-            await tx.exec(`set transaction isolation level ${txOptions.isolation ?? 'read committed'}${txOptions.readOnly ? ' read only' : ''}`);
-          }
-          const scope: { failed?: { error: unknown } } = {};
-          try {
-            const result = await fn(txOf(tx, scope));
-            if (scope.failed) throw scope.failed.error;
-            return result;
-          } catch (error) {
-            throw scope.failed && isAbortedError(error) ? scope.failed.error : error;
-          }
-        }),
-      ),
+    transaction: (fn, txOptions = {}) => enqueue(() => runTransaction(fn, txOptions)),
     listen: (channel, onPayload) =>
       enqueue(async () => {
         // Quoted, PGlite keeps the name's case (as pg_notify does) instead of folding it. The
@@ -118,7 +174,12 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
   };
 }
 
-/** "current transaction is aborted": says only that an earlier statement failed. */
-function isAbortedError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '25P02';
+interface Scope {
+  failed?: { error: unknown };
+}
+
+type TransactionOptions = NonNullable<Parameters<SqlDriver['transaction']>[1]>;
+
+function transactionOver(): Error {
+  return new Error('Tandem: this transaction has already committed or rolled back; no statement can run in it any more.');
 }

@@ -219,6 +219,142 @@ export function runSqlDriverConformance(name: string, makeDriver: () => Promise<
       });
     });
 
+    describe('pipelining and queryAndCommit', () => {
+      it('runs statements issued without waiting in order, inside the transaction', async () => {
+        const out = await db.transaction((tx) => {
+          // None awaited before the next is issued: BEGIN, these and COMMIT may share one trip.
+          const a = tx.query<{ n: number }>('insert into items (id, n) values ($1, $2) returning n', ['pipe', 1]);
+          const b = tx.query<{ n: number }>('update items set n = n * 10 where id = $1 returning n', ['pipe']);
+          const c = tx.queryAndCommit<{ n: number }>('update items set n = n + 1 where id = $1 returning n', ['pipe']);
+          return Promise.all([a, b, c]);
+        });
+        expect(out).toEqual([[{ n: 1 }], [{ n: 10 }], [{ n: 11 }]]);
+        expect(await db.query(`select n from items where id = 'pipe'`)).toEqual([{ n: 11 }]);
+      });
+
+      it('rolls back a statement that was sent but not awaited when fn throws', async () => {
+        await expect(
+          db.transaction(async (tx) => {
+            void tx.query('insert into items (id) values ($1)', ['pipe-rb']).catch(() => undefined);
+            throw new Error('changed my mind');
+          }),
+        ).rejects.toThrow('changed my mind');
+        expect(await db.query(`select id from items where id = 'pipe-rb'`)).toEqual([]);
+      });
+
+      it('queryAndCommit commits with the last statement and returns its rows; nothing runs after it', async () => {
+        const out = await db.transaction(async (tx) => {
+          await tx.query('insert into items (id, n) values ($1, $2)', ['qc1', 1]);
+          const rows = await tx.queryAndCommit<{ id: string; n: number }>('update items set n = n + 1 where id = $1 returning id, n', ['qc1']);
+          const after = await tx.query(`insert into items (id) values ('qc1-after')`).then(
+            () => 'ran',
+            (e: Error) => e.message,
+          );
+          return { rows, after };
+        });
+        expect(out.rows).toEqual([{ id: 'qc1', n: 2 }]);
+        expect(out.after).toMatch(/already committed or rolled back/);
+        expect(await db.query(`select id, n from items where id like 'qc1%'`)).toEqual([{ id: 'qc1', n: 2 }]);
+      });
+
+      it('refuses a statement issued after queryAndCommit even before its answer, so the commit ends with it', async () => {
+        const out = await db.transaction(async (tx) => {
+          const last = tx.queryAndCommit<{ id: string }>('insert into items (id) values ($1) returning id', ['qc6']);
+          const late = tx.query('insert into items (id) values ($1)', ['qc6-late']).then(
+            () => 'ran',
+            (e: Error) => e.message,
+          );
+          return { last: await last, late: await late };
+        });
+        expect(out.last).toEqual([{ id: 'qc6' }]);
+        expect(out.late).toMatch(/already committed or rolled back/);
+        expect(await db.query(`select id from items where id like 'qc6%'`)).toEqual([{ id: 'qc6' }]);
+      });
+
+      it('queryAndCommit commits nothing when its statement fails, and rejects with that error', async () => {
+        let seen: unknown;
+        await expect(
+          db.transaction(async (tx) => {
+            await tx.query('insert into items (id) values ($1)', ['qc2']);
+            await tx.queryAndCommit('insert into items (id) values ($1)', ['qc2']).catch((e: unknown) => {
+              seen = e;
+              throw e;
+            });
+          }),
+        ).rejects.toMatchObject({ code: '23505' });
+        expect(seen).toMatchObject({ code: '23505' });
+        // Swallowing the failure does not commit either.
+        await expect(
+          db.transaction(async (tx) => {
+            await tx.query('insert into items (id) values ($1)', ['qc2b']);
+            await tx.queryAndCommit('select * from no_such_table').catch(() => undefined);
+            return 'pretended fine';
+          }),
+        ).rejects.toThrow(/no_such_table/);
+        expect(await db.query(`select id from items where id in ('qc2', 'qc2b')`)).toEqual([]);
+      });
+
+      it('queryAndCommit after a failure fn caught reports the aborted transaction, and nothing is committed', async () => {
+        let last: unknown;
+        await expect(
+          db.transaction(async (tx) => {
+            await tx.query('insert into items (id) values ($1)', ['qc3']);
+            await tx.query('select * from no_such_table').catch(() => undefined);
+            await tx.queryAndCommit('select 1').catch((e: unknown) => {
+              last = e;
+              throw e;
+            });
+          }),
+        ).rejects.toThrow(/no_such_table/);
+        expect(last).toMatchObject({ code: '25P02' });
+        expect(await db.query(`select id from items where id = 'qc3'`)).toEqual([]);
+      });
+
+      it("queryAndCommit rejects with COMMIT's own error (a deferred constraint) and commits nothing", async () => {
+        await db.exec('create table deferred_items (id text, constraint deferred_items_once unique (id) deferrable initially deferred)');
+        let last: unknown;
+        let rows: unknown;
+        await expect(
+          db.transaction(async (tx) => {
+            await tx.query(`insert into deferred_items values ('d')`);
+            // The duplicate passes here; the constraint is checked at COMMIT.
+            rows = await tx.queryAndCommit(`insert into deferred_items values ('d') returning id`).catch((e: unknown) => {
+              last = e;
+              throw e;
+            });
+          }),
+        ).rejects.toMatchObject({ code: '23505' });
+        expect(rows).toBeUndefined();
+        expect(last).toMatchObject({ code: '23505' });
+        expect(await db.query('select count(*) as c from deferred_items')).toEqual([{ c: 0 }]);
+      });
+
+      it('keeps what queryAndCommit committed when fn throws afterwards', async () => {
+        await expect(
+          db.transaction(async (tx) => {
+            await tx.queryAndCommit('insert into items (id) values ($1)', ['qc5']);
+            throw new Error('after the commit');
+          }),
+        ).rejects.toThrow('after the commit');
+        expect(await db.query(`select id from items where id = 'qc5'`)).toEqual([{ id: 'qc5' }]);
+      });
+
+      it('leaves no connection inside a transaction after all of the above', async () => {
+        // SAVEPOINT fails outside a transaction block (25P01) and succeeds in one left open. More
+        // statements than the pool has connections, so every connection answers one.
+        const outcomes = await Promise.all(
+          Array.from({ length: 24 }, () =>
+            db.query('savepoint leak_check').then(
+              () => 'inside a transaction',
+              (e: { code?: string }) => e.code,
+            ),
+          ),
+        );
+        expect(outcomes).toEqual(Array.from({ length: 24 }, () => '25P01'));
+        await expect(db.transaction((tx) => tx.query('select 1 as one'))).resolves.toEqual([{ one: 1 }]);
+      });
+    });
+
     describe('listen / notify', () => {
       it('delivers payloads from notify and from committed transactions, and stops after unlisten', async () => {
         const got: string[] = [];

@@ -1,11 +1,13 @@
 import type { Change, Rejection } from '@tandem/core';
-import type { SqlTx } from '../store/sql-driver.ts';
+import type { SqlTransaction } from '../store/sql-driver.ts';
 import type { CommitInfo } from './sync-store.ts';
 
 /**
  * Ends a push or invoke: stores its rejections and the client's new last seq, then takes the next
  * version. One statement, and the transaction's last: the `tandem_head` row it updates stays locked
  * until COMMIT, so a concurrent push gets the following version only once this one is visible.
+ * COMMIT is sent right behind it (queryAndCommit), which also keeps the head row locked for one
+ * round trip instead of two.
  * It also hands back the commit's changes when there are at most $4 of them (0: never), read from
  * the rows it already scans for the channels, so a poke can carry them and spare every subscriber
  * a pull. $1 client id, $2 rejections (JSON), $3 new last seq.
@@ -37,8 +39,8 @@ from committed
 type CommitRow = { version: number; channels: string[]; changes: Omit<Change, 'version'>[] | null };
 
 /** `changesUpTo`: return the commit's changes when it has at most this many (0: never). */
-export async function commitVersion(tx: SqlTx, clientId: string, lastSeq: number, rejections: readonly Rejection[], changesUpTo: number): Promise<CommitInfo> {
-  const rows = await tx.query<CommitRow>(COMMIT_SQL, [clientId, JSON.stringify(rejections), lastSeq, changesUpTo]);
+export async function commitVersion(tx: SqlTransaction, clientId: string, lastSeq: number, rejections: readonly Rejection[], changesUpTo: number): Promise<CommitInfo> {
+  const rows = await tx.queryAndCommit<CommitRow>(COMMIT_SQL, [clientId, JSON.stringify(rejections), lastSeq, changesUpTo]);
   const row = rows[0]!;
   const version = Number(row.version);
   const commit: CommitInfo = { version, channels: row.channels, clientId };

@@ -9,7 +9,4 @@ export function isTransientDbError(error: unknown): boolean {
   return /^(40|08|53|57)/.test(code) || code === '55P03' || code.startsWith('CONNECT');
 }
 
-/** "current transaction is aborted": an earlier statement failed and its error was swallowed. */
-export function isAbortedError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '25P02';
-}
+export { isAbortedError } from '../store/sql-errors.ts';

@@ -1,6 +1,6 @@
 import { parsePushRequest } from '@tandem/core';
 import type { ActionDefinitions, PushAction, PushResponse, Rejection } from '@tandem/core';
-import type { SqlDriver, SqlTx } from '../store/sql-driver.ts';
+import type { SqlDriver, SqlTransaction } from '../store/sql-driver.ts';
 import { checkUser, forbiddenClient, LOCK_CLIENT_SQL, SERVER_CLIENT_ID } from './clients.ts';
 import { commitVersion } from './commit.ts';
 import { isAbortedError } from './db-errors.ts';
@@ -12,6 +12,8 @@ select action_id as id, seq, name, error from tandem_rejections
 where client_id = $1 and seq >= $2
 order by seq
 `;
+
+const HEAD_SQL = 'select version from tandem_head';
 
 export type PushResult = { response: PushResponse; commit: CommitInfo | null };
 
@@ -37,7 +39,7 @@ export async function push(driver: SqlDriver, definitions: ActionDefinitions, cl
 }
 
 async function pushOnce(
-  tx: SqlTx,
+  tx: SqlTransaction,
   definitions: ActionDefinitions,
   clientId: string,
   user: AuthUser,
@@ -48,16 +50,18 @@ async function pushOnce(
   const minSeq = actions[0]?.seq;
   // Pipelined: the rejections are read after the client row is locked, so no concurrent push of
   // this client can add one unseen.
-  const [[client], earlier, [head]] = await Promise.all([
+  const [[client], earlier] = await Promise.all([
     tx.query<{ user_id: string; last_seq: number }>(LOCK_CLIENT_SQL, [clientId, user.id]),
     minSeq === undefined ? Promise.resolve([]) : tx.query<Rejection>(REJECTIONS_SQL, [clientId, minSeq]),
-    tx.query<{ version: number }>('select version from tandem_head'),
   ]);
   if (client!.user_id !== user.id) throw forbiddenClient(clientId);
   const lastSeq = client!.last_seq;
 
   const fresh = actions.filter((a) => a.seq > lastSeq);
   if (fresh.length === 0) {
+    // Only a push with nothing new reports the head as it stands (one that commits reports its own
+    // version), so only it reads it: with COMMIT right behind, in the round trip COMMIT needs anyway.
+    const [head] = await tx.queryAndCommit<{ version: number }>(HEAD_SQL);
     return { response: { lastSeq, rejected: earlier, version: head!.version }, commit: null };
   }
   // Indexes into `fresh`: the retry's savepointFrom refers to the same list, since nothing new ran.
