@@ -89,6 +89,17 @@ function timedDriver(driver) {
     },
     exec: (script) => tx.exec(script),
     savepoint: (fn) => tx.savepoint((inner) => fn(wrapTx(inner))),
+    // The transaction's last statement with COMMIT sent right behind it (top level only).
+    ...(tx.queryAndCommit && {
+      queryAndCommit: async (text, params) => {
+        const t0 = performance.now();
+        try {
+          return await tx.queryAndCommit(text, params);
+        } finally {
+          note(`${label(text)} + COMMIT`, performance.now() - t0);
+        }
+      },
+    }),
   });
   return {
     stats,
