@@ -195,6 +195,103 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       expect(batches.at(-1)!.updates[0]!.diff).toEqual([{ op: 'insert', index: 2, row: { id: expect.any(String), title: 'c', done: false } }]);
     });
 
+    describe('journaling the server\'s changes', () => {
+      // A synced todo list; `fetch` stands in for the server (HTTP only: the socket's port is closed).
+      const SYNCED_SCHEMA = 'create table todos (id text primary key, title text not null, done boolean not null default false, created_at bigint not null, list_id text);';
+      const serverRow = { id: 'srv-a', title: 'from the server', done: false, created_at: 1, list_id: 'l1' };
+      const pullOnce = (): typeof fetch => {
+        let pulls = 0;
+        return async (input) => {
+          const url = String(input);
+          if (url.endsWith('/pull')) {
+            // One answer, then the server goes quiet: the sync loop waits on it and journals nothing more.
+            if (pulls++ > 0) return new Promise<Response>(() => undefined);
+            const change = { version: 1, actionId: 'srv-1', channel: 'l1', table: 'todos', rowId: 'srv-a', op: 'insert', row: serverRow };
+            return Response.json({ version: 1, changes: [change], snapshots: [], lastSeq: 0, rejected: [], more: false });
+          }
+          // Pushes fail: the local writes below stay pending, which is all these tests need.
+          return Response.json({ kind: 'internal', message: 'not in this test' }, { status: 503 });
+        };
+      };
+      /** Journal appends of sync records fail `failSync` times; checkpoints fail `failCheckpoints` times. */
+      class FlakyStore extends DexieJournalStore {
+        failSync = 1;
+        failCheckpoints = 0;
+        override append(records: Parameters<DexieJournalStore['append']>[0]) {
+          if (records[0]?.kind === 'sync' && this.failSync-- > 0) return Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
+          return super.append(records);
+        }
+        override putCheckpoint(checkpoint: Parameters<DexieJournalStore['putCheckpoint']>[0]) {
+          if (this.failCheckpoints-- > 0) return Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
+          return super.putCheckpoint(checkpoint);
+        }
+      }
+      async function startSynced(name: string, store: DexieJournalStore, sync: boolean) {
+        const runtime = await TandemRuntime.start({
+          config: {
+            name,
+            schema: SYNCED_SCHEMA,
+            actionsUrl: 'https://app.test/actions.js',
+            engine: engineName,
+            channels: { todos: 'list_id' },
+            ...(sync ? { sync: { url: 'http://127.0.0.1:9/sync', channels: ['l1'] } } : {}),
+          },
+          store,
+          createEngine,
+          loadActions: async () => todoActions,
+          emptyImage: async () => emptyImage,
+          checkpointIdleMs: 60_000,
+          fetch: pullOnce(),
+          log: () => undefined,
+        });
+        open.push(runtime);
+        return runtime;
+      }
+      const titles = async (runtime: TandemRuntime) => (await runtime.query('select title from todos order by title', [])).map((r) => r.title as string);
+
+      it('journals pulled changes: they are still there after a crash, with the local writes after them', async () => {
+        const name = newName();
+        const store = new FlakyStore(name);
+        store.failSync = 0;
+        const runtime = await startSynced(name, store, true);
+        await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
+        await runtime.run('add', { title: 'local' });
+        expect((await store.readAfter(0)).map((e) => e.record.kind)).toEqual(['sync', 'action']);
+        // No close(): a crash. The restart has no sync, so only the journal can bring the row back.
+        const again = await startSynced(name, new DexieJournalStore(name), false);
+        expect(await titles(again)).toEqual(['from the server', 'local']);
+      });
+
+      it('when that append fails, a checkpoint holds the pulled changes instead and local writes go on', async () => {
+        const name = newName();
+        const store = new FlakyStore(name);
+        const runtime = await startSynced(name, store, true);
+        await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
+        expect(runtime.debug().checkpoints).toBe(1);
+        await runtime.run('add', { title: 'local' });
+        expect((await store.readAfter(0)).map((e) => e.record.kind)).toEqual(['action']);
+        const again = await startSynced(name, new DexieJournalStore(name), false);
+        expect(await titles(again)).toEqual(['from the server', 'local']);
+      });
+
+      it('while neither the journal nor a checkpoint holds them, local writes are refused and change nothing', async () => {
+        const name = newName();
+        const store = new FlakyStore(name);
+        store.failCheckpoints = Number.POSITIVE_INFINITY;
+        const runtime = await startSynced(name, store, true);
+        await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
+        await expect(runtime.run('add', { title: 'refused' })).rejects.toMatchObject({ message: expect.stringContaining('could not be checkpointed') });
+        expect(await titles(runtime)).toEqual(['from the server']);
+        expect(await store.count()).toBe(0);
+        // The checkpoint works again: the next write catches the journal up first, then commits.
+        store.failCheckpoints = 0;
+        await runtime.run('add', { title: 'local' });
+        expect(runtime.debug().checkpoints).toBe(1);
+        const again = await startSynced(name, new DexieJournalStore(name), false);
+        expect(await titles(again)).toEqual(['from the server', 'local']);
+      });
+    });
+
     it('reports its engine, and a database created with it refuses the other engine', async () => {
       const name = newName();
       const { runtime } = await start(name);

@@ -42,7 +42,8 @@ const REPLAY_CHUNK = 500;
 /**
  * The local database runtime of one worker: engine + journal + actions + live queries.
  * Invariant: visible ⇒ durable. A batch's journal records are durable before its engine
- * transaction commits, and live queries and action promises see it only after that.
+ * transaction commits, and live queries and action promises see it only after that. The server's
+ * changes are the exception: journaled right after they are visible (see #applyPullNow).
  */
 export class TandemRuntime {
   readonly version: string;
@@ -72,6 +73,8 @@ export class TandemRuntime {
   #lastCheckpointSeq: number;
   #lastError: TandemErrorData | null = null;
   #counters = { actionsRun: 0, batchesCommitted: 0, checkpoints: 0, pokesApplied: 0 };
+  /** The engine holds server changes whose journal append failed, and no checkpoint has them yet. */
+  #journalBehind = false;
   readonly #config: TandemConfig;
   #sync: SyncClient | null = null;
   /** Channels this client syncs (durable in the journal store's meta). */
@@ -277,6 +280,16 @@ export class TandemRuntime {
     let changed: string[] = [];
     let seqs: number[] = [];
     const engine = this.#engine;
+    if (journal) {
+      try {
+        await this.#journalCaughtUp();
+      } catch (error) {
+        const data = toErrorData(error);
+        this.#lastError = { kind: data.kind, message: `Could not journal: server changes the journal lacks could not be checkpointed either: ${data.message}` };
+        for (const item of items) item.reject(this.#lastError);
+        return;
+      }
+    }
     const appended = journal ? this.#store.append(items.map((i) => i.record)) : null;
     appended?.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
     try {
@@ -374,20 +387,23 @@ export class TandemRuntime {
 
   /** Snapshot the engine and trim the journal it covers. Serialised with writes. */
   checkpoint(): Promise<void> {
-    return this.#scheduler.task(async () => {
-      if (this.#closed || this.#journalSeq === this.#lastCheckpointSeq) return;
-      const seq = this.#journalSeq;
-      const t0 = performance.now();
-      const image = await this.#engine.snapshot();
-      const dumped = performance.now();
-      await this.#store.putCheckpoint({ seq, image, createdAt: Date.now(), version: this.#schemaVersion });
-      this.#lastCheckpointSeq = seq;
-      this.#checkpointer.recordsSince = 0;
-      this.#counters.checkpoints++;
-      // A separate transaction: a crash here leaves records ≤ seq, which replay skips.
-      await this.#store.trimThrough(seq);
-      this.#log(`checkpoint @${seq}: ${(image.size / 1e6).toFixed(1)} MB, dump ${(dumped - t0).toFixed(0)} ms, total ${(performance.now() - t0).toFixed(0)} ms`);
-    });
+    return this.#scheduler.task(() => this.#checkpointNow(false));
+  }
+
+  /** `force`: also when no record came since the last one (the engine moved without the journal). */
+  async #checkpointNow(force: boolean): Promise<void> {
+    if (this.#closed || (!force && this.#journalSeq === this.#lastCheckpointSeq)) return;
+    const seq = this.#journalSeq;
+    const t0 = performance.now();
+    const image = await this.#engine.snapshot();
+    const dumped = performance.now();
+    await this.#store.putCheckpoint({ seq, image, createdAt: Date.now(), version: this.#schemaVersion });
+    this.#lastCheckpointSeq = seq;
+    this.#checkpointer.recordsSince = 0;
+    this.#counters.checkpoints++;
+    // A separate transaction: a crash here leaves records ≤ seq, which replay skips.
+    await this.#store.trimThrough(seq);
+    this.#log(`checkpoint @${seq}: ${(image.size / 1e6).toFixed(1)} MB, dump ${(dumped - t0).toFixed(0)} ms, total ${(performance.now() - t0).toFixed(0)} ms`);
   }
 
   async status(): Promise<WorkerStatus> {
@@ -477,7 +493,7 @@ export class TandemRuntime {
     return this.#channels.map((channel) => ({ channel, cursor: cursors[channel] ?? 0 }));
   }
 
-  /** Rebases onto a pull, durably: the same visible ⇒ durable rule as local writes. */
+  /** Rebases onto a pull, then journals it (see #applyPullNow). */
   async #applyPull(pull: PullResponse, channels: readonly string[]): Promise<Rejection[]> {
     const { rejected } = await this.#scheduler.task(() => this.#applyPullNow({ kind: 'sync', channels: [...channels], pull }, true));
     return rejected;
@@ -501,30 +517,58 @@ export class TandemRuntime {
     });
   }
 
+  /**
+   * Rebases onto the server's changes in one engine transaction, makes them visible, then journals
+   * them. The server's changes are the one thing journaled after they are visible (local actions
+   * are durable first): the server keeps them, so a crash in between costs a re-pull, never data,
+   * and a remote edit reaches the tabs without waiting for IndexedDB (docs/decisions.md). Order
+   * still holds: the record is durable before this scheduler task ends, so before anything
+   * journaled after it.
+   */
   async #applyPullNow(record: SyncRecord, journal: boolean): Promise<{ rejected: Rejection[]; applied: boolean; cursors: Cursors }> {
-    const appended = journal ? this.#store.append([record]) : null;
-    appended?.catch(() => {});
-    let seqs: number[] = [];
+    if (journal) await this.#journalCaughtUp();
     const env = { dialect: this.#engine.dialect, definitions: this.#definitions, channelColumns: this.#config.channels ?? {} };
     let after = { patchSeq: this.#patchSeq, pending: this.#pendingCount };
     const result = await this.#engine.transaction(async (tx) => {
       const r = await rebase(tx, env, record.pull, record.channels, record.from);
       // In the same transaction, and only when patches moved: round trips before the live update otherwise.
       after = { patchSeq: r.patchesChanged ? await tx.lastPatchSeq() : this.#patchSeq, pending: r.pending };
-      if (appended) seqs = await appended;
       return r;
     });
     this.#patchSeq = after.patchSeq;
     this.#pendingCount = after.pending;
     this.#cursors = result.cursors;
-    if (journal) {
+    try {
+      for (const f of result.replayFailures) this.#log(`rebase: pending action ${f.id} failed on the server's state: ${f.message}`);
+      if (result.changedTables.size > 0) await this.#publish(result.changedTables);
+    } finally {
+      // A poke that did not follow on from the cursors changed nothing: nothing to journal.
+      if (journal && result.applied) await this.#journalServerChanges(record);
+    }
+    return result;
+  }
+
+  /** Journals a rebase that already committed; when that fails, a checkpoint must cover it instead. */
+  async #journalServerChanges(record: SyncRecord): Promise<void> {
+    try {
+      const seqs = await this.#store.append([record]);
       this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
       // A pull can carry many rows: weigh it so a big one brings the next checkpoint closer.
       this.#checkpointer.noteRecords(1 + Math.floor((record.pull.changes.length + record.pull.snapshots.length * 100) / 100));
+    } catch (error) {
+      // Replay would now miss these changes while applying later records on top of them, so nothing
+      // may be journaled until a checkpoint holds the engine's state.
+      this.#journalBehind = true;
+      this.#log(`could not journal the server's changes (${toErrorData(error).message}): checkpointing instead`);
+      await this.#journalCaughtUp();
     }
-    for (const f of result.replayFailures) this.#log(`rebase: pending action ${f.id} failed on the server's state: ${f.message}`);
-    if (result.changedTables.size > 0) await this.#publish(result.changedTables);
-    return result;
+  }
+
+  /** Throws while the engine holds server changes that neither the journal nor a checkpoint has. */
+  async #journalCaughtUp(): Promise<void> {
+    if (!this.#journalBehind) return;
+    await this.#checkpointNow(true);
+    this.#journalBehind = false;
   }
 
   async #countPending(): Promise<number> {
