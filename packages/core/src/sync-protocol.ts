@@ -17,6 +17,8 @@
  *   `{type:'pull', id, channels, pendingFrom?}` (the client id is hello's) are answered with
  *   `{type:'pushed'|'pulled', id, response}` or `{type:'failed', id, status, error}`, the same
  *   bodies and statuses as HTTP, without a request's cost. HTTP stays for when there is no socket.
+ *   A push answered over the socket also carries its commit's changes (as a poke would) when they
+ *   are few and all in subscribed channels: a client at `version - 1` confirms with them, no pull.
  *
  * Requests carry `Authorization: Bearer <token>` (the socket carries it in `hello`, since browsers
  * cannot set headers on a WebSocket). Errors are `{kind, message, details}` with a 4xx/5xx status.
@@ -71,6 +73,12 @@ export interface PushResponse {
   rejected: Rejection[];
   /** The commit version of this push (or the head when nothing new ran). */
   version: number;
+  /**
+   * Over the socket only: this commit's changes, when it has few enough of them (the server's
+   * `commitChanges`) and all lie in channels the socket subscribed. A client whose cursor for each
+   * touched channel is `version - 1` confirms its actions with them instead of pulling.
+   */
+  changes?: Change[];
 }
 
 export interface ChannelCursor {
@@ -281,11 +289,24 @@ function rejectionOf(raw: unknown, where: string): Rejection {
 export function parsePushResponse(value: unknown): PushResponse {
   const o = object(value, 'push response');
   if (!Array.isArray(o.rejected)) bad('push response: rejected must be an array.');
-  return {
+  const response: PushResponse = {
     lastSeq: seqOf(o.lastSeq, 'push response lastSeq', 0),
     version: seqOf(o.version, 'push response version', 0),
     rejected: o.rejected.map((r, i) => rejectionOf(r, `rejected[${i}]`)),
   };
+  if (o.changes !== undefined) response.changes = commitChanges(o.changes, response.version, 'push response', 0);
+  return response;
+}
+
+/** A commit's changes as a poke or push response carries them: all of commit `version`. */
+function commitChanges(value: unknown, version: number, what: string, min: number): Change[] {
+  if (!Array.isArray(value) || value.length < min || value.length > SYNC_LIMITS.pokeChanges) {
+    bad(`${what}.changes must be an array of ${min}-${SYNC_LIMITS.pokeChanges} changes.`);
+  }
+  const changes = value.map((raw, i) => changeOf(raw, `changes[${i}]`, what));
+  const other = changes.find((c) => c.version !== version);
+  if (other) bad(`${what} changes must all belong to commit ${version}; one has version ${other.version}.`);
+  return changes;
 }
 
 const ops = new Set(['insert', 'update', 'delete']);
@@ -328,13 +349,7 @@ export function parseServerSocketMessage(value: unknown): ServerSocketMessage {
   if (o.type === 'poke') {
     const version = seqOf(o.version, 'poke.version', 0);
     if (o.changes === undefined) return { type: 'poke', version };
-    if (!Array.isArray(o.changes) || o.changes.length === 0 || o.changes.length > SYNC_LIMITS.pokeChanges) {
-      bad(`poke.changes must be an array of 1-${SYNC_LIMITS.pokeChanges} changes.`);
-    }
-    const changes = o.changes.map((raw, i) => changeOf(raw, `changes[${i}]`, 'poke'));
-    const other = changes.find((c) => c.version !== version);
-    if (other) bad(`poke changes must all belong to commit ${version}; one has version ${other.version}.`);
-    return { type: 'poke', version, changes };
+    return { type: 'poke', version, changes: commitChanges(o.changes, version, 'poke', 1) };
   }
   if (o.type === 'error') return { type: 'error', error: errorOf(o.error, 'error') };
   if (o.type === 'pushed') return { type: 'pushed', id: seqOf(o.id, 'pushed.id'), response: parsePushResponse(o.response) };

@@ -95,8 +95,8 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
   let received = false;
 
   function poke(version: number, commit?: CommitInfo): void {
-    // The pushing client pulls right after its push (that pull also confirms its actions): a poke
-    // would only make it pull twice.
+    // The pushing client learns of its own commit from the push's answer (or pulls after it): a
+    // poke would only make it pull twice.
     if (commit && commit.clientId === clientId) return;
     if (phase === 'hello') heldPoke = Math.max(heldPoke, version);
     if (phase !== 'ready') return;
@@ -173,7 +173,10 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
         const push = parsePushRequest({ clientId, actions: message.actions });
         const { response, commit } = await store.push(push.clientId, requester, push.actions);
         if (commit) options.committed(commit);
-        reply = { type: 'pushed', id: message.id, response };
+        // The commit's changes, as its peers get them in their pokes, when every one lies in a
+        // channel this socket may read: the client confirms its actions with them, without a pull.
+        const changes = commit?.changes;
+        reply = { type: 'pushed', id: message.id, response: changes && changes.every((c) => channels.has(c.channel)) ? { ...response, changes } : response };
       } else {
         const { type: _, id: __, ...body } = message;
         const pull = parsePullRequest({ ...body, clientId });

@@ -14,6 +14,8 @@ function memoryHost(clientId: string, channels: string[]) {
   const pending: PushAction[] = [];
   const cursors = new Map<string, number>();
   const applied: PullResponse[] = [];
+  /** Versions of pushes whose answer confirmed them (no pull). */
+  const confirmedByPush: number[] = [];
   let seq = 0;
   let list = [...channels];
   const host: SyncHost = {
@@ -39,6 +41,16 @@ function memoryHost(clientId: string, channels: string[]) {
       for (const c of touched) cursors.set(c, version);
       return list.map((channel) => ({ channel, cursor: cursors.get(channel) ?? 0 }));
     },
+    applyPushed: async (response) => {
+      const touched = [...new Set(response.changes.map((c) => c.channel))];
+      if (!touched.every((c) => cursors.get(c) === response.version - 1)) return null;
+      confirmedByPush.push(response.version);
+      applied.push({ version: response.version, changes: response.changes, snapshots: [], lastSeq: response.lastSeq, rejected: response.rejected, more: false });
+      for (const c of touched) cursors.set(c, response.version);
+      const dropped = response.rejected.filter((r) => pending.some((p) => p.id === r.id));
+      pending.splice(0, pending.filter((p) => p.seq <= response.lastSeq).length);
+      return dropped;
+    },
     pendingCount: () => pending.length,
     dropChannel: async (channel) => {
       list = list.filter((c) => c !== channel);
@@ -48,6 +60,7 @@ function memoryHost(clientId: string, channels: string[]) {
     host,
     pending,
     applied,
+    confirmedByPush,
     add(name: string, args: PushAction['args']) {
       seq++;
       pending.push({ id: `${clientId}-${seq}`, seq, name, args, time: 1_700_000_000_000 + seq });
@@ -110,6 +123,28 @@ describe('worker sync loop against a real server', () => {
     l.client.start();
     await expect.poll(() => server!.tandem.stats().subscriptions, { timeout: 10_000 }).toBe(1);
     await l.client.syncNow();
+    return l;
+  }
+
+  /** Counts the server's pulls from now on. */
+  function countPulls(s: TandemServer): () => number {
+    const pull = s.store.pull;
+    let pulls = 0;
+    s.store.pull = (...args) => {
+      pulls++;
+      return pull(...args);
+    };
+    return () => pulls;
+  }
+
+  /**
+   * {@link socketLoop}, then waits until the start-up cycles are over (the socket's `ready` after a
+   * channel update kicks one more): a cycle that anything but a local write started must pull.
+   */
+  async function quietSocketLoop(url: string, m: ReturnType<typeof memoryHost>, pulls: () => number) {
+    const l = await socketLoop(url, m);
+    let seen = -1;
+    await expect.poll(() => (seen === (seen = pulls()) && !l.client.status().syncing ? 'quiet' : 'busy'), { timeout: 10_000, interval: 300 }).toBe('quiet');
     return l;
   }
 
@@ -242,5 +277,42 @@ describe('worker sync loop against a real server', () => {
     expect(m.pending).toEqual([]);
     expect(http.slice(before)).toEqual([]);
     expect(snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r1']))).body)).toHaveLength(8);
+  });
+
+  it('a local write pushed over the socket is confirmed by the answer, which carries its commit: no pull', async () => {
+    const s = await start();
+    const pulls = countPulls(s);
+    const m = memoryHost('loop10', ['r10']);
+    const { client } = await quietSocketLoop(s.url, m, pulls);
+    const before = pulls();
+    let pullsAtConfirmation = -1;
+    const applyPushed = m.host.applyPushed;
+    m.host.applyPushed = (response) => {
+      pullsAtConfirmation = pulls();
+      return applyPushed(response);
+    };
+    m.add('addNote', { room: 'r10', body: 'mine' });
+    client.localChange();
+    await expect.poll(() => m.pending.length, { timeout: 5_000 }).toBe(0);
+    expect(m.confirmedByPush).toHaveLength(1);
+    expect(m.applied.at(-1)!.changes.map((c) => [c.version, c.channel, c.row?.body])).toEqual([[m.confirmedByPush[0], 'r10', 'mine']]);
+    expect(pullsAtConfirmation).toBe(before);
+    expect(client.status()).toMatchObject({ online: true, pending: 0, lastError: null });
+  });
+
+  it('pulls after all when the push\'s commit does not follow on from the cursors', async () => {
+    const s = await start();
+    const m = memoryHost('loop11', ['r11']);
+    const { client } = await quietSocketLoop(s.url, m, countPulls(s));
+    // Another client's commit that this socket hears nothing of (straight to the store: no poke).
+    await s.store.push('other', { id: 'bob' }, notesPush('other', [{ room: 'r11', body: 'unseen' }]).actions);
+    m.add('addNote', { room: 'r11', body: 'mine' });
+    client.localChange();
+    await expect.poll(() => m.pending.length, { timeout: 5_000 }).toBe(0);
+    expect(m.confirmedByPush).toEqual([]);
+    // A fresh server's channel is still at cursor 0, so that pull is a snapshot.
+    const bodies = m.applied.flatMap((p) => p.changes.map((c) => c.row?.body).concat(p.snapshots.flatMap((x) => (x.tables.notes ?? []).map((n) => n.body))));
+    expect(bodies).toContain('unseen');
+    expect(bodies).toContain('mine');
   });
 });

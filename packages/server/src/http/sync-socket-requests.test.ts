@@ -25,6 +25,8 @@ describe('push and pull over the sync socket (real server, PGlite, real WebSocke
     const answer = await socket.next();
     expect(answer).toMatchObject({ type: 'pushed', id: 1, response: { lastSeq: 1, rejected: [] } });
     const version = answer.type === 'pushed' ? answer.response.version : -1;
+    // The answer carries the commit, as the other sockets' pokes do: the pusher need not pull.
+    expect(answer).toMatchObject({ response: { version, changes: [{ version, channel: 'room-sp', op: 'insert', row: { body: 'over the socket' } }] } });
     expect(await watcher.next()).toMatchObject({ type: 'poke', version, changes: [{ row: { body: 'over the socket' } }] });
 
     socket.send({ type: 'push', id: 2, actions });
@@ -32,6 +34,19 @@ describe('push and pull over the sync socket (real server, PGlite, real WebSocke
     expect(await notesIn('room-sp')).toEqual(['over the socket']);
     await socket.close();
     await watcher.close();
+  });
+
+  it('a push into a channel the socket did not subscribe is answered without its changes', async () => {
+    const { socket } = await readySocket(server.url, ['room-sub'], 'alice-token', 'sub-client');
+    socket.send({ type: 'push', id: 1, actions: notesPush('sub-client', [{ room: 'room-elsewhere', body: 'not subscribed' }]).actions });
+    const answer = await socket.next();
+    expect(answer).toMatchObject({ type: 'pushed', id: 1, response: { lastSeq: 1, rejected: [] } });
+    expect(answer.type === 'pushed' && 'changes' in answer.response).toBe(false);
+    // Over HTTP, never: the client pulls after it.
+    const http = await post(server.url, '/sync/push', notesPush('sub-http', [{ room: 'room-sub', body: 'over http' }]));
+    expect(http.status).toBe(200);
+    expect('changes' in http.body).toBe(false);
+    await socket.close();
   });
 
   it('pulls: the same response as HTTP for the same request', async () => {

@@ -1,5 +1,5 @@
 import { defineActions, ErrorKind, TandemError, toErrorData, validateActionArgs } from '@tandem/core';
-import type { ActionDefinitions, Change, ChannelCursor, DebugCounters, LiveMessage, PullResponse, PushAction, Rejection, RejectionMessage, Row, SyncStatusMessage, TandemConfig, TandemErrorData, WorkerStatus } from '@tandem/core';
+import type { ActionDefinitions, Change, ChannelCursor, DebugCounters, LiveMessage, PullResponse, PushAction, PushResponse, Rejection, RejectionMessage, Row, SyncStatusMessage, TandemConfig, TandemErrorData, WorkerStatus } from '@tandem/core';
 import type { CreateEngine, Engine } from '../engine/engine.ts';
 import { LiveQueryRegistry } from '../live/live-query-registry.ts';
 import type { ActionRecord, JournalStore, SyncRecord } from '../store/journal-store.ts';
@@ -472,6 +472,7 @@ export class TandemRuntime {
         },
         applyPull: (pull, channels) => this.#applyPull(pull, channels),
         applyPoke: (version, changes) => this.#applyPoke(version, changes),
+        applyPushed: (response) => this.#applyPushed(response),
       },
     });
     this.#sync = sync;
@@ -514,6 +515,23 @@ export class TandemRuntime {
       const { applied, cursors } = await this.#applyPullNow({ kind: 'sync', channels, pull, from: version - 1 }, true);
       if (applied) this.#counters.pokesApplied++;
       return applied ? this.#channels.map((channel) => ({ channel, cursor: cursors[channel] ?? 0 })) : null;
+    });
+  }
+
+  /**
+   * The push's own commit, from its answer: confirms (or rolls back) the pushed actions like a pull
+   * would, when it follows on from the cursors of every channel it touched.
+   */
+  #applyPushed(response: PushResponse & { changes: Change[] }): Promise<Rejection[] | null> {
+    const { version, changes } = response;
+    const channels = [...new Set(changes.map((c) => c.channel))];
+    // A channel we do not sync yet (a local action wrote to a new one): the pull adds it.
+    if (version < 2 || !channels.every((c) => this.#channels.includes(c))) return Promise.resolve(null);
+    const pull: PullResponse = { version, changes, snapshots: [], lastSeq: response.lastSeq, rejected: response.rejected, more: false };
+    return this.#scheduler.task(async () => {
+      if (!channels.every((c) => this.#cursors[c] === version - 1)) return null;
+      const { applied, rejected } = await this.#applyPullNow({ kind: 'sync', channels, pull, from: version - 1 }, true);
+      return applied ? rejected : null;
     });
   }
 

@@ -1,5 +1,5 @@
 import { ErrorKind, toErrorData } from '@tandem/core';
-import type { Change, ChannelCursor, PullResponse, PushAction, Rejection, SyncStatus } from '@tandem/core';
+import type { Change, ChannelCursor, PullResponse, PushAction, PushResponse, Rejection, SyncStatus } from '@tandem/core';
 import { Backoff } from './backoff.ts';
 import { mergePulls } from './merge-pulls.ts';
 import { SyncSocket, socketFirst } from './sync-socket.ts';
@@ -42,6 +42,12 @@ export interface SyncHost {
    * caller pulls instead).
    */
   applyPoke(version: number, changes: Change[]): Promise<ChannelCursor[] | null>;
+  /**
+   * Confirms pushed actions with the push's own commit (`response.changes`) when every channel it
+   * touched is at `version - 1`, rebasing as a pull would; returns the rejections it dropped, or null
+   * when it could not (the caller pulls instead).
+   */
+  applyPushed(response: PushResponse & { changes: Change[] }): Promise<Rejection[] | null>;
   pendingCount(): number;
 }
 
@@ -81,6 +87,11 @@ export class SyncClient {
   readonly #socketRetry = new Backoff(1000, 10_000);
   #running: Promise<void> | null = null;
   #dirty = false;
+  /**
+   * Something other than a local write asked for a cycle (a poke that did not apply, the socket
+   * opening, new channels, syncNow, a retry): that cycle must pull, whatever its push answered.
+   */
+  #pullWanted = true;
   #timer: ReturnType<typeof setTimeout> | null = null;
   /** The timer is a retry after a failure (not a poll): only explicit causes cut it short. */
   #backingOff = false;
@@ -110,6 +121,11 @@ export class SyncClient {
 
   /** Something changed locally or remotely: run a cycle now (or right after the current one). */
   kick(): void {
+    this.#pullWanted = true;
+    this.#runSoon();
+  }
+
+  #runSoon(): void {
     if (this.#stopped) return;
     this.#dirty = true;
     this.#backingOff = false;
@@ -150,7 +166,7 @@ export class SyncClient {
     // While backing off from a failure, a local write must not hammer the lost server (and slow
     // every write down with a doomed request): it waits for the retry, which pushes it.
     if (this.#backingOff) this.#dirty = true;
-    else this.kick();
+    else this.#runSoon();
   }
 
   stop(): void {
@@ -207,8 +223,10 @@ export class SyncClient {
     const { host } = this.#o;
     const transport = this.#transport;
     this.#update({ syncing: true });
+    const mustPull = this.#pullWanted;
+    this.#pullWanted = false;
     let limit = this.#o.pushBatch ?? 500;
-    const pushRejected: Rejection[] = [];
+    const answers: PushResponse[] = [];
     for (;;) {
       const actions = await host.unpushed(this.#pushedThrough, limit);
       if (actions.length === 0) break;
@@ -223,10 +241,18 @@ export class SyncClient {
         }
         throw error;
       }
-      pushRejected.push(...response.rejected);
+      answers.push(response);
       // Processed means applied, rejected or skipped as a duplicate: resume after the last one sent.
       this.#pushedThrough = actions[actions.length - 1]!.seq;
       if (actions.length < limit) break;
+    }
+
+    // One push whose answer carries its commit: that confirms it, one round trip (and a server
+    // transaction) sooner than a pull, unless something else asked for a pull.
+    const only = answers.length === 1 ? answers[0]! : undefined;
+    if (!mustPull && only?.changes) {
+      const dropped = await host.applyPushed({ ...only, changes: only.changes });
+      if (dropped) return this.#settled(dropped);
     }
 
     const pages: PullResponse[] = [];
@@ -246,8 +272,12 @@ export class SyncClient {
       if (!page.more) break;
       cursors = cursors.map((c) => ({ channel: c.channel, cursor: page.version }));
     }
-    const dropped = await host.applyPull(mergePulls(pages), state.cursors.map((c) => c.channel));
-    this.#update({ channels: await host.cursors() });
+    await this.#settled(await host.applyPull(mergePulls(pages), state.cursors.map((c) => c.channel)));
+  }
+
+  /** After a rebase: the cursors, and the rejections it dropped, for every tab. */
+  async #settled(dropped: Rejection[]): Promise<void> {
+    this.#update({ channels: await this.#o.host.cursors() });
     if (dropped.length > 0) {
       this.#update({ rejections: [...this.#status.rejections, ...dropped].slice(-MAX_REJECTIONS) });
       this.#o.onRejected(dropped);
