@@ -548,7 +548,10 @@ export class TandemRuntime {
     const env = { dialect: this.#engine.dialect, definitions: this.#definitions, channelColumns: this.#config.channels ?? {} };
     let after = { patchSeq: this.#patchSeq, pending: this.#pendingCount };
     const result = await this.#engine.transaction(async (tx) => {
-      const r = await rebase(tx, env, record.pull, record.channels, record.from);
+      // With nothing pending, the cached cursors are the engine's (this runtime writes them, and
+      // reads them at start): the rebase need not read either.
+      const idle = this.#pendingCount === 0 ? { cursors: this.#cursors } : undefined;
+      const r = await rebase(tx, env, record.pull, record.channels, record.from, idle);
       // In the same transaction, and only when patches moved: round trips before the live update otherwise.
       after = { patchSeq: r.patchesChanged ? await tx.lastPatchSeq() : this.#patchSeq, pending: r.pending };
       return r;

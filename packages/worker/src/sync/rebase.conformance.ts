@@ -2,7 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defineActions } from '@tandem/core';
 import type { Change, PullResponse, Row } from '@tandem/core';
 import { z } from 'zod';
-import type { CreateEngine, Engine } from '../engine/engine.ts';
+import type { CreateEngine, Engine, EngineTx } from '../engine/engine.ts';
 import { executeAction } from '../runtime/action-executor.ts';
 import { CURSORS_META_KEY, rebase } from './rebase.ts';
 
@@ -251,8 +251,9 @@ describe(`rebase conformance: ${name}`, () => {
 
     // Nothing pending: the change applies without reading or reverting patches.
     const calls: string[] = [];
-    const result = await engine.transaction((tx) => {
-      const spy = new Proxy(tx, {
+    // The transaction, recording which of its methods the rebase calls.
+    const spying = (tx: EngineTx) =>
+      new Proxy(tx, {
         get(target, key, receiver) {
           const value: unknown = Reflect.get(target, key, receiver);
           if (typeof value !== 'function') return value;
@@ -262,14 +263,21 @@ describe(`rebase conformance: ${name}`, () => {
           };
         },
       });
-      return rebase(spy, env(), pull({ version: 5, changes: [change({ version: 5, rowId: 'r', op: 'insert', row: { id: 'r', list_id: 'L', title: 'remote', done: false } })] }), ['L']);
-    });
+    const result = await engine.transaction((tx) => rebase(spying(tx), env(), pull({ version: 5, changes: [change({ version: 5, rowId: 'r', op: 'insert', row: { id: 'r', list_id: 'L', title: 'remote', done: false } })] }), ['L']));
     expect(result.changedTables).toEqual(new Set(['todos']));
     expect(result.patchesChanged).toBe(false);
     expect(calls).not.toContain('patchesSince');
     expect(calls).not.toContain('revert');
     expect((await rows()).map((r) => `${r.id}:${r.title}`)).toEqual(['c1-1.0:a2', 'c1-4.0:c', 'o:other', 'r:remote']);
     expect(await cursorsNow()).toEqual({ L: 5 });
+
+    // A caller that knows the cursors and that nothing is pending spares the read: its cursors decide.
+    calls.length = 0;
+    const known = await engine.transaction((tx) => rebase(spying(tx), env(), pull({ version: 6, changes: [todo('r', 'remote v6', 6)] }), ['L'], 5, { cursors: { L: 5 } }));
+    expect(known.applied).toBe(true);
+    expect(calls).not.toContain('readMetaAndPending');
+    expect(await cursorsNow()).toEqual({ L: 6 });
+    expect((await rows()).find((r) => r.id === 'r')!.title).toBe('remote v6');
   });
 
   it('a pending action that fails on the new server state stays pending for the server to settle', async () => {
