@@ -3,7 +3,7 @@ import type { ParserOptions, Transaction } from '@electric-sql/pglite';
 import { quoteIdent } from './quote.ts';
 import { createSerialQueue } from './serial-queue.ts';
 import type { SqlDriver, SqlTransaction, SqlTx } from './sql-driver.ts';
-import { isAbortedError } from './sql-errors.ts';
+import { isAbortedError, transactionOver } from './sql-errors.ts';
 import { isoTimestamp, parseInt8 } from './value-parsers.ts';
 
 export interface PgliteDriverOptions {
@@ -179,7 +179,3 @@ interface Scope {
 }
 
 type TransactionOptions = NonNullable<Parameters<SqlDriver['transaction']>[1]>;
-
-function transactionOver(): Error {
-  return new Error('Tandem: this transaction has already committed or rolled back; no statement can run in it any more.');
-}

@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import type { SqlDriver, SqlTransaction, SqlTx } from './sql-driver.ts';
-import { isAbortedError } from './sql-errors.ts';
+import { isAbortedError, transactionOver } from './sql-errors.ts';
 import { isoTimestamp, OID, parseInt8 } from './value-parsers.ts';
 
 export interface PostgresDriverOptions {
@@ -165,7 +165,7 @@ async function runTransaction<T>(conn: Reserved, mode: string, fn: (tx: SqlTrans
     });
 
   const usable = (): void => {
-    if (state.ending) throw new Error('Tandem: this transaction has already committed or rolled back; no statement can run in it any more.');
+    if (state.ending) throw transactionOver();
     if (state.beginFailed) throw state.beginFailed.error;
     if (state.lost) throw state.lost.error;
   };

@@ -502,19 +502,13 @@ export class TandemRuntime {
 
   /** A poke's changes (commit `version` alone), applied like a pull when they follow on from the cursors. */
   #applyPoke(version: number, changes: Change[]): Promise<ChannelCursor[] | null> {
-    const channels = [...new Set(changes.map((c) => c.channel))];
-    // Our own actions settle through the pull after their push, which also confirms them; and a
-    // channel we do not sync (any more) is not ours to write.
+    // Our own actions settle through the push's answer (or the pull after it), which also confirms them.
     const own = `${this.clientId}-`;
-    if (version < 2 || changes.some((c) => c.actionId.startsWith(own)) || !channels.every((c) => this.#channels.includes(c))) return Promise.resolve(null);
-    const pull: PullResponse = { version, changes, snapshots: [], lastSeq: 0, rejected: [], more: false };
-    return this.#scheduler.task(async () => {
-      // Checked before journaling too (the rebase checks again), so a poke that arrives out of
-      // turn costs no journal write.
-      if (!channels.every((c) => this.#cursors[c] === version - 1)) return null;
-      const { applied, cursors } = await this.#applyPullNow({ kind: 'sync', channels, pull, from: version - 1 }, true);
-      if (applied) this.#counters.pokesApplied++;
-      return applied ? this.#channels.map((channel) => ({ channel, cursor: cursors[channel] ?? 0 })) : null;
+    if (changes.some((c) => c.actionId.startsWith(own))) return Promise.resolve(null);
+    return this.#applyCommit({ version, changes, snapshots: [], lastSeq: 0, rejected: [], more: false }).then((done) => {
+      if (!done) return null;
+      this.#counters.pokesApplied++;
+      return this.#channels.map((channel) => ({ channel, cursor: done.cursors[channel] ?? 0 }));
     });
   }
 
@@ -522,16 +516,26 @@ export class TandemRuntime {
    * The push's own commit, from its answer: confirms (or rolls back) the pushed actions like a pull
    * would, when it follows on from the cursors of every channel it touched.
    */
-  #applyPushed(response: PushResponse & { changes: Change[] }): Promise<Rejection[] | null> {
-    const { version, changes } = response;
-    const channels = [...new Set(changes.map((c) => c.channel))];
-    // A channel we do not sync yet (a local action wrote to a new one): the pull adds it.
+  async #applyPushed(response: PushResponse & { changes: Change[] }): Promise<Rejection[] | null> {
+    const { version, changes, lastSeq, rejected } = response;
+    return (await this.#applyCommit({ version, changes, snapshots: [], lastSeq, rejected, more: false }))?.rejected ?? null;
+  }
+
+  /**
+   * One commit's changes (`commit.version` alone), rebased like a pull when every channel they touch
+   * is synced and right below that version; null when not (the caller pulls instead).
+   */
+  #applyCommit(commit: PullResponse): Promise<{ rejected: Rejection[]; cursors: Cursors } | null> {
+    const { version } = commit;
+    const channels = [...new Set(commit.changes.map((c) => c.channel))];
+    // A channel we do not sync (any more, or yet: a local action wrote to a new one) is for a pull.
     if (version < 2 || !channels.every((c) => this.#channels.includes(c))) return Promise.resolve(null);
-    const pull: PullResponse = { version, changes, snapshots: [], lastSeq: response.lastSeq, rejected: response.rejected, more: false };
     return this.#scheduler.task(async () => {
+      // Checked before the rebase too (which checks again), so a commit that arrives out of turn
+      // costs no engine transaction.
       if (!channels.every((c) => this.#cursors[c] === version - 1)) return null;
-      const { applied, rejected } = await this.#applyPullNow({ kind: 'sync', channels, pull, from: version - 1 }, true);
-      return applied ? rejected : null;
+      const { applied, rejected, cursors } = await this.#applyPullNow({ kind: 'sync', channels, pull: commit, from: version - 1 }, true);
+      return applied ? { rejected, cursors } : null;
     });
   }
 

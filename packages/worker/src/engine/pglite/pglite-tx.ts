@@ -1,6 +1,7 @@
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Patch, PatchOp, Row } from '@tandem/core';
 import type { EngineTx, PendingAction, ServerRows } from '../engine.ts';
+import { pendingAction, serverRowsExtent } from '../engine-rows.ts';
 import { applyServerRows } from './server-rows.ts';
 import { CAPTURE_TRIGGER_NAMES, OTHER_TRIGGERS_OR_RULES_SQL } from './capture-sql.ts';
 import { deleteRowSql, reinsertRowSql, restoreRowSql, WRITABLE_COLUMNS_SQL } from './revert-sql.ts';
@@ -47,9 +48,6 @@ const BULK_ROWS = 100;
 const META_AND_PENDING_SQL = `select (select value from tandem_meta where key = $1) as meta,
   (select jsonb_agg(jsonb_build_object('seq', seq, 'id', id, 'name', name, 'args', args, 'time', time) order by seq) from tandem_pending) as pending`;
 
-function pendingAction(r: PendingAction): PendingAction {
-  return { seq: Number(r.seq), id: r.id, name: r.name, args: r.args, time: Number(r.time) };
-}
 
 function pendingParams(actions: readonly PendingAction[]): [string, number] {
   return [JSON.stringify(actions.map((a) => ({ ...a, args: a.args ?? null }))), Math.max(...actions.map((a) => a.seq))];
@@ -248,9 +246,7 @@ export class PgliteTx implements EngineTx {
 
   async applyServerRows(rows: ServerRows): Promise<void> {
     if (rows.replaceChannels.length === 0 && rows.changes.length === 0) return;
-    const tables = new Set([...rows.replaceChannels.map((r) => r.table), ...rows.changes.map((c) => c.table)]);
-    // Replacing a channel deletes however many rows it holds: bulk, whatever the rows sent.
-    const count = rows.replaceChannels.length > 0 ? BULK_ROWS : rows.changes.length;
+    const { tables, count } = serverRowsExtent(rows, BULK_ROWS);
     await this.#unobserved(tables, count, () => applyServerRows((sql, params) => this.query(sql, params), this.#columnsReader(), rows));
   }
 

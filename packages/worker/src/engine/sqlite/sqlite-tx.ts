@@ -1,6 +1,7 @@
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Patch, PatchOp, Row } from '@tandem/core';
 import type { EngineTx, PendingAction, ServerRows } from '../engine.ts';
+import { pendingAction, serverRowsExtent } from '../engine-rows.ts';
 import { OTHER_TRIGGERS_SQL } from './sqlite-capture-sql.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import { SqliteError } from './sqlite-error.ts';
@@ -222,9 +223,7 @@ export class SqliteTx implements EngineTx {
   async applyServerRows(rows: ServerRows): Promise<void> {
     if (rows.replaceChannels.length === 0 && rows.changes.length === 0) return;
     const columnsOf = this.#columnsReader();
-    const tables = new Set([...rows.replaceChannels.map((r) => r.table), ...rows.changes.map((c) => c.table)]);
-    // Replacing a channel deletes however many rows it holds: bulk, whatever the rows sent.
-    const count = rows.replaceChannels.length > 0 ? BULK_ROWS : rows.changes.length;
+    const { tables, count } = serverRowsExtent(rows, BULK_ROWS);
     this.#unobserved(tables, count, () => applyServerRows((sql, params) => this.#run(sql, params), columnsOf, rows));
   }
 
@@ -336,9 +335,6 @@ export class SqliteTx implements EngineTx {
   }
 }
 
-function pendingAction(r: PendingAction): PendingAction {
-  return { seq: Number(r.seq), id: r.id, name: r.name, args: r.args, time: Number(r.time) };
-}
 
 function assertActionId(actionId: string, method: string): void {
   if (typeof actionId !== 'string' || actionId === '') {
