@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import type { DebugCounters, WorkerStatus } from '@tandem/core';
 
 /** Minimal typing of what the demo exposes as `window.tandem` (see apps/demo/src/main.tsx). */
 export interface TandemHandle {
@@ -8,19 +9,7 @@ export interface TandemHandle {
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   live(sql: string, params: unknown[] | undefined, onChange: (rows: Record<string, unknown>[]) => void): () => void;
   status(): Promise<WorkerStatus>;
-  debug(): Promise<{ liveEvaluations: Record<string, number>; actionsRun: number; batchesCommitted: number; checkpoints: number; pokesApplied: number }>;
-}
-
-export interface WorkerStatus {
-  ready: boolean;
-  engine: 'pglite' | 'sqlite';
-  pendingActions: number;
-  journalRecords: number;
-  lastCheckpointSeq: number;
-  tabs: number;
-  liveQueries: number;
-  subscriptions: number;
-  lastError: { kind: string; message: string } | null;
+  debug(): Promise<DebugCounters>;
 }
 
 declare global {

@@ -3,4 +3,4 @@ export type { OpenTandemOptions, Tandem, TandemSync } from './open-tandem.ts';
 // defineActions too, so an app's actions module needs no other Tandem package.
 export { TandemError, ErrorKind, defineActions } from '@tandem/core';
 export type { ActionContext, ActionDefinitions, ActionTx, TandemErrorData, WorkerStatus, SyncStatus, Rejection, Row } from '@tandem/core';
-export { PAGE_REGISTRY_KEY } from './page-registry.ts';
+export { PAGE_REGISTRY_KEY } from '@tandem/core';

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, TandemError } from '@tandem/core';
+import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, tabLockName, TandemError } from '@tandem/core';
 import type { ActionCallers, ActionDefinitions, ConnectResult, DebugCounters, Rejection, Row, SyncStatus, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
 import { SyncFeed } from './sync-feed.ts';
 import { explainWorkerLoadFailure } from './worker-load-error.ts';
@@ -96,7 +96,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   port.start();
   const api = Comlink.wrap<WorkerApi>(port);
   const tabId = newTabId();
-  const lock = holdTabLock(`tandem-tab:${tabId}`);
+  const lock = holdTabLock(tabLockName(tabId));
   await lock.held;
   let connected: ConnectResult;
   try {

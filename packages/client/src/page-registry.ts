@@ -1,12 +1,11 @@
+import { PAGE_REGISTRY_KEY } from '@tandem/core';
 import type { Tandem } from './open-tandem.ts';
 
 /**
- * Where a page's open Tandem connections are listed: `globalThis[Symbol.for('tandem.instances')]`,
- * a Set. Test tools (`@tandem/testing`) and devtools find the app's connection there without the
- * app exposing it on `window`. A global symbol, so two copies of this package share one list; it
- * holds references only, no state of its own.
+ * Where a page's open Tandem connections are listed (`PAGE_REGISTRY_KEY`, a global symbol): test
+ * tools (`@tandem/testing`) and devtools find the app's connection there without the app exposing
+ * it on `window`. The set holds references only, no state of its own.
  */
-export const PAGE_REGISTRY_KEY = 'tandem.instances';
 
 type Registry = Set<Tandem>;
 

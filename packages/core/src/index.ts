@@ -7,3 +7,4 @@ export type { Patch, PatchOp, Row } from './patch.ts';
 export type { StandardSchemaV1, InferInput, InferOutput } from './standard-schema.ts';
 export { isStandardSchema } from './standard-schema.ts';
 export * from './sync-protocol.ts';
+export * from './names.ts';

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { REGISTRY_KEY } from './page-tandem.ts';
+import { PAGE_REGISTRY_KEY } from '@tandem/core';
 import type { PageTandem } from './page-tandem.ts';
 
 export type Rows = Record<string, unknown>[];
@@ -45,7 +45,7 @@ export async function waitForLive(page: Page, sql: string, predicate: (rows: Row
         state.wake?.();
       });
     },
-    { registry: REGISTRY_KEY, liveKey: LIVE_KEY, key, sql, params },
+    { registry: PAGE_REGISTRY_KEY, liveKey: LIVE_KEY, key, sql, params },
   );
   let seen = 0;
   let rows: Rows = [];

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { REGISTRY_KEY } from './page-tandem.ts';
+import { PAGE_REGISTRY_KEY } from '@tandem/core';
 import type { PageTandem } from './page-tandem.ts';
 
 interface SyncProbe {
@@ -33,7 +33,7 @@ export async function waitForSync(page: Page, { timeout = 20_000 }: { timeout?: 
       const idle = all.every((db) => !db.sync.status.syncing);
       const lastError = failed ?? all.map((db) => db.sync.status.lastError?.message).find(Boolean) ?? null;
       return { done: failed === null && pending === 0 && online && idle, pending, online, lastError };
-    }, REGISTRY_KEY);
+    }, PAGE_REGISTRY_KEY);
     if (probe.fatal) throw new Error(`waitForSync(${page.url()}): ${probe.fatal}.`);
     if (probe.done) return;
     if (Date.now() > deadline) break;

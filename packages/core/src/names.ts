@@ -1,0 +1,22 @@
+/**
+ * Names that two ends must agree on without a message to carry them: Web Lock names shared by a
+ * tab and its worker, and the global key under which a page lists its open connections. Written
+ * once here; the client, the worker, the testing kit and the e2e import them.
+ */
+
+/** A tab holds this lock for its lifetime; the worker waits on it to learn that the tab is gone. */
+export function tabLockName(tabId: string): string {
+  return `tandem-tab:${tabId}`;
+}
+
+/** One runtime per local database: its worker holds this lock while the database is open. */
+export function databaseLockName(database: string): string {
+  return `tandem-db:${database}`;
+}
+
+/**
+ * `globalThis[Symbol.for(PAGE_REGISTRY_KEY)]` is a Set of the page's open Tandem connections, for
+ * test tools and devtools (as devtools hooks do). A global symbol, so two copies of the client
+ * share one list.
+ */
+export const PAGE_REGISTRY_KEY = 'tandem.instances';
