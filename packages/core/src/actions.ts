@@ -24,7 +24,7 @@ export interface ActionContext {
   readonly time: number;
   /** The n-th call returns `${actionId}.${n}`: ids that are unique and identical on replay. */
   id(): string;
-  /** True when the server runs the action authoritatively (next issue). */
+  /** True when the server runs the action authoritatively (false in the worker). */
   readonly server: boolean;
   readonly user?: unknown;
 }

@@ -86,7 +86,7 @@ export interface WorkerStatus {
   engine: EngineName;
   clientId: string | null;
   version: string | null;
-  /** Local actions not yet confirmed by a server (all of them until sync exists). */
+  /** Local actions not yet confirmed by a server (all of them when the database is local-only). */
   pendingActions: number;
   journalRecords: number;
   lastCheckpointSeq: number;
