@@ -1,4 +1,4 @@
-import { quoteIdent } from './quote-ident.ts';
+import { quoteIdent } from './quote.ts';
 
 /**
  * SQLSTATE of the trigger errors that refuse writes to synced tables outside an action, so callers

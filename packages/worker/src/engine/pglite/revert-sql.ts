@@ -1,4 +1,4 @@
-import { quoteIdent } from './quote-ident.ts';
+import { quoteIdent } from './quote.ts';
 
 /**
  * SQL that applies one patch in reverse. Rows are rebuilt with jsonb_populate_record from the JSON

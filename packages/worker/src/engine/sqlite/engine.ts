@@ -2,14 +2,14 @@ import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
 import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
 import { createSerialQueue } from '../serial-queue.ts';
-import { CAPTURABLE_TABLE_SQL, CAPTURE_SCHEMA_SQL, CAPTURE_TRIGGERS_SQL, dropTriggerSql, installTriggersSql, SYNCED_TABLES_SQL } from './sqlite-capture-sql.ts';
-import { SqliteConnection } from './sqlite-connection.ts';
-import { SqliteError } from './sqlite-error.ts';
-import { loadSqlite } from './sqlite-module.ts';
-import { TABLE_COLUMNS_SQL, tableColumns } from './sqlite-row-json.ts';
-import { tablesRead } from './sqlite-tables-read.ts';
-import { SqliteTx } from './sqlite-tx.ts';
-import type { CaptureState } from './sqlite-tx.ts';
+import { CAPTURABLE_TABLE_SQL, CAPTURE_SCHEMA_SQL, CAPTURE_TRIGGERS_SQL, dropTriggerSql, installTriggersSql, SYNCED_TABLES_SQL } from './capture-sql.ts';
+import { SqliteConnection } from './connection.ts';
+import { SqliteError } from './error.ts';
+import { loadSqlite } from './load-assets.ts';
+import { TABLE_COLUMNS_SQL, tableColumns } from './row-json.ts';
+import { tablesRead } from './tables-read.ts';
+import { SqliteTx } from './tx.ts';
+import type { CaptureState } from './tx.ts';
 
 /**
  * sqlite-wasm in memory. Durability is the journal's job (see DESIGN "Durability"), so the engine

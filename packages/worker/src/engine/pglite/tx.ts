@@ -5,8 +5,8 @@ import { pendingAction, serverRowsExtent } from '../engine-rows.ts';
 import { applyServerRows } from './server-rows.ts';
 import { CAPTURE_TRIGGER_NAMES, OTHER_TRIGGERS_OR_RULES_SQL } from './capture-sql.ts';
 import { deleteRowSql, reinsertRowSql, restoreRowSql, WRITABLE_COLUMNS_SQL } from './revert-sql.ts';
-import { quoteIdent } from './quote-ident.ts';
-import type { PgliteWire } from './pglite-wire.ts';
+import { quoteIdent } from './quote.ts';
+import type { PgliteWire } from './wire.ts';
 
 interface PatchRow {
   seq: number;

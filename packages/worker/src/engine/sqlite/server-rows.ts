@@ -1,9 +1,9 @@
 import type { Row } from '@tandem/core';
 import type { ServerRows } from '../engine.ts';
 import { finalRowStates } from '../final-row-states.ts';
-import { quoteIdent } from './sqlite-quote.ts';
-import { decodeColumnSql, rowsAsJson } from './sqlite-row-json.ts';
-import type { TableColumn } from './sqlite-row-json.ts';
+import { quoteIdent } from './quote.ts';
+import { decodeColumnSql, rowsAsJson } from './row-json.ts';
+import type { TableColumn } from './row-json.ts';
 
 type Run = (sql: string, params: unknown[]) => unknown;
 type Columns = (table: string) => TableColumn[];
@@ -12,7 +12,7 @@ type Columns = (table: string) => TableColumn[];
  * Applies the server's state with a constant number of statements per table, however many rows:
  * channels are replaced wholesale, then each row takes its LAST change (changes carry full rows, so
  * the last one is the row's state at the pull's version). Rows travel as one JSON array per
- * statement and are rebuilt column by column from json_each (see sqlite-row-json.ts). The caller
+ * statement and are rebuilt column by column from json_each (see row-json.ts). The caller
  * has switched capture and triggers off: this is no action, and must not be refused.
  */
 export function applyServerRows(run: Run, columnsOf: Columns, input: ServerRows): void {

@@ -1,6 +1,6 @@
-import { quoteIdent } from './sqlite-quote.ts';
-import { decodeColumnSql } from './sqlite-row-json.ts';
-import type { TableColumn } from './sqlite-row-json.ts';
+import { quoteIdent } from './quote.ts';
+import { decodeColumnSql } from './row-json.ts';
+import type { TableColumn } from './row-json.ts';
 
 /**
  * SQL that applies one patch in reverse. The old row travels as a one-row JSON array of arrays

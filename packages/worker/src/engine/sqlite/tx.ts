@@ -2,13 +2,13 @@ import { ErrorKind, TandemError } from '@tandem/core';
 import type { Patch, PatchOp, Row } from '@tandem/core';
 import type { EngineTx, PendingAction, ServerRows } from '../engine.ts';
 import { pendingAction, serverRowsExtent } from '../engine-rows.ts';
-import { OTHER_TRIGGERS_SQL } from './sqlite-capture-sql.ts';
-import type { SqliteConnection } from './sqlite-connection.ts';
-import { SqliteError } from './sqlite-error.ts';
-import { deleteRowSql, reinsertRowSql, restoreRowSql } from './sqlite-revert-sql.ts';
-import { rowsAsJson, TABLE_COLUMNS_SQL, tableColumns } from './sqlite-row-json.ts';
-import type { TableColumn } from './sqlite-row-json.ts';
-import { applyServerRows } from './sqlite-server-rows.ts';
+import { OTHER_TRIGGERS_SQL } from './capture-sql.ts';
+import type { SqliteConnection } from './connection.ts';
+import { SqliteError } from './error.ts';
+import { deleteRowSql, reinsertRowSql, restoreRowSql } from './revert-sql.ts';
+import { rowsAsJson, TABLE_COLUMNS_SQL, tableColumns } from './row-json.ts';
+import type { TableColumn } from './row-json.ts';
+import { applyServerRows } from './server-rows.ts';
 
 /** What the trigger functions tandem_action_id() and tandem_bypass() return; owned by the engine. */
 export interface CaptureState {

@@ -16,10 +16,10 @@ import {
 import { withStatement } from '../failed-statement.ts';
 import { failingStatement } from './failing-statement.ts';
 import { loadPgliteAssets } from './load-assets.ts';
-import { relationNames } from './plan-tables.ts';
-import { pgliteParsers } from './pglite-types.ts';
-import { PgliteTx } from './pglite-tx.ts';
-import { PgliteWire } from './pglite-wire.ts';
+import { relationNames } from './tables-read.ts';
+import { pgliteParsers } from './parsers.ts';
+import { PgliteTx } from './tx.ts';
+import { PgliteWire } from './wire.ts';
 
 /**
  * PGlite in memory. Durability is the journal's job (see DESIGN "Durability"), so the engine starts

@@ -1,18 +1,18 @@
-import { quoteIdent, quoteLiteral } from './sqlite-quote.ts';
-import { rowJsonSql } from './sqlite-row-json.ts';
-import type { TableColumn } from './sqlite-row-json.ts';
+import { quoteIdent, quoteLiteral } from './quote.ts';
+import { rowJsonSql } from './row-json.ts';
+import type { TableColumn } from './row-json.ts';
 
 /**
  * Capture for SQLite: triggers generated per synced table from its columns. SQLite has no session
  * variables, so the state lives in JS and triggers read it through two functions the engine
- * registers on its connection (see sqlite-engine.ts):
+ * registers on its connection (see engine.ts):
  * - `tandem_action_id()`: the id of the running captureAs/actionScope, NULL outside one;
  * - `tandem_bypass()`: 1 inside the engine's own writes (revert, applyServerRows), which must be
  *   neither recorded nor refused.
  */
 
 /**
- * The tandem_* tables, as PGlite's (capture-sql.ts) in SQLite's dialect. AUTOINCREMENT: patch seqs
+ * The tandem_* tables, as PGlite's (pglite/capture-sql.ts) in SQLite's dialect. AUTOINCREMENT: patch seqs
  * never restart after clearPatches(). Declared `json` so reads return parsed JSON, as jsonb does.
  */
 export const CAPTURE_SCHEMA_SQL = `
