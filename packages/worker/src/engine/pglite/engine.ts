@@ -2,22 +2,13 @@ import { PGlite, TransactionAbortedError } from '@electric-sql/pglite';
 import type { PGliteOptions } from '@electric-sql/pglite';
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
+import { CAPTURE_TRIGGER_NAMES, createSerialQueue, dropTriggersSql, postgresTextParsers } from '@tandem/core/sql';
 import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
-import { createSerialQueue } from '../serial-queue.ts';
-import {
-  CAPTURE_SCHEMA_SQL,
-  CAPTURE_TRIGGER_NAMES,
-  CAPTURED_TABLES_SQL,
-  dropTriggersSql,
-  installTriggersSql,
-  SYNCED_TABLES_SQL,
-  TABLES_WITHOUT_ID_SQL,
-} from './capture-sql.ts';
+import { CAPTURE_SCHEMA_SQL, CAPTURED_TABLES_SQL, installTriggersSql, SYNCED_TABLES_SQL, TABLES_WITHOUT_ID_SQL } from './capture-sql.ts';
 import { withStatement } from '../failed-statement.ts';
 import { failingStatement } from './failing-statement.ts';
 import { loadPgliteAssets } from './load-assets.ts';
 import { relationNames } from './tables-read.ts';
-import { pgliteParsers } from './parsers.ts';
 import { PgliteTx } from './tx.ts';
 import { PgliteWire } from './wire.ts';
 
@@ -28,7 +19,7 @@ import { PgliteWire } from './wire.ts';
 export const createPgliteEngine: CreateEngine = async (options: EngineOptions) => {
   const pgOptions: PGliteOptions = {
     dataDir: 'memory://',
-    parsers: pgliteParsers,
+    parsers: postgresTextParsers,
     ...(options.image ? { loadDataDir: options.image } : {}),
     ...(options.assetsUrl ? await loadPgliteAssets(options.assetsUrl, !options.image) : {}),
   };

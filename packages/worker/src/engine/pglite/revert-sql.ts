@@ -1,4 +1,4 @@
-import { quoteIdent } from './quote.ts';
+import { quoteIdent } from '@tandem/core/sql';
 
 /**
  * SQL that applies one patch in reverse. Rows are rebuilt with jsonb_populate_record from the JSON

@@ -1,6 +1,6 @@
 import type { ServerRows } from '../engine.ts';
 import { finalRowStates } from '../final-row-states.ts';
-import { quoteIdent } from './quote.ts';
+import { quoteIdent } from '@tandem/core/sql';
 
 type Query = (sql: string, params: unknown[]) => Promise<unknown>;
 type Columns = (table: string) => Promise<{ insert: string[]; update: string[] }>;

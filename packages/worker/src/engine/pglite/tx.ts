@@ -1,11 +1,11 @@
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Patch, PatchOp, Row } from '@tandem/core';
+import { CAPTURE_TRIGGER_NAMES, quoteIdent, quoteLiteral } from '@tandem/core/sql';
 import type { EngineTx, PendingAction, ServerRows } from '../engine.ts';
 import { pendingAction, serverRowsExtent } from '../engine-rows.ts';
 import { applyServerRows } from './server-rows.ts';
-import { CAPTURE_TRIGGER_NAMES, OTHER_TRIGGERS_OR_RULES_SQL } from './capture-sql.ts';
+import { OTHER_TRIGGERS_OR_RULES_SQL } from './capture-sql.ts';
 import { deleteRowSql, reinsertRowSql, restoreRowSql, WRITABLE_COLUMNS_SQL } from './revert-sql.ts';
-import { quoteIdent } from './quote.ts';
 import type { PgliteWire } from './wire.ts';
 
 interface PatchRow {
@@ -358,10 +358,4 @@ export class PgliteTx implements EngineTx {
   async #setLocal(name: string, value: string): Promise<void> {
     await this.query('select set_config($1, $2, true)', [name, value]);
   }
-}
-
-/** A SQL string literal; standard_conforming_strings is on, so only quotes need doubling. */
-function quoteLiteral(value: string): string {
-  if (value.includes('\0')) throw new TandemError(ErrorKind.internal, 'A SQL literal cannot contain NUL.');
-  return `'${value.replaceAll("'", "''")}'`;
 }

@@ -1,7 +1,7 @@
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
 import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
-import { createSerialQueue } from '../serial-queue.ts';
+import { createSerialQueue } from '@tandem/core/sql';
 import { CAPTURABLE_TABLE_SQL, CAPTURE_SCHEMA_SQL, CAPTURE_TRIGGERS_SQL, dropTriggerSql, installTriggersSql, SYNCED_TABLES_SQL } from './capture-sql.ts';
 import { SqliteConnection } from './connection.ts';
 import { SqliteError } from './error.ts';

@@ -1,4 +1,4 @@
-import { quoteIdent } from './quote.ts';
+import { quoteIdent } from '@tandem/core/sql';
 import { decodeColumnSql } from './row-json.ts';
 import type { TableColumn } from './row-json.ts';
 

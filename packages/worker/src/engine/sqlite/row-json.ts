@@ -1,5 +1,5 @@
 import type { Row } from '@tandem/core';
-import { quoteIdent, quoteLiteral } from './quote.ts';
+import { quoteIdent, quoteLiteral } from '@tandem/core/sql';
 import { columnKind } from './values.ts';
 import type { ColumnKind } from './values.ts';
 

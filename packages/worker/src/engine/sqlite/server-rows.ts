@@ -1,7 +1,7 @@
 import type { Row } from '@tandem/core';
 import type { ServerRows } from '../engine.ts';
 import { finalRowStates } from '../final-row-states.ts';
-import { quoteIdent } from './quote.ts';
+import { quoteIdent } from '@tandem/core/sql';
 import { decodeColumnSql, rowsAsJson } from './row-json.ts';
 import type { TableColumn } from './row-json.ts';
 

@@ -74,7 +74,7 @@ function refuse(index: number, why: string): SqliteError {
 
 /**
  * One result column of the current row as plain JSON, following PGlite's conventions (see
- * pglite/parsers.ts) so rows compare equal across engines:
+ * value-parsers.ts in @tandem/core/sql) so rows compare equal across engines:
  * - integers → number, or the exact decimal string beyond Number.MAX_SAFE_INTEGER (never BigInt);
  * - declared BOOL/BOOLEAN → true/false; declared JSON/JSONB → the parsed value;
  * - blobs → Postgres hex text '\x00ff', as to_jsonb writes bytea.
