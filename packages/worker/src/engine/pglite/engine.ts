@@ -4,12 +4,14 @@ import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
 import { CAPTURE_TRIGGER_NAMES, createSerialQueue, dropTriggersSql, postgresTextParsers } from '@tandem/core/sql';
 import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
-import { CAPTURE_SCHEMA_SQL, CAPTURED_TABLES_SQL, installTriggersSql, SYNCED_TABLES_SQL, TABLES_WITHOUT_ID_SQL } from './capture-sql.ts';
 import { withStatement } from '../failed-statement.ts';
+import { TandemTx } from '../tandem-tx.ts';
+import { CAPTURE_SCHEMA_SQL, CAPTURED_TABLES_SQL, installTriggersSql, SYNCED_TABLES_SQL, TABLES_WITHOUT_ID_SQL } from './capture-sql.ts';
+import { PGLITE_SQL } from './dialect-sql.ts';
 import { failingStatement } from './failing-statement.ts';
 import { loadPgliteAssets } from './load-assets.ts';
 import { relationNames } from './tables-read.ts';
-import { PgliteTx } from './tx.ts';
+import { PgliteTxPort } from './tx.ts';
 import { PgliteWire } from './wire.ts';
 
 /**
@@ -63,12 +65,12 @@ class PgliteEngine implements Engine {
     return this.#run(async () => {
       const wire = this.#wire;
       await wire.exec('begin');
-      const tx = new PgliteTx(wire);
+      const port = new PgliteTxPort(wire);
       let result: T;
       try {
-        result = await fn(tx);
+        result = await fn(new TandemTx(port, PGLITE_SQL));
       } catch (error) {
-        tx.close();
+        port.close();
         try {
           await wire.exec('rollback');
         } catch {
@@ -76,7 +78,7 @@ class PgliteEngine implements Engine {
         }
         throw error;
       }
-      tx.close();
+      port.close();
       // COMMIT of a transaction that a failed statement aborted rolls it back instead.
       const [commit] = await wire.exec('commit');
       if (commit?.command === 'ROLLBACK') throw new TransactionAbortedError();
