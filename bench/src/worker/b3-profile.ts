@@ -11,7 +11,7 @@ import Dexie from 'dexie';
 import type { EngineName } from '@tandem/core';
 import { DexieJournalStore } from '@tandem/worker';
 import type { TandemRuntime } from '@tandem/worker';
-import { SqliteConnection } from '../../../packages/worker/src/engine/sqlite/sqlite-connection.ts';
+import { SqliteConnection } from '../../../packages/worker/src/engine/sqlite/connection.ts';
 
 interface Tally {
   wasmCalls: number;

@@ -1,10 +1,8 @@
-import { PGlite, types as pgTypes } from '@electric-sql/pglite';
-import type { ParserOptions, Transaction } from '@electric-sql/pglite';
-import { quoteIdent } from './quote.ts';
-import { createSerialQueue } from './serial-queue.ts';
+import { PGlite } from '@electric-sql/pglite';
+import type { Transaction } from '@electric-sql/pglite';
+import { createSerialQueue, postgresTextParsers, quoteIdent } from '@tandem/core/sql';
 import type { SqlDriver, SqlTransaction, SqlTx } from './sql-driver.ts';
 import { isAbortedError, transactionOver } from './sql-errors.ts';
-import { isoTimestamp, parseInt8 } from './value-parsers.ts';
 
 export interface PgliteDriverOptions {
   /** A directory (persisted on disk) or `memory://` (tests). */
@@ -13,21 +11,12 @@ export interface PgliteDriverOptions {
   searchPath?: string;
 }
 
-const parsers: ParserOptions = {
-  [pgTypes.INT8]: parseInt8,
-  [pgTypes.NUMERIC]: (text) => text,
-  [pgTypes.TIMESTAMP]: isoTimestamp,
-  [pgTypes.TIMESTAMPTZ]: isoTimestamp,
-  [pgTypes.DATE]: (text) => text,
-  [pgTypes.BYTEA]: (text) => text,
-};
-
 /**
  * {@link SqlDriver} on an embedded PGlite: one connection, so every call (and every transaction,
  * whole) runs in one queue, one after another.
  */
 export async function createPgliteDriver(options: PgliteDriverOptions): Promise<SqlDriver> {
-  const pg = await PGlite.create({ dataDir: options.dataDir, parsers });
+  const pg = await PGlite.create({ dataDir: options.dataDir, parsers: postgresTextParsers });
   const enqueue = createSerialQueue();
   if (options.searchPath) {
     const schema = quoteIdent(options.searchPath);

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
+import { isoTimestamp, OID, parseInt8, quoteIdent } from '@tandem/core/sql';
 import type { SqlDriver, SqlTransaction, SqlTx } from './sql-driver.ts';
 import { isAbortedError, transactionOver } from './sql-errors.ts';
-import { isoTimestamp, OID, parseInt8 } from './value-parsers.ts';
 
 export interface PostgresDriverOptions {
   /** e.g. `postgres://user:pass@host:5432/db` */
@@ -65,7 +65,7 @@ export function createPostgresDriver(urlOrOptions: string | PostgresDriverOption
     onnotice: () => undefined,
     connection: {
       application_name: 'tandem-server',
-      ...(options.searchPath ? { search_path: quoteSearchPath(options.searchPath) } : {}),
+      ...(options.searchPath ? { search_path: quoteIdent(options.searchPath) } : {}),
     },
   }) as unknown as Sql;
 
@@ -271,8 +271,4 @@ function connectionLost(error: unknown): boolean {
   if (error instanceof postgres.PostgresError || typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && (code.startsWith('CONNECTION_') || 'syscall' in error);
-}
-
-function quoteSearchPath(schema: string): string {
-  return `"${schema.replaceAll('"', '""')}"`;
 }

@@ -1,12 +1,17 @@
-import { quoteIdent, quoteLiteral } from '../store/quote.ts';
+import {
+  CAPTURE_TRIGGER,
+  installTriggersSql as captureTriggersSql,
+  quoteIdent,
+  quoteLiteral,
+  raiseWriteOutsideActionSql,
+  refuseTruncateFunctionSql,
+  WRITE_PATH,
+} from '@tandem/core/sql';
 
-/** SQLSTATE of the capture trigger's refusals (write outside an action, TRUNCATE), as in the worker. */
-export const WRITE_OUTSIDE_ACTION_SQLSTATE = 'TD001';
+// The scaffolding the worker shares (trigger names, TD001, the refusals) lives in @tandem/core/sql.
+export { dropTriggersSql, WRITE_OUTSIDE_ACTION_SQLSTATE } from '@tandem/core/sql';
 /** SQLSTATE when a synced row has no channel (its channel column is null). */
 export const NO_CHANNEL_SQLSTATE = 'TD002';
-
-export const CAPTURE_TRIGGER = 'tandem_capture';
-export const TRUNCATE_TRIGGER = 'tandem_no_truncate';
 
 /**
  * The server's sync tables, in the schema the driver works in (unqualified names). Idempotent.
@@ -85,10 +90,7 @@ declare
   v_new jsonb;
 begin
   if v_action is null then
-    raise exception using
-      errcode = '${WRITE_OUTSIDE_ACTION_SQLSTATE}',
-      message = format('Tandem: write to synced table "%s" outside an action; write through an action (store.invoke or a client push) instead', TG_TABLE_NAME),
-      hint = 'Synced tables change only inside actions, so every change is in the change log that clients pull.';
+    ${raiseWriteOutsideActionSql(WRITE_PATH.server, 'Synced tables change only inside actions, so every change is in the change log that clients pull.')}
   end if;
   if TG_OP <> 'DELETE' then
     v_new := to_jsonb(NEW);
@@ -126,33 +128,13 @@ end
 $fn$;
 
 -- TRUNCATE fires no row triggers, so it could be neither captured nor refused row by row.
-create or replace function tandem_refuse_truncate() returns trigger language plpgsql as $fn$
-begin
-  raise exception using
-    errcode = '${WRITE_OUTSIDE_ACTION_SQLSTATE}',
-    message = format('Tandem: TRUNCATE of synced table "%s" cannot be captured; delete its rows through an action instead', TG_TABLE_NAME);
-end
-$fn$;
+${refuseTruncateFunctionSql()}
 `;
 }
 
-/** (Re)creates the capture triggers on one synced table. */
+/** (Re)creates the capture triggers on one synced table; the capture trigger gets its channel column. */
 export function installTriggersSql(table: string, channelColumn: string): string {
-  const t = quoteIdent(table);
-  return `
-create or replace trigger ${CAPTURE_TRIGGER} after insert or update or delete on ${t}
-  for each row execute function tandem_capture(${quoteLiteral(channelColumn)});
-create or replace trigger ${TRUNCATE_TRIGGER} before truncate on ${t}
-  for each statement execute function tandem_refuse_truncate();
-`;
-}
-
-export function dropTriggersSql(table: string): string {
-  const t = quoteIdent(table);
-  return `
-drop trigger if exists ${CAPTURE_TRIGGER} on ${t};
-drop trigger if exists ${TRUNCATE_TRIGGER} on ${t};
-`;
+  return captureTriggersSql(table, quoteLiteral(channelColumn));
 }
 
 /** Tables of the current schema carrying a capture trigger now. */

@@ -1,5 +1,5 @@
 import type { ChannelSnapshot, JsonValue } from '@tandem/core';
-import { quoteIdent, quoteLiteral } from '../store/quote.ts';
+import { quoteIdent, quoteLiteral } from '@tandem/core/sql';
 import type { SqlTx } from '../store/sql-driver.ts';
 import type { ChannelColumns } from './sync-store.ts';
 

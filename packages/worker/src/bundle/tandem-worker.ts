@@ -23,12 +23,12 @@ async function emptyPgliteImage(): Promise<Blob | undefined> {
 startTandemWorker(self as unknown as Parameters<typeof startTandemWorker>[0], {
   engines: {
     pglite: async () => {
-      const { createPgliteEngine } = await import('../engine/pglite/pglite-engine.ts');
+      const { createPgliteEngine } = await import('./pglite-engine.ts');
       // Explicit assets: PGlite then skips fetching initdb.wasm when it starts from an image.
       return { createEngine: (options) => createPgliteEngine({ assetsUrl, ...options }), emptyImage: emptyPgliteImage };
     },
     sqlite: async () => {
-      const { createSqliteEngine, preloadSqlite } = await import('../engine/sqlite/sqlite-engine.ts');
+      const { createSqliteEngine, preloadSqlite } = await import('./sqlite-engine.ts');
       return { createEngine: (options) => createSqliteEngine({ assetsUrl, ...options }), warm: () => preloadSqlite(assetsUrl) };
     },
   },

@@ -1,8 +1,10 @@
 import type { Dialect, Patch, Row } from '@tandem/core';
 
 /**
- * The contract every local engine adapter (PGlite now, sqlite-wasm next) must honour. The runtime
- * above it relies on exactly these guarantees and nothing engine-specific.
+ * The contract every local engine (PGlite in pglite/, sqlite-wasm in sqlite/) honours. The runtime
+ * above it relies on exactly these guarantees and nothing engine-specific. An engine writes only
+ * what differs by engine: its {@link EngineTx} is Tandem's bookkeeping (tandem-tx.ts) on the
+ * engine's small transaction port and dialect SQL (tx-port.ts).
  *
  * - **One connection, serialised.** Calls never interleave: `query`/`exec` outside `transaction`
  *   wait for a running transaction to finish. Callers above also serialise, so the engine need not

@@ -1,3 +1,3 @@
 export type { CreateEngine, Engine, EngineOptions, EngineTx } from './engine.ts';
-export { createPgliteEngine } from './pglite/pglite-engine.ts';
-export { createSqliteEngine } from './sqlite/sqlite-engine.ts';
+export { createPgliteEngine } from './pglite/index.ts';
+export { createSqliteEngine } from './sqlite/index.ts';

@@ -1,4 +1,4 @@
-import { createPgliteEngine } from '../engine/pglite/pglite-engine.ts';
+import { createPgliteEngine } from '../engine/pglite/engine.ts';
 import { runRuntimeConformance } from './runtime.conformance.ts';
 
 runRuntimeConformance('pglite', createPgliteEngine);

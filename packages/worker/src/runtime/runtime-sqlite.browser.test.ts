@@ -1,4 +1,4 @@
-import { createSqliteEngine } from '../engine/sqlite/sqlite-engine.ts';
+import { createSqliteEngine } from '../engine/sqlite/engine.ts';
 import { runRuntimeConformance } from './runtime.conformance.ts';
 
 runRuntimeConformance('sqlite', createSqliteEngine);

@@ -1,4 +1,4 @@
-import { createSqliteEngine } from '../engine/sqlite/sqlite-engine.ts';
+import { createSqliteEngine } from '../engine/sqlite/engine.ts';
 import { appTriggerCase, runRebaseConformance } from './rebase.conformance.ts';
 
 // The same suite as PGlite's (rebase.test.ts, in Node); sqlite-wasm runs only in the browser.

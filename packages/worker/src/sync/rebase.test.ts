@@ -1,4 +1,4 @@
-import { createPgliteEngine } from '../engine/pglite/pglite-engine.ts';
+import { createPgliteEngine } from '../engine/pglite/engine.ts';
 import { appTriggerCase, runRebaseConformance } from './rebase.conformance.ts';
 
 // PGlite in Node; the SQLite engine runs the same suite in the browser project.

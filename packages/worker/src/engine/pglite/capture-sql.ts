@@ -1,14 +1,13 @@
-import { quoteIdent } from './quote-ident.ts';
+import { installTriggersSql as captureTriggersSql, raiseWriteOutsideActionSql, refuseTruncateFunctionSql, WRITE_PATH } from '@tandem/core/sql';
 
-/**
- * SQLSTATE of the trigger errors that refuse writes to synced tables outside an action, so callers
- * can recognise them without parsing the message.
- */
-export const WRITE_OUTSIDE_ACTION_SQLSTATE = 'TD001';
+// The scaffolding the server shares (trigger names, TD001, the refusals) lives in @tandem/core/sql.
+export { WRITE_OUTSIDE_ACTION_SQLSTATE } from '@tandem/core/sql';
 
-const CAPTURE_TRIGGER = 'tandem_capture';
-const TRUNCATE_TRIGGER = 'tandem_no_truncate';
-export const CAPTURE_TRIGGER_NAMES = [CAPTURE_TRIGGER, TRUNCATE_TRIGGER] as const;
+/** Writes Tandem makes itself (revert, the server's rows) pass the truncate refusal too. */
+const BYPASS_GUARD = `  if current_setting('tandem.bypass', true) = 'on' then
+    return null;
+  end if;
+`;
 
 /**
  * The tandem_* tables and the trigger functions. Idempotent, so it runs on every install.
@@ -52,10 +51,7 @@ begin
   end if;
   v_action := nullif(current_setting('tandem.action_id', true), '');
   if v_action is null then
-    raise exception using
-      errcode = '${WRITE_OUTSIDE_ACTION_SQLSTATE}',
-      message = format('Tandem: write to synced table "%s" outside an action; write through an action (db.actions.<name>(args)) instead', TG_TABLE_NAME),
-      hint = 'Synced tables change only inside actions, so every change can be journaled, synced and replayed.';
+    ${raiseWriteOutsideActionSql(WRITE_PATH.worker, 'Synced tables change only inside actions, so every change can be journaled, synced and replayed.')}
   end if;
 
   if TG_OP = 'INSERT' then
@@ -89,36 +85,12 @@ end
 $fn$;
 
 -- TRUNCATE fires no row triggers, so it could neither be captured nor refused row by row.
-create or replace function tandem_refuse_truncate() returns trigger language plpgsql as $fn$
-begin
-  if current_setting('tandem.bypass', true) = 'on' then
-    return null;
-  end if;
-  raise exception using
-    errcode = '${WRITE_OUTSIDE_ACTION_SQLSTATE}',
-    message = format('Tandem: TRUNCATE of synced table "%s" cannot be captured; delete its rows through an action (db.actions.<name>(args)) instead', TG_TABLE_NAME);
-end
-$fn$;
+${refuseTruncateFunctionSql({ guard: BYPASS_GUARD, writePath: WRITE_PATH.worker })}
 `;
 
 /** (Re)creates the capture triggers on one synced table. */
 export function installTriggersSql(table: string): string {
-  const t = quoteIdent(table);
-  return `
-create or replace trigger ${CAPTURE_TRIGGER} after insert or update or delete on ${t}
-  for each row execute function tandem_capture();
-create or replace trigger ${TRUNCATE_TRIGGER} before truncate on ${t}
-  for each statement execute function tandem_refuse_truncate();
-`;
-}
-
-/** Removes the capture triggers from a table that is no longer synced. */
-export function dropTriggersSql(table: string): string {
-  const t = quoteIdent(table);
-  return `
-drop trigger if exists ${CAPTURE_TRIGGER} on ${t};
-drop trigger if exists ${TRUNCATE_TRIGGER} on ${t};
-`;
+  return captureTriggersSql(table);
 }
 
 /** Tables in schema public that carry a capture trigger now. Param $1: the trigger names. */

@@ -1,10 +1,18 @@
-import { quoteIdent } from './quote-ident.ts';
+import type { Patch } from '@tandem/core';
+import { quoteIdent } from '@tandem/core/sql';
+import type { RevertSql, Statement } from '../tx-port.ts';
 
 /**
  * SQL that applies one patch in reverse. Rows are rebuilt with jsonb_populate_record from the JSON
  * the trigger stored (to_jsonb), which converts every column back to its own type exactly.
  * Generated columns are left out: Postgres recomputes them and refuses explicit values.
  */
+
+/** A table's writable columns, in table order: all of them for INSERT, those UPDATE may set. */
+export interface PgColumns {
+  insert: string[];
+  update: string[];
+}
 
 /**
  * Columns a restored row may set, in table order, and whether each is GENERATED ALWAYS AS IDENTITY
@@ -18,21 +26,29 @@ order by a.attnum
 `;
 
 /** Undo an insert. $1: row id. */
-export function deleteRowSql(table: string): string {
+export function undoInsertSql(table: string): string {
   return `delete from ${quoteIdent(table)} where id = $1`;
 }
 
-/** Undo a delete. $1: the old row as JSON. */
-export function reinsertRowSql(table: string, columns: readonly string[]): string {
+/** Undo a delete: the old row back. */
+export function undoDelete(table: string, columns: PgColumns, oldRow: Patch['oldRow']): Statement {
   const t = quoteIdent(table);
-  const cols = columns.map(quoteIdent).join(', ');
+  const cols = columns.insert.map(quoteIdent).join(', ');
   // OVERRIDING SYSTEM VALUE: an identity column GENERATED ALWAYS must get its old value back.
-  return `insert into ${t} (${cols}) overriding system value select ${cols} from jsonb_populate_record(null::${t}, $1::jsonb)`;
+  return {
+    sql: `insert into ${t} (${cols}) overriding system value select ${cols} from jsonb_populate_record(null::${t}, $1::jsonb)`,
+    params: [JSON.stringify(oldRow)],
+  };
 }
 
-/** Undo an update. $1: the old row as JSON, $2: row id. */
-export function restoreRowSql(table: string, columns: readonly string[]): string {
+/** Undo an update: the row's old values back. */
+export function undoUpdate(table: string, columns: PgColumns, oldRow: Patch['oldRow'], rowId: string): Statement {
   const t = quoteIdent(table);
-  const set = columns.map((c) => `${quoteIdent(c)} = src.${quoteIdent(c)}`).join(', ');
-  return `update ${t} as tgt set ${set} from jsonb_populate_record(null::${t}, $1::jsonb) as src where tgt.id = $2`;
+  const set = columns.update.map((c) => `${quoteIdent(c)} = src.${quoteIdent(c)}`).join(', ');
+  return {
+    sql: `update ${t} as tgt set ${set} from jsonb_populate_record(null::${t}, $1::jsonb) as src where tgt.id = $2`,
+    params: [JSON.stringify(oldRow), rowId],
+  };
 }
+
+export const REVERT_SQL: RevertSql<PgColumns> = { undoInsertSql, undoDelete, undoUpdate };

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Patch, Row } from '@tandem/core';
 import type { Engine } from '../engine.ts';
-import { createPgliteEngine } from '../pglite/pglite-engine.ts';
-import { createSqliteEngine } from './sqlite-engine.ts';
+import { createPgliteEngine } from '../pglite/engine.ts';
+import { createSqliteEngine } from './engine.ts';
 
 // What the shared conformance suite cannot say: how SQLite is made to look like PGlite (parameters,
 // values, patch rows), its wasm loading, and what only SQLite needs (trigger-free server writes).

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { runEngineConformance } from '../engine.conformance.ts';
-import { createPgliteEngine } from './pglite-engine.ts';
+import { createPgliteEngine } from './engine.ts';
 
 // The shipped empty image is shrunk (small WAL segments, no template databases): every engine
 // started from it must behave exactly like one from initdb, so the whole suite runs on it.

@@ -1,26 +1,28 @@
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
+import { createSerialQueue } from '@tandem/core/sql';
 import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
-import { createSerialQueue } from '../serial-queue.ts';
-import { CAPTURABLE_TABLE_SQL, CAPTURE_SCHEMA_SQL, CAPTURE_TRIGGERS_SQL, dropTriggerSql, installTriggersSql, SYNCED_TABLES_SQL } from './sqlite-capture-sql.ts';
-import { SqliteConnection } from './sqlite-connection.ts';
-import { SqliteError } from './sqlite-error.ts';
-import { loadSqlite } from './sqlite-module.ts';
-import { TABLE_COLUMNS_SQL, tableColumns } from './sqlite-row-json.ts';
-import { tablesRead } from './sqlite-tables-read.ts';
-import { SqliteTx } from './sqlite-tx.ts';
-import type { CaptureState } from './sqlite-tx.ts';
+import { TandemTx } from '../tandem-tx.ts';
+import { CAPTURABLE_TABLE_SQL, CAPTURE_SCHEMA_SQL, CAPTURE_TRIGGERS_SQL, dropTriggerSql, installTriggersSql, SYNCED_TABLES_SQL } from './capture-sql.ts';
+import { SqliteConnection } from './connection.ts';
+import { SQLITE_SQL } from './dialect-sql.ts';
+import { SqliteError } from './error.ts';
+import { loadSqlite } from './load-assets.ts';
+import { TABLE_COLUMNS_SQL, tableColumns } from './row-json.ts';
+import { tablesRead } from './tables-read.ts';
+import { SqliteTxPort } from './tx.ts';
+import type { CaptureState } from './tx.ts';
+
+/** Loads and compiles SQLite's wasm ahead of the first engine (errors surface at createSqliteEngine). */
+export function preloadSqlite(assetsUrl?: string): void {
+  loadSqlite(assetsUrl).catch(() => {});
+}
 
 /**
  * sqlite-wasm in memory. Durability is the journal's job (see DESIGN "Durability"), so the engine
  * starts empty (no initdb: a connection opens in well under a millisecond once the wasm module is
  * loaded) or from `options.image`, a snapshot it deserializes.
  */
-/** Loads and compiles SQLite's wasm ahead of the first engine (errors surface at createSqliteEngine). */
-export function preloadSqlite(assetsUrl?: string): void {
-  loadSqlite(assetsUrl).catch(() => {});
-}
-
 export const createSqliteEngine: CreateEngine = async (options: EngineOptions) => {
   const sqlite = await loadSqlite(options.assetsUrl);
   const image = options.image ? new Uint8Array(await options.image.arrayBuffer()) : null;
@@ -62,17 +64,17 @@ class SqliteEngine implements Engine {
     return this.#run(async () => {
       const connection = this.#connection;
       connection.run('begin');
-      const tx = new SqliteTx(connection, this.#capture);
+      const port = new SqliteTxPort(connection, this.#capture);
       let result: T;
       try {
-        result = await fn(tx);
+        result = await fn(new TandemTx(port, SQLITE_SQL));
       } catch (error) {
-        tx.close();
+        port.close();
         this.#rollback();
         throw error;
       }
-      tx.close();
-      const failure = tx.failure;
+      port.close();
+      const failure = port.failure;
       if (failure) {
         // As PostgreSQL's COMMIT of a failed transaction: it rolls back, and the caller learns why.
         this.#rollback();

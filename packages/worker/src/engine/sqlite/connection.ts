@@ -2,9 +2,9 @@ import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
 import { withStatement } from '../failed-statement.ts';
-import { SqliteError } from './sqlite-error.ts';
-import { bindValue, columnKind, readValue } from './sqlite-values.ts';
-import type { ColumnKind } from './sqlite-values.ts';
+import { SqliteError } from './error.ts';
+import { bindValue, columnKind, readValue } from './values.ts';
+import type { ColumnKind } from './values.ts';
 
 interface Statement {
   pointer: number;

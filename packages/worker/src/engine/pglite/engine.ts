@@ -2,24 +2,17 @@ import { PGlite, TransactionAbortedError } from '@electric-sql/pglite';
 import type { PGliteOptions } from '@electric-sql/pglite';
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
+import { CAPTURE_TRIGGER_NAMES, createSerialQueue, dropTriggersSql, postgresTextParsers } from '@tandem/core/sql';
 import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
-import { createSerialQueue } from '../serial-queue.ts';
-import {
-  CAPTURE_SCHEMA_SQL,
-  CAPTURE_TRIGGER_NAMES,
-  CAPTURED_TABLES_SQL,
-  dropTriggersSql,
-  installTriggersSql,
-  SYNCED_TABLES_SQL,
-  TABLES_WITHOUT_ID_SQL,
-} from './capture-sql.ts';
 import { withStatement } from '../failed-statement.ts';
+import { TandemTx } from '../tandem-tx.ts';
+import { CAPTURE_SCHEMA_SQL, CAPTURED_TABLES_SQL, installTriggersSql, SYNCED_TABLES_SQL, TABLES_WITHOUT_ID_SQL } from './capture-sql.ts';
+import { PGLITE_SQL } from './dialect-sql.ts';
 import { failingStatement } from './failing-statement.ts';
 import { loadPgliteAssets } from './load-assets.ts';
-import { relationNames } from './plan-tables.ts';
-import { pgliteParsers } from './pglite-types.ts';
-import { PgliteTx } from './pglite-tx.ts';
-import { PgliteWire } from './pglite-wire.ts';
+import { relationNames } from './tables-read.ts';
+import { PgliteTxPort } from './tx.ts';
+import { PgliteWire } from './wire.ts';
 
 /**
  * PGlite in memory. Durability is the journal's job (see DESIGN "Durability"), so the engine starts
@@ -28,7 +21,7 @@ import { PgliteWire } from './pglite-wire.ts';
 export const createPgliteEngine: CreateEngine = async (options: EngineOptions) => {
   const pgOptions: PGliteOptions = {
     dataDir: 'memory://',
-    parsers: pgliteParsers,
+    parsers: postgresTextParsers,
     ...(options.image ? { loadDataDir: options.image } : {}),
     ...(options.assetsUrl ? await loadPgliteAssets(options.assetsUrl, !options.image) : {}),
   };
@@ -72,12 +65,12 @@ class PgliteEngine implements Engine {
     return this.#run(async () => {
       const wire = this.#wire;
       await wire.exec('begin');
-      const tx = new PgliteTx(wire);
+      const port = new PgliteTxPort(wire);
       let result: T;
       try {
-        result = await fn(tx);
+        result = await fn(new TandemTx(port, PGLITE_SQL));
       } catch (error) {
-        tx.close();
+        port.close();
         try {
           await wire.exec('rollback');
         } catch {
@@ -85,7 +78,7 @@ class PgliteEngine implements Engine {
         }
         throw error;
       }
-      tx.close();
+      port.close();
       // COMMIT of a transaction that a failed statement aborted rolls it back instead.
       const [commit] = await wire.exec('commit');
       if (commit?.command === 'ROLLBACK') throw new TransactionAbortedError();

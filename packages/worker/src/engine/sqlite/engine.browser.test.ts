@@ -1,4 +1,4 @@
 import { runEngineConformance } from '../engine.conformance.ts';
-import { createSqliteEngine } from './sqlite-engine.ts';
+import { createSqliteEngine } from './engine.ts';
 
 runEngineConformance('sqlite', createSqliteEngine);

@@ -1,4 +1,4 @@
 import { runEngineConformance } from '../engine.conformance.ts';
-import { createPgliteEngine } from './pglite-engine.ts';
+import { createPgliteEngine } from './engine.ts';
 
 runEngineConformance('pglite', createPgliteEngine);

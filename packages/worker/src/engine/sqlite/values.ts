@@ -1,5 +1,5 @@
 import type { Sqlite3Static } from '@sqlite.org/sqlite-wasm';
-import { SqliteError } from './sqlite-error.ts';
+import { SqliteError } from './error.ts';
 
 /**
  * How a column's value is translated, decided by its declared type. SQLite stores booleans as 0/1
@@ -74,7 +74,7 @@ function refuse(index: number, why: string): SqliteError {
 
 /**
  * One result column of the current row as plain JSON, following PGlite's conventions (see
- * pglite-types.ts) so rows compare equal across engines:
+ * value-parsers.ts in @tandem/core/sql) so rows compare equal across engines:
  * - integers → number, or the exact decimal string beyond Number.MAX_SAFE_INTEGER (never BigInt);
  * - declared BOOL/BOOLEAN → true/false; declared JSON/JSONB → the parsed value;
  * - blobs → Postgres hex text '\x00ff', as to_jsonb writes bytea.

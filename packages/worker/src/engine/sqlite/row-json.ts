@@ -1,7 +1,7 @@
 import type { Row } from '@tandem/core';
-import { quoteIdent, quoteLiteral } from './sqlite-quote.ts';
-import { columnKind } from './sqlite-values.ts';
-import type { ColumnKind } from './sqlite-values.ts';
+import { quoteIdent, quoteLiteral } from '@tandem/core/sql';
+import { columnKind } from './values.ts';
+import type { ColumnKind } from './values.ts';
 
 /**
  * A table row as JSON, both ways, in the format PGlite's to_jsonb gives patches: booleans as

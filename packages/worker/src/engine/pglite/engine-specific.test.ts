@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Patch, Row } from '@tandem/core';
 import type { Engine } from '../engine.ts';
 import { WRITE_OUTSIDE_ACTION_SQLSTATE } from './capture-sql.ts';
-import { createPgliteEngine } from './pglite-engine.ts';
+import { createPgliteEngine } from './engine.ts';
 
 // What the shared conformance suite cannot say: Postgres types, and PGlite's asset loading.
 describe('PGlite engine specifics', () => {

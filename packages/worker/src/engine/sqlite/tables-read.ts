@@ -1,4 +1,4 @@
-import type { SqliteConnection } from './sqlite-connection.ts';
+import type { SqliteConnection } from './connection.ts';
 
 // Opcodes that open a b-tree for reading; p2 is its root page, p3 the database (0 main, 1 temp).
 const READ_OPCODES = new Set(['OpenRead', 'ReopenIdx']);

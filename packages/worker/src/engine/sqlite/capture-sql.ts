@@ -1,18 +1,18 @@
-import { quoteIdent, quoteLiteral } from './sqlite-quote.ts';
-import { rowJsonSql } from './sqlite-row-json.ts';
-import type { TableColumn } from './sqlite-row-json.ts';
+import { quoteIdent, quoteLiteral, WRITE_PATH, writeOutsideActionMessage } from '@tandem/core/sql';
+import { rowJsonSql } from './row-json.ts';
+import type { TableColumn } from './row-json.ts';
 
 /**
  * Capture for SQLite: triggers generated per synced table from its columns. SQLite has no session
  * variables, so the state lives in JS and triggers read it through two functions the engine
- * registers on its connection (see sqlite-engine.ts):
+ * registers on its connection (see engine.ts):
  * - `tandem_action_id()`: the id of the running captureAs/actionScope, NULL outside one;
  * - `tandem_bypass()`: 1 inside the engine's own writes (revert, applyServerRows), which must be
  *   neither recorded nor refused.
  */
 
 /**
- * The tandem_* tables, as PGlite's (capture-sql.ts) in SQLite's dialect. AUTOINCREMENT: patch seqs
+ * The tandem_* tables, as PGlite's (pglite/capture-sql.ts) in SQLite's dialect. AUTOINCREMENT: patch seqs
  * never restart after clearPatches(). Declared `json` so reads return parsed JSON, as jsonb does.
  */
 export const CAPTURE_SCHEMA_SQL = `
@@ -79,10 +79,6 @@ where t.schema = 'main' and t.type = 'table'
 order by t.name
 `;
 
-export function writeOutsideActionMessage(table: string): string {
-  return `Tandem: write to synced table "${table}" outside an action; write through an action (db.actions.<name>(args)) instead`;
-}
-
 const INSERT_PATCH = 'insert into tandem_patches (action_id, table_name, row_id, op, old_row, new_row)';
 
 /**
@@ -96,7 +92,7 @@ export function installTriggersSql(table: string, columns: readonly TableColumn[
   const trigger = (kind: string) => quoteIdent(`${TRIGGER_PREFIX}${kind}_${table}`);
   const newRow = rowJsonSql('new', columns);
   const oldRow = rowJsonSql('old', columns);
-  const refuse = `begin select raise(abort, ${quoteLiteral(writeOutsideActionMessage(table))}); end`;
+  const refuse = `begin select raise(abort, ${quoteLiteral(writeOutsideActionMessage(table, WRITE_PATH.worker))}); end`;
   const outside = 'tandem_bypass() is not 1 and tandem_action_id() is null';
   const captured = 'tandem_bypass() is not 1';
   return `

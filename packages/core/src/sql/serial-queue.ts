@@ -1,6 +1,7 @@
 /**
- * Runs jobs one at a time, in call order. An engine has one connection: a statement issued while a
- * transaction is open would land inside it, so every engine call goes through one queue.
+ * Runs jobs one at a time, in call order. An embedded database (PGlite, sqlite-wasm) has one
+ * connection: a statement issued while a transaction is open would land inside it, so every call
+ * on it goes through one queue.
  */
 export function createSerialQueue(): <T>(job: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();

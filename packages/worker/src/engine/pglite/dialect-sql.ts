@@ -1,0 +1,50 @@
+import type { PendingAction } from '../engine.ts';
+import type { DialectSql } from '../tx-port.ts';
+import type { PgColumns } from './revert-sql.ts';
+import { REVERT_SQL } from './revert-sql.ts';
+import { SERVER_ROWS_SQL } from './server-rows-sql.ts';
+
+const RECORD_PENDING_SQL = `with pending as (
+  insert into tandem_pending (seq, id, name, args, time)
+  select seq, id, name, args, time from jsonb_to_recordset($1::jsonb) as x(seq bigint, id text, name text, args jsonb, time bigint)
+)
+insert into tandem_meta (key, value) values ('client_seq', to_jsonb($2::bigint))
+on conflict (key) do update set value = excluded.value`;
+
+// The same writes as data-modifying CTEs; the outer select reads the patches of earlier statements.
+const RECORD_BATCH_SQL = `with pending as (
+  insert into tandem_pending (seq, id, name, args, time)
+  select seq, id, name, args, time from jsonb_to_recordset($1::jsonb) as x(seq bigint, id text, name text, args jsonb, time bigint)
+), meta as (
+  insert into tandem_meta (key, value) values ('client_seq', to_jsonb($2::bigint))
+  on conflict (key) do update set value = excluded.value
+)
+select array_agg(distinct table_name) as tables, max(seq) as last from tandem_patches where seq > $3`;
+
+function pendingParams(actions: readonly PendingAction[]): [string, number] {
+  return [JSON.stringify(actions.map((a) => ({ ...a, args: a.args ?? null }))), Math.max(...actions.map((a) => a.seq))];
+}
+
+/** Tandem's bookkeeping SQL in PostgreSQL's dialect: data-modifying CTEs make a batch one statement. */
+export const PGLITE_SQL: DialectSql<PgColumns> = {
+  recordPending: (actions) => [{ sql: RECORD_PENDING_SQL, params: pendingParams(actions) }],
+  recordBatch: (actions, afterSeq) => ({ sql: RECORD_BATCH_SQL, params: [...pendingParams(actions), afterSeq] }),
+  changedTablesSql: 'select array_agg(distinct table_name) as tables, max(seq) as last from tandem_patches where seq > $1',
+  readChangedTables(rows, afterSeq) {
+    const [row] = rows as { tables: string[] | null; last: number | null }[];
+    return { tables: row?.tables ?? [], lastSeq: row?.last ?? afterSeq };
+  },
+  dropPendingSql: [
+    `with dropped as (delete from tandem_pending where seq <= $1 returning id)
+       delete from tandem_patches where action_id in (select id from dropped)`,
+  ],
+  pendingChannelsSql: `select distinct coalesce(p.new_row ->> c.col, p.old_row ->> c.col) as channel
+       from tandem_patches p join jsonb_each_text($1::jsonb) as c(tbl, col) on c.tbl = p.table_name
+       where coalesce(p.new_row ->> c.col, p.old_row ->> c.col) is not null`,
+  // The pending actions travel as one jsonb array, so the statement returns one row however many.
+  metaAndPendingSql: `select (select value from tandem_meta where key = $1) as meta,
+  (select jsonb_agg(jsonb_build_object('seq', seq, 'id', id, 'name', name, 'args', args, 'time', time) order by seq) from tandem_pending) as pending`,
+  writeMetaSql: 'insert into tandem_meta (key, value) values ($1, $2::jsonb) on conflict (key) do update set value = excluded.value',
+  serverRows: SERVER_ROWS_SQL,
+  revert: REVERT_SQL,
+};
