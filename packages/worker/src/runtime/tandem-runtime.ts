@@ -3,15 +3,15 @@ import type { ActionDefinitions, Change, ChannelCursor, DebugCounters, LiveMessa
 import type { CreateEngine, Engine } from '../engine/engine.ts';
 import { LiveQueryRegistry } from '../live/live-query-registry.ts';
 import type { ActionRecord, JournalStore, SyncRecord } from '../store/journal-store.ts';
-import { CURSORS_META_KEY, rebase } from '../sync/rebase.ts';
-import type { Cursors } from '../sync/rebase.ts';
+import { CURSORS_META_KEY, rebase } from '../actions/rebase.ts';
+import type { Cursors } from '../actions/rebase.ts';
 import type { PullState } from '../sync/sync-client.ts';
 import { SyncClient } from '../sync/sync-client.ts';
 import { createHttpTransport } from '../sync/sync-transport.ts';
-import { executeAction } from './action-executor.ts';
-import { Checkpointer } from './checkpointer.ts';
+import { executeAction } from '../actions/action-executor.ts';
+import { Checkpointer } from '../actions/checkpointer.ts';
 import { runtimeVersion, schemaVersion } from './config-version.ts';
-import { Scheduler } from './scheduler.ts';
+import { Scheduler } from '../actions/scheduler.ts';
 import { schemaFailed } from './schema-error.ts';
 import { localOnlySyncStatus } from '../sync/sync-status.ts';
 
