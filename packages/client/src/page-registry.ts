@@ -1,4 +1,4 @@
-import type { Tandem } from './open-tandem.ts';
+import type { Tandem } from './tandem.ts';
 
 /**
  * Where a page's open Tandem connections are listed: `globalThis[Symbol.for('tandem.instances')]`,
