@@ -7,6 +7,7 @@ import { TandemRuntime } from '../runtime/tandem-runtime.ts';
 import { DexieJournalStore } from '../store/dexie-journal-store.ts';
 import { acquireDatabaseLock } from './database-lock.ts';
 import { TabSession } from './tab-session.ts';
+import type { RuntimeProvider } from './tab-session.ts';
 
 /** One engine as a worker offers it: its factory and, optionally, a pre-initialised empty image. */
 export interface EngineProvider {
@@ -39,7 +40,7 @@ export const tabLockName = (tabId: string) => `tandem-tab:${tabId}`;
  * same version (engine, schema, actions) or get `version_mismatch`. A runtime that failed to start
  * is forgotten, so a tab with a fixed config can try again.
  */
-export class WorkerHost {
+export class WorkerHost implements RuntimeProvider {
   readonly #options: WorkerHostOptions;
   #runtime: { version: string; promise: Promise<TandemRuntime> } | null = null;
 
