@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: builds, typechecks, then runs every suite (unit in Node, browser tests in Chromium,
-// Postgres suites, Playwright e2e) and ends with one line `N passed, M failed[, K skipped]`.
+// `npm test`: builds, typechecks, checks the imports, then runs every suite (unit in Node, browser
+// tests in Chromium, Postgres suites, Playwright e2e) and ends with one line `N passed, M failed[, K skipped]`.
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ if ((await step('build', 'npx', ['turbo', 'run', 'build', '--output-logs=errors-
   process.exit(1);
 }
 await step('typecheck', 'npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
+// Imports go one way: no cycle between files or folders, no worker layer importing a higher one.
+await step('imports', 'node', ['scripts/check-imports.mjs']);
 
 // Vitest: unit (Node), browser (Chromium) and pg (PostgreSQL) projects.
 const vitestJson = join(reports, 'vitest.json');

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineName } from '@tandem/core';
 import { openTandem } from './open-tandem.ts';
-import type { Tandem } from './open-tandem.ts';
+import type { Tandem } from './tandem.ts';
 
 // The real worker bundle served wrong, one fault per site: /faulty/<fault>/ comes from the Vite
 // plugin in scripts/faulty-asset-sites.ts, the correct site /tandem/ from publicDir. Every test

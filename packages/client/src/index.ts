@@ -1,5 +1,6 @@
 export { openTandem } from './open-tandem.ts';
-export type { OpenTandemOptions, Tandem, TandemSync } from './open-tandem.ts';
+export type { OpenTandemOptions } from './open-tandem.ts';
+export type { Tandem, TandemSync } from './tandem.ts';
 // defineActions too, so an app's actions module needs no other Tandem package.
 export { TandemError, ErrorKind, defineActions } from '@tandem/core';
 export type { ActionContext, ActionDefinitions, ActionTx, TandemErrorData, WorkerStatus, SyncStatus, Rejection, Row } from '@tandem/core';

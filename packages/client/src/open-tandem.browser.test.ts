@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Row } from '@tandem/core';
 import { openTandem } from './open-tandem.ts';
-import type { Tandem } from './open-tandem.ts';
+import type { Tandem } from './tandem.ts';
 
 // The real prebuilt bundle and a prebuilt actions module, served untouched from Vite's publicDir
 // (scripts/browser-test-assets.ts): the worker imports the actions by URL as it does an app's.

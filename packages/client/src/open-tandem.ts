@@ -1,11 +1,12 @@
 import * as Comlink from 'comlink';
 import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, tabLockName, TandemError } from '@tandem/core';
-import type { ActionCallers, ActionDefinitions, ConnectResult, DebugCounters, Rejection, Row, SyncStatus, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
+import type { ActionCallers, ActionDefinitions, ConnectResult, Row, TandemConfig, WorkerApi, WorkerEvent } from '@tandem/core';
 import { SyncFeed } from './sync-feed.ts';
 import { explainWorkerLoadFailure } from './worker-load-error.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import { holdTabLock } from './tab-lock.ts';
 import { registerInPage } from './page-registry.ts';
+import type { Tandem } from './tandem.ts';
 
 export interface OpenTandemOptions extends Omit<TandemConfig, 'actionsUrl'> {
   /** URL of the prebuilt worker bundle (`tandem-worker.js`), or a SharedWorker you created. */
@@ -14,35 +15,6 @@ export interface OpenTandemOptions extends Omit<TandemConfig, 'actionsUrl'> {
   actionsUrl: string | URL;
   /** Reject if the worker has not answered within this many ms (default 30 000). */
   timeoutMs?: number;
-}
-
-export interface Tandem<A extends ActionDefinitions = ActionDefinitions> {
-  readonly actions: ActionCallers<A>;
-  readonly clientId: string;
-  readonly tabId: string;
-  query<R extends Row = Row>(sql: string, params?: unknown[]): Promise<R[]>;
-  /** Calls `onChange` with the current rows, then after every committed change. Returns unsubscribe. */
-  live<R extends Row = Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void): () => void;
-  status(): Promise<WorkerStatus>;
-  debug(): Promise<DebugCounters>;
-  readonly sync: TandemSync;
-  close(): void;
-}
-
-/** Sync with the server, as this tab sees it (the worker runs one sync loop for all tabs). */
-export interface TandemSync {
-  /** The latest status the worker broadcast (online, syncing, pending count, last error…). */
-  readonly status: SyncStatus;
-  /** Called now and on every change. Returns unsubscribe. */
-  onStatus(fn: (status: SyncStatus) => void): () => void;
-  /** Called when the server rejected local actions (they have been rolled back). Returns unsubscribe. */
-  onRejected(fn: (rejections: Rejection[]) => void): () => void;
-  /** Starts syncing more channels (persisted in the worker). */
-  addChannels(channels: string[]): Promise<void>;
-  /** Gives the worker a new bearer token (e.g. after sign-in). */
-  setToken(token: string): Promise<void>;
-  /** Push + pull now; resolves when done, rejects with the reason it failed. */
-  now(): Promise<void>;
 }
 
 /** Errors from the worker arrive as plain `{kind, message, details}`; make them throwable errors. */
@@ -83,14 +55,14 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   const port = worker.port;
   const subs = new LiveSubscriptions();
   let feed: SyncFeed | null = null;
-  const early: unknown[] = [];
+  const early: Exclude<WorkerEvent, { tandem: 'live' }>[] = [];
   port.addEventListener('message', (event: MessageEvent) => {
-    const data = event.data as { tandem?: unknown; status?: SyncStatus; rejections?: Rejection[] } | null;
+    const data = event.data as WorkerEvent | { tandem?: undefined } | null;
     if (isLiveMessage(data)) subs.apply(data.batch);
     else if (data?.tandem === 'sync' || data?.tandem === 'rejected') {
       if (!feed) early.push(data);
-      else if (data.tandem === 'sync') feed.setStatus(data.status!);
-      else feed.reject(data.rejections!);
+      else if (data.tandem === 'sync') feed.setStatus(data.status);
+      else feed.reject(data.rejections);
     }
   });
   port.start();
@@ -110,9 +82,9 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   }
   const syncFeed = new SyncFeed((await api.status().catch(rethrow)).sync);
   feed = syncFeed;
-  for (const m of early.splice(0) as { tandem: string; status?: SyncStatus; rejections?: Rejection[] }[]) {
-    if (m.tandem === 'sync') syncFeed.setStatus(m.status!);
-    else syncFeed.reject(m.rejections!);
+  for (const m of early.splice(0)) {
+    if (m.tandem === 'sync') syncFeed.setStatus(m.status);
+    else syncFeed.reject(m.rejections);
   }
 
   const actions = new Proxy({} as ActionCallers<A>, {

@@ -1,5 +1,5 @@
 import { PAGE_REGISTRY_KEY } from '@tandem/core';
-import type { Tandem } from './open-tandem.ts';
+import type { Tandem } from './tandem.ts';
 
 /**
  * Where a page's open Tandem connections are listed (`PAGE_REGISTRY_KEY`, a global symbol): test

@@ -128,6 +128,9 @@ export interface RejectionMessage {
   rejections: Rejection[];
 }
 
+/** Everything the worker posts to a tab outside Comlink's replies, on the tab's own port. */
+export type WorkerEvent = LiveMessage | SyncStatusMessage | RejectionMessage;
+
 export interface DebugCounters {
   /** Times each live query (by sql) was evaluated since the worker started. */
   liveEvaluations: Record<string, number>;

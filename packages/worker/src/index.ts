@@ -9,6 +9,7 @@ export type { CreateEngine, Engine, EngineOptions, EngineTx } from './engine/eng
 export { createPgliteEngine } from './engine/pglite/index.ts';
 export { createSqliteEngine } from './engine/sqlite/index.ts';
 export { SyncClient } from './sync/sync-client.ts';
-export type { SyncClientOptions, SyncHost } from './sync/sync-client.ts';
+export type { SyncClientOptions } from './sync/sync-client.ts';
+export type { PullState, SyncHost } from './sync/sync-host.ts';
 export { createHttpTransport } from './sync/sync-transport.ts';
 export type { SyncTransport } from './sync/sync-transport.ts';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Row, SyncStatus } from '@tandem/core';
-import type { Tandem } from '../open-tandem.ts';
+import type { Tandem } from '../tandem.ts';
 
 /**
  * Rows of a live query, or `undefined` until the first result. Row objects that did not change keep

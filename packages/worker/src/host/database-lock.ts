@@ -1,4 +1,4 @@
-import { ErrorKind, TandemError } from '@tandem/core';
+import { databaseLockName, ErrorKind, TandemError } from '@tandem/core';
 
 /**
  * One runtime per local database: two workers (a second worker URL, or an old version of the app
@@ -14,7 +14,7 @@ export async function acquireDatabaseLock(name: string, waitMs = 10_000): Promis
   let release!: () => void;
   const held = new Promise<void>((resolve, reject) => {
     locks
-      .request(`tandem-db:${name}`, { signal: controller.signal }, () => {
+      .request(databaseLockName(name), { signal: controller.signal }, () => {
         resolve();
         return new Promise<void>((r) => (release = r));
       })

@@ -1,7 +1,14 @@
 import { ErrorKind, parseChannels, parseConnectRequest, parseSyncToken, parseParams, parseSql, parseSubId, TandemError, toErrorData } from '@tandem/core';
-import type { ConnectRequest, ConnectResult, DebugCounters, Row, WorkerApi, WorkerStatus } from '@tandem/core';
+import type { ConnectRequest, ConnectResult, DebugCounters, Row, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
 import type { TandemRuntime } from '../runtime/tandem-runtime.ts';
-import type { WorkerHost } from './worker-host.ts';
+
+/** What a session needs from the worker that owns the runtime (the WorkerHost). */
+export interface RuntimeProvider {
+  /** The worker's runtime for this config, started by the first tab. */
+  runtimeFor(config: TandemConfig): Promise<TandemRuntime>;
+  /** Frees the tab's subscriptions once it is gone. */
+  watchTab(tabId: string, runtime: TandemRuntime): void;
+}
 
 /**
  * The API one tab sees through its port. Every method validates its input and throws plain
@@ -9,12 +16,12 @@ import type { WorkerHost } from './worker-host.ts';
  * identity would not survive postMessage anyway.
  */
 export class TabSession implements WorkerApi {
-  readonly #host: WorkerHost;
+  readonly #host: RuntimeProvider;
   readonly #port: MessagePort;
   #tabId: string | null = null;
   #runtime: TandemRuntime | null = null;
 
-  constructor(host: WorkerHost, port: MessagePort) {
+  constructor(host: RuntimeProvider, port: MessagePort) {
     this.#host = host;
     this.#port = port;
   }

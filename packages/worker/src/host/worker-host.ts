@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { ErrorKind, TandemError } from '@tandem/core';
+import { ErrorKind, tabLockName, TandemError } from '@tandem/core';
 import type { ActionDefinitions, EngineName, TandemConfig } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { runtimeVersion } from '../runtime/config-version.ts';
@@ -7,6 +7,7 @@ import { TandemRuntime } from '../runtime/tandem-runtime.ts';
 import { DexieJournalStore } from '../store/dexie-journal-store.ts';
 import { acquireDatabaseLock } from './database-lock.ts';
 import { TabSession } from './tab-session.ts';
+import type { RuntimeProvider } from './tab-session.ts';
 
 /** One engine as a worker offers it: its factory and, optionally, a pre-initialised empty image. */
 export interface EngineProvider {
@@ -31,15 +32,13 @@ export interface WorkerHostOptions {
   log?: (message: string) => void;
 }
 
-/** Name of the Web Lock a tab holds for its lifetime; the worker waits on it to notice the tab died. */
-export const tabLockName = (tabId: string) => `tandem-tab:${tabId}`;
 
 /**
  * Owns the one runtime of this worker. The first tab's config starts it; later tabs must bring the
  * same version (engine, schema, actions) or get `version_mismatch`. A runtime that failed to start
  * is forgotten, so a tab with a fixed config can try again.
  */
-export class WorkerHost {
+export class WorkerHost implements RuntimeProvider {
   readonly #options: WorkerHostOptions;
   #runtime: { version: string; promise: Promise<TandemRuntime> } | null = null;
 

@@ -9,7 +9,7 @@ import { TandemRuntime } from './tandem-runtime.ts';
  * The runtime's behaviour on one engine, with the real journal (IndexedDB, so it runs in the
  * browser project): actions, capture, rollback, group commit, journal replay after a restart and
  * after a crash, checkpoints, live-query invalidation and diffs. Each engine's test file calls it
- * with its factory; rebase has its own suite (`sync/rebase.conformance.ts`).
+ * with its factory; rebase has its own suite (`actions/rebase.conformance.ts`).
  */
 export function runRuntimeConformance(engineName: EngineName, createEngine: CreateEngine): void {
   describe(`TandemRuntime conformance: ${engineName} + IndexedDB`, () => {

@@ -1,55 +1,14 @@
 import { ErrorKind, toErrorData } from '@tandem/core';
-import type { Change, ChannelCursor, PullResponse, PushAction, PushResponse, Rejection, SyncStatus } from '@tandem/core';
+import type { Change, Rejection, SyncStatus } from '@tandem/core';
 import { Backoff } from './backoff.ts';
-import { mergePulls } from './merge-pulls.ts';
-import { SyncSocket, socketFirst } from './sync-socket.ts';
+import { pull } from './pull.ts';
+import { push } from './push.ts';
+import { StatusLine } from './status-line.ts';
+import type { SyncHost } from './sync-host.ts';
+import { SocketLink } from './socket-link.ts';
+import { socketFirst } from './sync-socket.ts';
 import type { SyncTransport } from './sync-transport.ts';
 import { isTransient } from './sync-transport.ts';
-
-/** What a pull needs from local state, read once the pushes are done. */
-export interface PullState {
-  /** The synced channels with the version each has reached (0 = never pulled). */
-  cursors: ChannelCursor[];
-  /** Lowest seq still pending, for the server's rejection report. */
-  lowestPending: number | undefined;
-}
-
-/** What the sync loop needs from the runtime. It only ever reads durable (committed) state. */
-export interface SyncHost {
-  readonly clientId: string;
-  /**
-   * Pending actions with seq > `afterSeq`, oldest first, at most `limit`. The first thing on the
-   * path of every change from one device to another: the runtime answers from the batches it
-   * committed this session when it can, without reading the engine.
-   */
-  unpushed(afterSeq: number, limit: number): Promise<PushAction[]>;
-  /** The cursors and lowest pending seq for the pull that follows the pushes. */
-  pullState(): Promise<PullState>;
-  /** The channels this client syncs. */
-  channels(): string[];
-  /** The synced channels with the version each has reached (0 = never pulled). */
-  cursors(): Promise<ChannelCursor[]>;
-  /** Stops syncing a channel the server refuses to let this user read. */
-  dropChannel(channel: string): Promise<void>;
-  /**
-   * Rebases onto the server's changes, durably, in one step; returns the rejections it dropped.
-   * `channels`: the ones the pull asked for (only those are now at `pull.version`).
-   */
-  applyPull(pull: PullResponse, channels: readonly string[]): Promise<Rejection[]>;
-  /**
-   * Applies a poke's changes (all of commit `version` in their channels) when every one of those
-   * channels is at `version - 1`; returns the cursors afterwards, or null when it could not (the
-   * caller pulls instead).
-   */
-  applyPoke(version: number, changes: Change[]): Promise<ChannelCursor[] | null>;
-  /**
-   * Confirms pushed actions with the push's own commit (`response.changes`) when every channel it
-   * touched is at `version - 1`, rebasing as a pull would; returns the rejections it dropped, or null
-   * when it could not (the caller pulls instead).
-   */
-  applyPushed(response: PushResponse & { changes: Change[] }): Promise<Rejection[] | null>;
-  pendingCount(): number;
-}
 
 export interface SyncClientOptions {
   url: string;
@@ -65,8 +24,6 @@ export interface SyncClientOptions {
   pushBatch?: number;
   WebSocket?: typeof WebSocket;
 }
-
-const MAX_REJECTIONS = 50;
 
 /** The channel a `forbidden` pull names (the server's details: `{ channel }`), if any. */
 function forbiddenChannel(error: { kind: string; details?: unknown }): string | null {
@@ -84,7 +41,6 @@ function forbiddenChannel(error: { kind: string; details?: unknown }): string | 
 export class SyncClient {
   readonly #o: SyncClientOptions;
   readonly #retry = new Backoff(500, 10_000);
-  readonly #socketRetry = new Backoff(1000, 10_000);
   #running: Promise<void> | null = null;
   #dirty = false;
   /**
@@ -95,27 +51,33 @@ export class SyncClient {
   #timer: ReturnType<typeof setTimeout> | null = null;
   /** The timer is a retry after a failure (not a poll): only explicit causes cut it short. */
   #backingOff = false;
-  #socketTimer: ReturnType<typeof setTimeout> | null = null;
-  #socket: SyncSocket | null = null;
+  readonly #socket: SocketLink;
   /** Over the socket when it is ready, HTTP otherwise. */
   readonly #transport: SyncTransport;
-  #socketOpen = false;
-  /** The channel list the socket was last told about (newline-joined). */
-  #socketChannels = '';
   #stopped = false;
   /** Highest seq the server has acknowledged this session; pushes resume after it. */
   #pushedThrough = 0;
-  #status: Omit<SyncStatus, 'pending'> = { enabled: true, online: false, syncing: false, channels: [], lastError: null, lastSyncAt: null, rejections: [] };
-  #statusTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #status: StatusLine;
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   constructor(options: SyncClientOptions) {
     this.#o = options;
-    this.#transport = socketFirst(options.transport, () => this.#socket);
+    this.#status = new StatusLine(options.onStatus, () => options.host.pendingCount());
+    this.#socket = new SocketLink({
+      url: options.url,
+      clientId: options.host.clientId,
+      token: options.token,
+      channels: () => options.host.channels(),
+      kick: () => this.kick(),
+      onPoke: (version, changes) => this.#applyPoke(version, changes),
+      log: options.log,
+      ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+    });
+    this.#transport = socketFirst(options.transport, () => this.#socket.socket);
   }
 
   start(): void {
-    this.#openSocket();
+    this.#socket.open();
     this.kick();
   }
 
@@ -146,23 +108,23 @@ export class SyncClient {
 
   /** The channel set changed: tell the socket and pull. */
   channelsChanged(): void {
-    this.#socket?.setChannels(this.#o.host.channels());
+    this.#socket.setChannels(this.#o.host.channels());
     this.kick();
   }
 
   tokenChanged(): void {
     this.#retry.reset();
-    this.#reopenSocket();
+    this.#socket.reopen();
     this.kick();
   }
 
   status(): SyncStatus {
-    return { ...this.#status, pending: this.#o.host.pendingCount() };
+    return this.#status.current;
   }
 
   /** The pending count changed (a local batch committed): tabs hear about it, and it syncs. */
   localChange(): void {
-    this.#publishStatus();
+    this.#status.publish();
     // While backing off from a failure, a local write must not hammer the lost server (and slow
     // every write down with a doomed request): it waits for the retry, which pushes it.
     if (this.#backingOff) this.#dirty = true;
@@ -172,9 +134,8 @@ export class SyncClient {
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    if (this.#socketTimer) clearTimeout(this.#socketTimer);
-    if (this.#statusTimer) clearTimeout(this.#statusTimer);
-    this.#socket?.close();
+    this.#status.stop();
+    this.#socket.close();
     for (const w of this.#waiters.splice(0)) w.reject(toErrorData(new Error('The sync client stopped.'), ErrorKind.closed));
   }
 
@@ -186,7 +147,7 @@ export class SyncClient {
         try {
           await this.#cycle();
           this.#retry.reset();
-          this.#update({ online: true, lastError: null, lastSyncAt: Date.now() });
+          this.#status.update({ online: true, lastError: null, lastSyncAt: Date.now() });
           for (const w of waiters) w.resolve();
         } catch (error) {
           const data = toErrorData(error, ErrorKind.syncFailed);
@@ -195,15 +156,15 @@ export class SyncClient {
             // One unreadable channel must not stop the others: drop it, say why, go on at once.
             await this.#o.host.dropChannel(refused);
             this.#o.log(`stopped syncing channel ${JSON.stringify(refused)}: ${data.message}`);
-            this.#update({ lastError: data });
-            this.#socket?.setChannels(this.#o.host.channels());
+            this.#status.update({ lastError: data });
+            this.#socket.setChannels(this.#o.host.channels());
             this.#dirty = true;
             for (const w of waiters) w.reject(data);
             continue;
           }
           const delay = isTransient(data) ? this.#retry.next() : Math.max(this.#retry.next(), 10_000);
           this.#o.log(`sync failed (${data.kind}): ${data.message} — retrying in ${(delay / 1000).toFixed(1)} s`);
-          this.#update({ online: false, lastError: data });
+          this.#status.update({ online: false, lastError: data });
           for (const w of waiters) w.reject(data);
           this.#schedule(delay);
           this.#backingOff = true;
@@ -211,10 +172,10 @@ export class SyncClient {
         }
       }
       // Without a socket nothing tells us about remote changes: poll.
-      if (!this.#socketOpen && !this.#stopped) this.#schedule(this.#o.pollMs ?? 5_000);
+      if (!this.#socket.isOpen && !this.#stopped) this.#schedule(this.#o.pollMs ?? 5_000);
     } finally {
       this.#running = null;
-      this.#update({ syncing: false });
+      this.#status.update({ syncing: false });
       if (this.#dirty && !this.#timer && !this.#stopped) this.#running = this.#loop();
     }
   }
@@ -222,30 +183,10 @@ export class SyncClient {
   async #cycle(): Promise<void> {
     const { host } = this.#o;
     const transport = this.#transport;
-    this.#update({ syncing: true });
+    this.#status.update({ syncing: true });
     const mustPull = this.#pullWanted;
     this.#pullWanted = false;
-    let limit = this.#o.pushBatch ?? 500;
-    const answers: PushResponse[] = [];
-    for (;;) {
-      const actions = await host.unpushed(this.#pushedThrough, limit);
-      if (actions.length === 0) break;
-      let response;
-      try {
-        response = await transport.push({ clientId: host.clientId, actions });
-      } catch (error) {
-        // Big args can make a batch exceed the server's body limit: send fewer at a time.
-        if (toErrorData(error).kind === ErrorKind.tooLarge && limit > 1) {
-          limit = Math.max(1, Math.floor(limit / 2));
-          continue;
-        }
-        throw error;
-      }
-      answers.push(response);
-      // Processed means applied, rejected or skipped as a duplicate: resume after the last one sent.
-      this.#pushedThrough = actions[actions.length - 1]!.seq;
-      if (actions.length < limit) break;
-    }
+    const answers = await push(transport, host, this.#pushedThrough, this.#o.pushBatch ?? 500, (seq) => (this.#pushedThrough = seq));
 
     // One push whose answer carries its commit: that confirms it, one round trip (and a server
     // transaction) sooner than a pull, unless something else asked for a pull.
@@ -255,31 +196,19 @@ export class SyncClient {
       if (dropped) return this.#settled(dropped);
     }
 
-    const pages: PullResponse[] = [];
     // Read after the pushes, off the path from this device's write to the server.
     const state = await host.pullState();
-    let cursors = state.cursors;
     // The host may have added channels (ones local actions wrote to): the socket must poke for them too.
-    const channels = cursors.map((c) => c.channel).join('\n');
-    if (channels !== this.#socketChannels) {
-      this.#socketChannels = channels;
-      this.#socket?.setChannels(cursors.map((c) => c.channel));
-    }
-    const pendingFrom = state.lowestPending;
-    for (;;) {
-      const page = await transport.pull({ clientId: host.clientId, channels: cursors, ...(pendingFrom !== undefined ? { pendingFrom } : {}) });
-      pages.push(page);
-      if (!page.more) break;
-      cursors = cursors.map((c) => ({ channel: c.channel, cursor: page.version }));
-    }
-    await this.#settled(await host.applyPull(mergePulls(pages), state.cursors.map((c) => c.channel)));
+    this.#socket.follow(state.cursors.map((c) => c.channel));
+    const pulled = await pull(transport, host.clientId, state.cursors, state.lowestPending);
+    await this.#settled(await host.applyPull(pulled, state.cursors.map((c) => c.channel)));
   }
 
   /** After a rebase: the cursors, and the rejections it dropped, for every tab. */
   async #settled(dropped: Rejection[]): Promise<void> {
-    this.#update({ channels: await this.#o.host.cursors() });
+    this.#status.update({ channels: await this.#o.host.cursors() });
     if (dropped.length > 0) {
-      this.#update({ rejections: [...this.#status.rejections, ...dropped].slice(-MAX_REJECTIONS) });
+      this.#status.addRejections(dropped);
       this.#o.onRejected(dropped);
     }
   }
@@ -293,7 +222,7 @@ export class SyncClient {
     this.#o.host.applyPoke(version, changes).then(
       (cursors) => {
         if (!cursors) return this.kick();
-        this.#update({ channels: cursors, lastSyncAt: Date.now() });
+        this.#status.update({ channels: cursors, lastSyncAt: Date.now() });
       },
       (error: unknown) => {
         this.#o.log(`could not apply a poke's changes (${toErrorData(error).message}): pulling instead`);
@@ -308,64 +237,5 @@ export class SyncClient {
       this.#timer = null;
       this.kick();
     }, delayMs);
-  }
-
-  #openSocket(): void {
-    if (this.#stopped || typeof (this.#o.WebSocket ?? globalThis.WebSocket) !== 'function') return;
-    const url = `${this.#o.url.replace(/^http/, 'ws')}/ws`;
-    const token = this.#o.token();
-    const socket: SyncSocket = new SyncSocket(
-      url,
-      { type: 'hello', clientId: this.#o.host.clientId, channels: this.#o.host.channels(), ...(token ? { token } : {}) },
-      {
-        onOpen: () => {
-          this.#socketOpen = true;
-          this.#socketChannels = this.#o.host.channels().join('\n');
-          this.#socketRetry.reset();
-          this.kick();
-        },
-        onPoke: (version, changes) => (changes ? this.#applyPoke(version, changes) : this.kick()),
-        onClose: (error) => {
-          if (this.#socket !== socket) return;
-          this.#socket = null;
-          this.#socketOpen = false;
-          if (error && error.kind !== ErrorKind.syncFailed) this.#o.log(`sync socket refused: ${error.message}`);
-          // A lost socket usually means a lost server: find out now rather than at the next poll.
-          this.kick();
-          this.#socketTimer = setTimeout(() => this.#openSocket(), this.#socketRetry.next());
-        },
-      },
-      this.#o.WebSocket,
-    );
-    this.#socket = socket;
-  }
-
-  #reopenSocket(): void {
-    const old = this.#socket;
-    this.#socket = null;
-    this.#socketOpen = false;
-    old?.close();
-    if (this.#socketTimer) clearTimeout(this.#socketTimer);
-    this.#openSocket();
-  }
-
-  #update(patch: Partial<Omit<SyncStatus, 'pending'>>): void {
-    let changed = false;
-    for (const [k, v] of Object.entries(patch) as [keyof typeof patch, unknown][]) {
-      if (JSON.stringify(this.#status[k]) !== JSON.stringify(v)) {
-        (this.#status as Record<string, unknown>)[k] = v;
-        changed = true;
-      }
-    }
-    if (changed) this.#publishStatus();
-  }
-
-  /** Coalesced: a burst of writes is one status message per tab, not one per write. */
-  #publishStatus(): void {
-    if (this.#statusTimer || this.#stopped) return;
-    this.#statusTimer = setTimeout(() => {
-      this.#statusTimer = null;
-      this.#o.onStatus(this.status());
-    }, 20);
   }
 }

@@ -3,7 +3,7 @@ import { defineActions } from '@tandem/core';
 import type { Change, PullResponse, Row } from '@tandem/core';
 import { z } from 'zod';
 import type { CreateEngine, Engine, EngineTx } from '../engine/engine.ts';
-import { executeAction } from '../runtime/action-executor.ts';
+import { executeAction } from './action-executor.ts';
 import { CURSORS_META_KEY, rebase } from './rebase.ts';
 
 /** Portable: the same DDL on both engines (see docs/portable-actions.md). */

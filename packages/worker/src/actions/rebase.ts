@@ -1,6 +1,6 @@
 import type { ActionDefinitions, Dialect, Patch, PullResponse, Rejection, Row } from '@tandem/core';
 import type { EngineTx, ServerRows } from '../engine/engine.ts';
-import { executeAction } from '../runtime/action-executor.ts';
+import { executeAction } from './action-executor.ts';
 import { jsonEqual } from './json-equal.ts';
 
 export interface RebaseResult {

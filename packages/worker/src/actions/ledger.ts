@@ -1,0 +1,353 @@
+import { toErrorData } from '@tandem/core';
+import type { ActionDefinitions, Dialect, TandemErrorData } from '@tandem/core';
+import type { Engine } from '../engine/engine.ts';
+import type { ActionRecord, JournalStore, SyncRecord } from '../store/journal-store.ts';
+import { executeAction } from './action-executor.ts';
+import { Checkpointer } from './checkpointer.ts';
+import { CURSORS_META_KEY, rebase } from './rebase.ts';
+import type { Cursors, RebaseResult } from './rebase.ts';
+import { Scheduler } from './scheduler.ts';
+
+interface WriteItem {
+  record: ActionRecord;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Makes committed changes visible (the live layer): resolves once the tabs have their diffs. */
+export type Publish = (changed: ReadonlySet<string>) => Promise<void>;
+
+/** What the engine holds of the ledger's state, read once at start (see readLedgerState). */
+export interface LedgerState {
+  clientSeq: number;
+  patchSeq: number;
+  cursors: Cursors;
+}
+
+export interface LedgerInit extends LedgerState {
+  engine: Engine;
+  store: JournalStore;
+  definitions: ActionDefinitions;
+  channelColumns: Record<string, string>;
+  clientId: string;
+  schemaVersion: string;
+  checkpointSeq: number;
+  checkpointEvery: number;
+  checkpointIdleMs: number;
+  publish: Publish;
+  log: (message: string) => void;
+}
+
+const REPLAY_CHUNK = 500;
+
+export async function readLedgerState(engine: Engine): Promise<LedgerState> {
+  return engine.transaction(async (tx) => ({
+    clientSeq: Number((await tx.readMeta<number>('client_seq')) ?? 0),
+    patchSeq: await tx.lastPatchSeq(),
+    cursors: (await tx.readMeta<Cursors>(CURSORS_META_KEY)) ?? {},
+  }));
+}
+
+/**
+ * Every change to the local database, in order, with its durability rule, and the sequence
+ * counters that follow them. Invariant: visible ⇒ durable. A batch's journal records are durable
+ * before its engine transaction commits, and live queries and action promises see it only after
+ * that. The server's changes are the exception: journaled right after they are visible (see
+ * applyServerChanges).
+ */
+export class Ledger {
+  readonly engine: Engine;
+  readonly #store: JournalStore;
+  readonly #definitions: ActionDefinitions;
+  readonly #env: { dialect: Dialect; definitions: ActionDefinitions; channelColumns: Record<string, string> };
+  readonly #clientId: string;
+  readonly #schemaVersion: string;
+  readonly #scheduler: Scheduler<WriteItem>;
+  readonly #checkpointer: Checkpointer;
+  readonly #publish: Publish;
+  readonly #log: (message: string) => void;
+  #onLocalCommit: ((records: ActionRecord[]) => void) | null = null;
+  #clientSeq: number;
+  /** Highest patch seq seen: the next batch's changed tables are the patches after it. */
+  #patchSeq: number;
+  /** The engine's sync cursors as of its last commit (only rebases move them). */
+  #cursors: Cursors;
+  #journalSeq: number;
+  #lastCheckpointSeq: number;
+  /** Kept in memory: the status line of every tab shows it after each write. */
+  #pendingCount = 0;
+  #lastError: TandemErrorData | null = null;
+  readonly #counters = { actionsRun: 0, batchesCommitted: 0, checkpoints: 0 };
+  /** The engine holds server changes whose journal append failed, and no checkpoint has them yet. */
+  #journalBehind = false;
+  #closed = false;
+
+  constructor(init: LedgerInit) {
+    this.engine = init.engine;
+    this.#store = init.store;
+    this.#definitions = init.definitions;
+    this.#env = { dialect: init.engine.dialect, definitions: init.definitions, channelColumns: init.channelColumns };
+    this.#clientId = init.clientId;
+    this.#schemaVersion = init.schemaVersion;
+    this.#clientSeq = init.clientSeq;
+    this.#patchSeq = init.patchSeq;
+    this.#cursors = init.cursors;
+    this.#journalSeq = init.checkpointSeq;
+    this.#lastCheckpointSeq = init.checkpointSeq;
+    this.#publish = init.publish;
+    this.#log = init.log;
+    this.#scheduler = new Scheduler((batch) => this.#commitActions(batch, true));
+    this.#checkpointer = new Checkpointer({
+      every: init.checkpointEvery,
+      idleMs: init.checkpointIdleMs,
+      run: () => this.checkpoint(),
+      idleSince: () => (this.#scheduler.busy ? null : this.#scheduler.lastActivity),
+    });
+  }
+
+  get clientSeq(): number {
+    return this.#clientSeq;
+  }
+
+  get cursors(): Cursors {
+    return this.#cursors;
+  }
+
+  get pendingCount(): number {
+    return this.#pendingCount;
+  }
+
+  get journalSeq(): number {
+    return this.#journalSeq;
+  }
+
+  get lastCheckpointSeq(): number {
+    return this.#lastCheckpointSeq;
+  }
+
+  get lastError(): TandemErrorData | null {
+    return this.#lastError;
+  }
+
+  get counters(): { actionsRun: number; batchesCommitted: number; checkpoints: number } {
+    return this.#counters;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Told of every journaled batch once it is durable, before it is visible (the sync's outbox). */
+  afterLocalCommit(listener: (records: ActionRecord[]) => void): void {
+    this.#onLocalCommit = listener;
+  }
+
+  /** Queues one action; resolves with its result once it is durable and visible. */
+  submit(name: string, args: unknown): Promise<unknown> {
+    const clientSeq = ++this.#clientSeq;
+    const record: ActionRecord = { kind: 'action', id: `${this.#clientId}-${clientSeq}`, clientSeq, name, args, time: Date.now() };
+    return new Promise((resolve, reject) => this.#scheduler.write({ record, resolve, reject }));
+  }
+
+  /** Runs `fn` between batches: it sees only durable state. */
+  task<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#scheduler.task(fn);
+  }
+
+  /** Start-up: re-applies the journal after `afterSeq` (the checkpoint's), then counts what is pending. */
+  async replay(afterSeq: number): Promise<void> {
+    const entries = await this.#store.readAfter(afterSeq);
+    const voided = new Set<string>();
+    for (const { record } of entries) if (record.kind === 'void') record.ids.forEach((id) => voided.add(id));
+    const t0 = performance.now();
+    for (let i = 0; i < entries.length; i += REPLAY_CHUNK) {
+      const chunk = entries.slice(i, i + REPLAY_CHUNK);
+      const items: WriteItem[] = [];
+      for (const { record } of chunk) {
+        if (record.kind === 'sync') {
+          // In journal order: the actions before it first, then the same rebase as when it was pulled.
+          await this.#commitActions(items.splice(0), false);
+          await this.applyServerChanges(record, false);
+          continue;
+        }
+        if (record.kind !== 'action') continue;
+        // New invocations must continue after every journaled one, or their ids would collide.
+        this.#clientSeq = Math.max(this.#clientSeq, record.clientSeq);
+        if (voided.has(record.id)) continue;
+        items.push({
+          record,
+          resolve: () => {},
+          reject: (error) => {
+            // Actions are deterministic, so a journaled action failing on replay means one is not.
+            this.#lastError = toErrorData(error);
+            this.#log(`replay: action ${record.id} (${record.name}) failed: ${this.#lastError.message}`);
+          },
+        });
+      }
+      await this.#commitActions(items, false);
+      this.#journalSeq = chunk[chunk.length - 1]!.seq;
+      this.#checkpointer.recordsSince += chunk.length;
+    }
+    if (entries.length) this.#log(`replayed ${entries.length} journal records in ${(performance.now() - t0).toFixed(0)} ms`);
+    this.#pendingCount = await this.countPending();
+  }
+
+  /**
+   * Local actions: durable, then visible. One batch = one engine transaction + one journal
+   * transaction. The journal append starts with the engine work (their costs overlap instead of
+   * adding up) and must be durable before the engine commits; actions that failed meanwhile are
+   * voided in the journal first.
+   */
+  async #commitActions(items: WriteItem[], journal: boolean): Promise<void> {
+    if (items.length === 0) return;
+    const accepted: { item: WriteItem; result: unknown }[] = [];
+    const failed: { item: WriteItem; error: unknown }[] = [];
+    let changed: string[] = [];
+    let seqs: number[] = [];
+    const engine = this.engine;
+    if (journal) {
+      try {
+        await this.#journalCaughtUp();
+      } catch (error) {
+        const data = toErrorData(error);
+        this.#lastError = { kind: data.kind, message: `Could not journal: server changes the journal lacks could not be checkpointed either: ${data.message}` };
+        for (const item of items) item.reject(this.#lastError);
+        return;
+      }
+    }
+    const appended = journal ? this.#store.append(items.map((i) => i.record)) : null;
+    appended?.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    try {
+      await engine.transaction(async (tx) => {
+        for (const item of items) {
+          try {
+            accepted.push({ item, result: await executeAction(tx, engine.dialect, this.#definitions, item.record) });
+          } catch (error) {
+            failed.push({ item, error });
+          }
+        }
+        if (accepted.length > 0) {
+          const since = await tx.recordBatch(
+            accepted.map(({ item: { record } }) => ({ seq: record.clientSeq, id: record.id, name: record.name, args: record.args, time: record.time })),
+            this.#patchSeq,
+          );
+          changed = since.tables;
+          this.#patchSeq = since.lastSeq;
+        }
+        if (appended) {
+          seqs = await appended;
+          if (failed.length > 0) seqs.push(...(await this.#store.append([{ kind: 'void', ids: failed.map((f) => f.item.record.id) }])));
+        }
+      });
+    } catch (error) {
+      const data = toErrorData(error);
+      this.#lastError = { kind: data.kind, message: `Could not commit a batch of ${items.length} actions: ${data.message}` };
+      for (const { item } of accepted) item.reject(this.#lastError);
+      for (const { item, error: own } of failed) item.reject(own);
+      return;
+    }
+    for (const { item, error } of failed) item.reject(error);
+    if (journal) {
+      this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
+      this.#checkpointer.noteRecords(seqs.length);
+    }
+    if (accepted.length === 0) return;
+    this.#counters.batchesCommitted++;
+    this.#counters.actionsRun += accepted.length;
+    this.#pendingCount += accepted.length;
+    // The batch is durable: its push may start while this device's live queries re-run.
+    if (journal && this.#onLocalCommit) this.#onLocalCommit(accepted.map(({ item }) => item.record));
+    await this.#publish(new Set(changed));
+    for (const { item, result } of accepted) item.resolve(result);
+  }
+
+  /**
+   * The server's changes: visible, then journaled. Rebases onto them in one engine transaction,
+   * makes them visible, then journals them. The server keeps them, so a crash in between costs a
+   * re-pull, never data, and a remote edit reaches the tabs without waiting for IndexedDB
+   * (docs/decisions.md). Order still holds: the record is durable before this scheduler task
+   * ends, so before anything journaled after it. Call it from a `task`.
+   */
+  async applyServerChanges(record: SyncRecord, journal: boolean): Promise<RebaseResult> {
+    if (journal) await this.#journalCaughtUp();
+    let after = { patchSeq: this.#patchSeq, pending: this.#pendingCount };
+    const result = await this.engine.transaction(async (tx) => {
+      // With nothing pending, the cached cursors are the engine's (this ledger writes them, and
+      // reads them at start): the rebase need not read either.
+      const idle = this.#pendingCount === 0 ? { cursors: this.#cursors } : undefined;
+      const r = await rebase(tx, this.#env, record.pull, record.channels, record.from, idle);
+      // In the same transaction, and only when patches moved: round trips before the live update otherwise.
+      after = { patchSeq: r.patchesChanged ? await tx.lastPatchSeq() : this.#patchSeq, pending: r.pending };
+      return r;
+    });
+    this.#patchSeq = after.patchSeq;
+    this.#pendingCount = after.pending;
+    this.#cursors = result.cursors;
+    try {
+      for (const f of result.replayFailures) this.#log(`rebase: pending action ${f.id} failed on the server's state: ${f.message}`);
+      if (result.changedTables.size > 0) await this.#publish(result.changedTables);
+    } finally {
+      // A poke that did not follow on from the cursors changed nothing: nothing to journal.
+      if (journal && result.applied) await this.#journalServerChanges(record);
+    }
+    return result;
+  }
+
+  /** Journals a rebase that already committed; when that fails, a checkpoint must cover it instead. */
+  async #journalServerChanges(record: SyncRecord): Promise<void> {
+    try {
+      const seqs = await this.#store.append([record]);
+      this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
+      // A pull can carry many rows: weigh it so a big one brings the next checkpoint closer.
+      this.#checkpointer.noteRecords(1 + Math.floor((record.pull.changes.length + record.pull.snapshots.length * 100) / 100));
+    } catch (error) {
+      // Replay would now miss these changes while applying later records on top of them, so nothing
+      // may be journaled until a checkpoint holds the engine's state.
+      this.#journalBehind = true;
+      this.#log(`could not journal the server's changes (${toErrorData(error).message}): checkpointing instead`);
+      await this.#journalCaughtUp();
+    }
+  }
+
+  /** Throws while the engine holds server changes that neither the journal nor a checkpoint has. */
+  async #journalCaughtUp(): Promise<void> {
+    if (!this.#journalBehind) return;
+    await this.#checkpointNow(true);
+    this.#journalBehind = false;
+  }
+
+  /** Snapshot the engine and trim the journal it covers. Serialised with writes. */
+  checkpoint(): Promise<void> {
+    return this.#scheduler.task(() => this.#checkpointNow(false));
+  }
+
+  /** `force`: also when no record came since the last one (the engine moved without the journal). */
+  async #checkpointNow(force: boolean): Promise<void> {
+    if (this.#closed || (!force && this.#journalSeq === this.#lastCheckpointSeq)) return;
+    const seq = this.#journalSeq;
+    const t0 = performance.now();
+    const image = await this.engine.snapshot();
+    const dumped = performance.now();
+    await this.#store.putCheckpoint({ seq, image, createdAt: Date.now(), version: this.#schemaVersion });
+    this.#lastCheckpointSeq = seq;
+    this.#checkpointer.recordsSince = 0;
+    this.#counters.checkpoints++;
+    // A separate transaction: a crash here leaves records ≤ seq, which replay skips.
+    await this.#store.trimThrough(seq);
+    this.#log(`checkpoint @${seq}: ${(image.size / 1e6).toFixed(1)} MB, dump ${(dumped - t0).toFixed(0)} ms, total ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+
+  async countPending(): Promise<number> {
+    const rows = await this.engine.query<{ n: number }>('select count(*) as n from tandem_pending');
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Waits for queued work, then closes the engine and the journal store. */
+  async close(): Promise<void> {
+    await this.#scheduler.idle();
+    this.#closed = true;
+    this.#checkpointer.stop();
+    await this.engine.close();
+    this.#store.close();
+  }
+}

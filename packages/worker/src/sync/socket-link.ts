@@ -1,0 +1,105 @@
+import { ErrorKind } from '@tandem/core';
+import type { Change } from '@tandem/core';
+import { Backoff } from './backoff.ts';
+import { SyncSocket } from './sync-socket.ts';
+
+export interface SocketLinkOptions {
+  url: string;
+  clientId: string;
+  token: () => string | undefined;
+  /** The channels to be poked for, as the hello says them. */
+  channels: () => string[];
+  /** Opened, lost, or poked without the changes: the loop should run. */
+  kick: () => void;
+  /** Poked with all of commit `version`'s changes in the followed channels. */
+  onPoke: (version: number, changes: Change[]) => void;
+  log: (message: string) => void;
+  WebSocket?: typeof WebSocket;
+}
+
+/**
+ * The sync loop's socket over time: opened with the client's hello, reopened with backoff when
+ * lost (or at once with a new token), and told which channels to poke for.
+ */
+export class SocketLink {
+  readonly #o: SocketLinkOptions;
+  readonly #retry = new Backoff(1000, 10_000);
+  #socket: SyncSocket | null = null;
+  #open = false;
+  /** The channel list the socket was last told about (newline-joined). */
+  #channels = '';
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #stopped = false;
+
+  constructor(options: SocketLinkOptions) {
+    this.#o = options;
+  }
+
+  /** The socket, when there is one (it may not be ready yet). */
+  get socket(): SyncSocket | null {
+    return this.#socket;
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  /** Tells the socket the current channels. */
+  setChannels(channels: string[]): void {
+    this.#socket?.setChannels(channels);
+  }
+
+  /** Tells the socket `channels` when they differ from what it was last told. */
+  follow(channels: string[]): void {
+    const joined = channels.join('\n');
+    if (joined === this.#channels) return;
+    this.#channels = joined;
+    this.#socket?.setChannels(channels);
+  }
+
+  open(): void {
+    if (this.#stopped || typeof (this.#o.WebSocket ?? globalThis.WebSocket) !== 'function') return;
+    const url = `${this.#o.url.replace(/^http/, 'ws')}/ws`;
+    const token = this.#o.token();
+    const socket: SyncSocket = new SyncSocket(
+      url,
+      { type: 'hello', clientId: this.#o.clientId, channels: this.#o.channels(), ...(token ? { token } : {}) },
+      {
+        onOpen: () => {
+          this.#open = true;
+          this.#channels = this.#o.channels().join('\n');
+          this.#retry.reset();
+          this.#o.kick();
+        },
+        onPoke: (version, changes) => (changes ? this.#o.onPoke(version, changes) : this.#o.kick()),
+        onClose: (error) => {
+          if (this.#socket !== socket) return;
+          this.#socket = null;
+          this.#open = false;
+          if (error && error.kind !== ErrorKind.syncFailed) this.#o.log(`sync socket refused: ${error.message}`);
+          // A lost socket usually means a lost server: find out now rather than at the next poll.
+          this.#o.kick();
+          this.#timer = setTimeout(() => this.open(), this.#retry.next());
+        },
+      },
+      this.#o.WebSocket,
+    );
+    this.#socket = socket;
+  }
+
+  /** A new token: the socket must say hello with it. */
+  reopen(): void {
+    const old = this.#socket;
+    this.#socket = null;
+    this.#open = false;
+    old?.close();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.open();
+  }
+
+  close(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#socket?.close();
+  }
+}

@@ -1,0 +1,54 @@
+import type { SyncStatus } from '@tandem/core';
+
+/** At most this many rejections are kept in the status. */
+const MAX_REJECTIONS = 50;
+
+/**
+ * The sync status every tab shows. Changes are coalesced: a burst of writes is one status message
+ * per tab, not one per write.
+ */
+export class StatusLine {
+  readonly #onStatus: (status: SyncStatus) => void;
+  readonly #pending: () => number;
+  #status: Omit<SyncStatus, 'pending'> = { enabled: true, online: false, syncing: false, channels: [], lastError: null, lastSyncAt: null, rejections: [] };
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #stopped = false;
+
+  constructor(onStatus: (status: SyncStatus) => void, pending: () => number) {
+    this.#onStatus = onStatus;
+    this.#pending = pending;
+  }
+
+  get current(): SyncStatus {
+    return { ...this.#status, pending: this.#pending() };
+  }
+
+  update(patch: Partial<Omit<SyncStatus, 'pending'>>): void {
+    let changed = false;
+    for (const [k, v] of Object.entries(patch) as [keyof typeof patch, unknown][]) {
+      if (JSON.stringify(this.#status[k]) !== JSON.stringify(v)) {
+        (this.#status as Record<string, unknown>)[k] = v;
+        changed = true;
+      }
+    }
+    if (changed) this.publish();
+  }
+
+  addRejections(rejections: SyncStatus['rejections']): void {
+    this.update({ rejections: [...this.#status.rejections, ...rejections].slice(-MAX_REJECTIONS) });
+  }
+
+  /** Tabs hear the current status soon (the pending count is read then). */
+  publish(): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#onStatus(this.current);
+    }, 20);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+}

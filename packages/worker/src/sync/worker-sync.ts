@@ -1,0 +1,166 @@
+import type { Change, ChannelCursor, PullResponse, PushAction, PushResponse, Rejection, SyncStatus } from '@tandem/core';
+import type { Ledger } from '../actions/ledger.ts';
+import type { TabFanout } from '../live/tab-fanout.ts';
+import type { JournalStore } from '../store/journal-store.ts';
+import { applyServerCommit } from './apply-commit.ts';
+import { SyncClient } from './sync-client.ts';
+import type { PullState, SyncHost } from './sync-host.ts';
+import { SyncState } from './sync-state.ts';
+import { createHttpTransport } from './sync-transport.ts';
+
+export interface WorkerSyncOptions {
+  url: string;
+  clientId: string;
+  ledger: Ledger;
+  store: JournalStore;
+  tabs: TabFanout;
+  /** The configured channels (added to the stored ones) and each synced table's channel column. */
+  channels: readonly string[];
+  channelColumns: Record<string, string>;
+  token: string | undefined;
+  fetch?: typeof fetch;
+  log: (message: string) => void;
+}
+
+/**
+ * This worker's sync: the loop, its state, and the host it runs against (the ledger). The loop
+ * only ever reads durable state: reads go straight to the engine, not through the scheduler (the
+ * engine commits only what the journal holds, and a device's push need not wait for its own live
+ * queries to re-run).
+ */
+export class WorkerSync implements SyncHost {
+  readonly clientId: string;
+  readonly #ledger: Ledger;
+  readonly #state: SyncState;
+  readonly #channelColumns: Record<string, string>;
+  readonly #log: (message: string) => void;
+  readonly #client: SyncClient;
+  #pokesApplied = 0;
+
+  /** Call once the journal is replayed: this session's outbox starts after the last seq it holds. */
+  static async start(o: WorkerSyncOptions): Promise<WorkerSync> {
+    const state = await SyncState.load(o.store, o.channels, o.token, o.ledger.clientSeq);
+    const sync = new WorkerSync(o, state);
+    o.ledger.afterLocalCommit((records) => {
+      state.noteCommitted(records);
+      sync.#client.localChange();
+    });
+    sync.#client.start();
+    return sync;
+  }
+
+  private constructor(o: WorkerSyncOptions, state: SyncState) {
+    this.clientId = o.clientId;
+    this.#ledger = o.ledger;
+    this.#state = state;
+    this.#channelColumns = o.channelColumns;
+    this.#log = o.log;
+    this.#client = new SyncClient({
+      url: o.url,
+      token: () => state.token,
+      transport: createHttpTransport(o.url, () => state.token, o.fetch ?? ((...args) => fetch(...args))),
+      log: (m) => this.#log(m),
+      onStatus: (status) => o.tabs.broadcast({ tandem: 'sync', status }),
+      onRejected: (rejections) => o.tabs.broadcast({ tandem: 'rejected', rejections }),
+      host: this,
+    });
+  }
+
+  get pokesApplied(): number {
+    return this.#pokesApplied;
+  }
+
+  status(): SyncStatus {
+    return this.#client.status();
+  }
+
+  /** Adds channels to sync; persisted, so they keep syncing after a restart. */
+  async addChannels(channels: string[]): Promise<void> {
+    if (await this.#state.add(channels)) this.#client.channelsChanged();
+  }
+
+  setToken(token: string): void {
+    if (token === this.#state.token) return; // every tab hands over the profile's token on open
+    this.#state.token = token;
+    this.#client.tokenChanged();
+  }
+
+  syncNow(): Promise<void> {
+    return this.#client.syncNow();
+  }
+
+  stop(): void {
+    this.#client.stop();
+  }
+
+  // SyncHost: what the loop reads and applies.
+
+  channels(): string[] {
+    return this.#state.channels;
+  }
+
+  pendingCount(): number {
+    return this.#ledger.pendingCount;
+  }
+
+  async unpushed(afterSeq: number, limit: number): Promise<PushAction[]> {
+    const cached = this.#state.cachedUnpushed(afterSeq, limit);
+    if (cached) return cached;
+    // Pending since an earlier session (replayed from the journal): only the engine has them.
+    if (this.#ledger.pendingCount === 0) return [];
+    const rows = await this.#ledger.engine.transaction((tx) => tx.pendingActions(afterSeq, limit));
+    return rows.map((a) => ({ id: a.id, seq: a.seq, name: a.name, args: (a.args ?? null) as PushAction['args'], time: a.time }));
+  }
+
+  async pullState(): Promise<PullState> {
+    // Nothing pending (a device that only receives): no engine read at all.
+    if (this.#ledger.pendingCount === 0) return { cursors: await this.#syncedCursors([]), lowestPending: undefined };
+    const read = await this.#ledger.engine.transaction(async (tx) => ({
+      lowest: (await tx.pendingActions(0, 1))[0]?.seq,
+      written: await tx.pendingChannels(this.#channelColumns),
+    }));
+    return { cursors: await this.#syncedCursors(read.written), lowestPending: read.lowest };
+  }
+
+  cursors(): Promise<ChannelCursor[]> {
+    return this.#syncedCursors([]);
+  }
+
+  dropChannel(channel: string): Promise<void> {
+    return this.#state.refuse(channel);
+  }
+
+  async applyPull(pull: PullResponse, channels: readonly string[]): Promise<Rejection[]> {
+    return (await applyServerCommit(this.#ledger, this.#state.channels, pull, channels)).rejected;
+  }
+
+  applyPoke(version: number, changes: Change[]): Promise<ChannelCursor[] | null> {
+    // Our own actions settle through the push's answer (or the pull after it), which also confirms them.
+    const own = `${this.clientId}-`;
+    if (changes.some((c) => c.actionId.startsWith(own))) return Promise.resolve(null);
+    return applyServerCommit(this.#ledger, this.#state.channels, { version, changes, snapshots: [], lastSeq: 0, rejected: [], more: false }).then((done) => {
+      if (!done) return null;
+      this.#pokesApplied++;
+      return this.#state.channels.map((channel) => ({ channel, cursor: done.cursors[channel] ?? 0 }));
+    });
+  }
+
+  async applyPushed(response: PushResponse & { changes: Change[] }): Promise<Rejection[] | null> {
+    const { version, changes, lastSeq, rejected } = response;
+    return (await applyServerCommit(this.#ledger, this.#state.channels, { version, changes, snapshots: [], lastSeq, rejected, more: false }))?.rejected ?? null;
+  }
+
+  /**
+   * The channels to sync with their cursors. A client syncs every channel it writes to: otherwise a
+   * confirmed write to a channel it does not follow would vanish from its own view at the next rebase.
+   */
+  async #syncedCursors(written: string[]): Promise<ChannelCursor[]> {
+    const cursors = this.#ledger.cursors;
+    const added = this.#state.unfollowed(written);
+    if (added.length > 0) {
+      await this.#state.follow(added);
+      this.#log(`now syncing channel(s) ${added.join(', ')}: local actions wrote to them`);
+    }
+    return this.#state.channels.map((channel) => ({ channel, cursor: cursors[channel] ?? 0 }));
+  }
+}
