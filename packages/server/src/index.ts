@@ -2,6 +2,11 @@ export { createTandemApp } from './http/app.ts';
 export type { RealtimeOptions, TandemApp, TandemAppOptions, TandemAppStats } from './http/app.ts';
 export type { Authenticate, CanRead } from './http/auth.ts';
 export type { Logger } from './http/errors.ts';
+// For an app's own routes (`configure`): they throw TandemErrors, which the app answers as JSON.
+export { bearerToken } from './http/auth.ts';
+export { forbidden, invalidRequest, tooLarge, unauthorized } from './http/errors.ts';
+export { readJsonBody } from './http/read-json.ts';
+export type { ReadJsonOptions } from './http/read-json.ts';
 export { SocketClose } from './http/socket-session.ts';
 export { startTandemServer } from './node-server.ts';
 export type { DatabaseOptions, StaticOptions, TandemServer, TandemServerOptions } from './node-server.ts';

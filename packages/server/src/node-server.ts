@@ -33,6 +33,8 @@ export interface StaticOptions {
   /**
    * Or answer those requests yourself (takes precedence over `root`). `raw.url` is the request
    * target exactly as sent: `request.url` has already resolved `..` segments, hiding traversal attempts.
+   * A Hono app's `fetch` fits (`raw` is its `c.env`). Routes that must not be a fallback belong in
+   * `configure`.
    */
   fetch?: (request: Request, raw: { url: string }) => Response | Promise<Response>;
 }

@@ -46,6 +46,13 @@ export interface TandemAppOptions {
   /** Request body limit in bytes (default `SYNC_LIMITS.body`). */
   bodyLimit?: number;
   logger?: Logger;
+  /**
+   * Adds the app's own routes and middleware. Called before the sync routes are mounted, so its
+   * middleware wraps them too (logging, CORS); errors its routes throw are answered like the sync
+   * endpoints' (`{kind, message}` with a status from the kind). `tandem.invoke` runs an action
+   * as the server, poking subscribers.
+   */
+  configure?: (app: Hono, tandem: Pick<TandemApp, 'store' | 'invoke'>) => void;
 }
 
 export interface TandemAppStats {
@@ -86,6 +93,11 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
           onError: (e) => logger.error('poke fan-out failed:', e),
         });
   const committed = (commit: CommitInfo): void => fanOut?.committed(commit);
+  const invoke: TandemApp['invoke'] = async (name, args, user) => {
+    const out = await store.invoke(name, args, user);
+    committed(out.commit);
+    return out;
+  };
   const hub: PokeHub | null = fanOut?.hub ?? null;
 
   const app = new Hono();
@@ -93,6 +105,7 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
     const { status, body } = describeError(error, logger, `${c.req.method} ${c.req.path}`);
     return c.json(body, status);
   });
+  options.configure?.(app, { store, invoke });
 
   addSyncRoutes(app, {
     base,
@@ -130,11 +143,7 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
     attach(server) {
       ws?.injectWebSocket(server);
     },
-    async invoke(name, args, user) {
-      const out = await store.invoke(name, args, user);
-      committed(out.commit);
-      return out;
-    },
+    invoke,
     flush: async () => {
       await fanOut?.bus?.flush();
     },

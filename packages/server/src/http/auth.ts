@@ -14,12 +14,15 @@ export type Authenticate = (token: string | null, request: Request) => AuthUser 
 /** May `user` read (pull, be poked about) `channel`? Writes are checked by the actions themselves. */
 export type CanRead = (user: AuthUser, channel: string) => boolean | Promise<boolean>;
 
-/** The token of an `Authorization: Bearer <token>` header; null when there is no header. */
-export function bearerToken(request: Request): string | null {
+/**
+ * The token of an `Authorization: Bearer <token>` header; null when there is no header. A header
+ * of another form throws `unauthorized`; `name` is what the message calls the token.
+ */
+export function bearerToken(request: Request, name = 'token'): string | null {
   const header = request.headers.get('authorization');
   if (header === null) return null;
   const match = /^Bearer +(\S+) *$/i.exec(header);
-  if (!match?.[1]) throw unauthorized('The Authorization header must be "Bearer <token>".');
+  if (!match?.[1]) throw unauthorized(`The Authorization header must be "Bearer <${name}>".`);
   return match[1];
 }
 

@@ -4,11 +4,26 @@
  */
 import { invalidRequest, tooLarge } from './errors.ts';
 
-export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
-  const tooBig = () => tooLarge(`The request body is larger than ${limit} bytes: send fewer actions or channels per request.`);
+export interface ReadJsonOptions {
+  /** How to send less, said after "larger than N bytes" (default: the sync endpoints' advice; '' for none). */
+  tooLargeHint?: string;
+  /** An empty (or blank) body reads as `undefined` instead of being refused. */
+  optional?: boolean;
+}
+
+const SYNC_HINT = 'send fewer actions or channels per request';
+const EMPTY = 'The request body is empty: send a JSON object.';
+
+/** Throws `too_large` (413) or `invalid_request` (400) TandemErrors, so a Tandem app answers them as JSON. */
+export async function readJsonBody(request: Request, limit: number, options: ReadJsonOptions = {}): Promise<unknown> {
+  const { tooLargeHint = SYNC_HINT, optional = false } = options;
+  const tooBig = () => tooLarge(`The request body is larger than ${limit} bytes${tooLargeHint ? `: ${tooLargeHint}` : ''}.`);
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw tooBig();
-  if (!request.body) throw invalidRequest('The request body is empty: send a JSON object.');
+  if (!request.body) {
+    if (optional) return undefined;
+    throw invalidRequest(EMPTY);
+  }
 
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -30,7 +45,10 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   } catch {
     throw invalidRequest('The request body is not valid UTF-8 text: send JSON.');
   }
-  if (text.trim() === '') throw invalidRequest('The request body is empty: send a JSON object.');
+  if (text.trim() === '') {
+    if (optional) return undefined;
+    throw invalidRequest(EMPTY);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

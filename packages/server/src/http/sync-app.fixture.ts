@@ -45,6 +45,17 @@ export const authenticate: Authenticate = (token) => {
 /** Everyone reads everything except channels named `secret…`. */
 export const canRead: CanRead = (_user, channel) => !channel.startsWith('secret');
 
+/** startTandemServer's options for this app on a free port and a throwaway database. */
+export const NOTES_SERVER = {
+  port: 0,
+  schema: SCHEMA,
+  channels: CHANNELS,
+  actions: ACTIONS,
+  database: { dataDir: 'memory://' },
+  authenticate,
+  canRead,
+} as const;
+
 /** Collects logged errors instead of printing them, so tests can assert that nothing unexpected happened. */
 export function recordingLogger(): Logger & { errors: unknown[] } {
   const errors: unknown[] = [];

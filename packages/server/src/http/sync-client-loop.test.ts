@@ -8,7 +8,7 @@ import type { PullResponse, PushAction, Rejection, SyncStatus } from '@tandem/co
 import { WebSocket } from 'ws';
 import { startTandemServer } from '../node-server.ts';
 import type { TandemServer } from '../node-server.ts';
-import { ACTIONS, CHANNELS, SCHEMA, authenticate, canRead, notesPush, post, pullAll, snapshotNotes } from './sync-app.fixture.ts';
+import { NOTES_SERVER, notesPush, post, pullAll, snapshotNotes } from './sync-app.fixture.ts';
 
 function memoryHost(clientId: string, channels: string[]) {
   const pending: PushAction[] = [];
@@ -81,13 +81,8 @@ describe('worker sync loop against a real server', () => {
 
   async function start(options: { port?: number; bodyLimit?: number } = {}): Promise<TandemServer> {
     server = await startTandemServer({
+      ...NOTES_SERVER,
       port: options.port ?? 0,
-      schema: SCHEMA,
-      channels: CHANNELS,
-      actions: ACTIONS,
-      database: { dataDir: 'memory://' },
-      authenticate,
-      canRead,
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
       logger: { error: () => {} },
     });

@@ -2,7 +2,7 @@ import { SYNC_LIMITS } from '@tandem/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTandemServer } from '../node-server.ts';
 import type { TandemServer } from '../node-server.ts';
-import { ACTIONS, CHANNELS, SCHEMA, authenticate, canRead, notesPush, post, pullAll, recordingLogger, snapshotNotes } from './sync-app.fixture.ts';
+import { NOTES_SERVER, notesPush, post, pullAll, recordingLogger, snapshotNotes } from './sync-app.fixture.ts';
 
 describe('sync HTTP endpoints (real server, PGlite)', () => {
   let server: TandemServer;
@@ -10,13 +10,7 @@ describe('sync HTTP endpoints (real server, PGlite)', () => {
 
   beforeAll(async () => {
     server = await startTandemServer({
-      port: 0,
-      schema: SCHEMA,
-      channels: CHANNELS,
-      actions: ACTIONS,
-      database: { dataDir: 'memory://' },
-      authenticate,
-      canRead,
+      ...NOTES_SERVER,
       logger,
     });
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTandemServer } from '../node-server.ts';
 import type { TandemServer } from '../node-server.ts';
-import { ACTIONS, CHANNELS, SCHEMA, authenticate, canRead, notesPush, openSocket, post, readySocket, recordingLogger } from './sync-app.fixture.ts';
+import { ACTIONS, CHANNELS, NOTES_SERVER, SCHEMA, authenticate, canRead, notesPush, openSocket, post, readySocket, recordingLogger } from './sync-app.fixture.ts';
 
 describe('sync socket (real server, PGlite, real WebSockets)', () => {
   let server: TandemServer;
@@ -18,13 +18,7 @@ describe('sync socket (real server, PGlite, real WebSockets)', () => {
 
   beforeAll(async () => {
     server = await startTandemServer({
-      port: 0,
-      schema: SCHEMA,
-      channels: CHANNELS,
-      actions: ACTIONS,
-      database: { dataDir: 'memory://' },
-      authenticate,
-      canRead,
+      ...NOTES_SERVER,
       logger,
       helloTimeoutMs: 1000,
     });
