@@ -1,0 +1,1 @@
+export { createPgliteEngine } from './pglite-engine.ts';
