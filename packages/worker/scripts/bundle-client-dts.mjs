@@ -1,12 +1,13 @@
 // Declarations for the prebuilt dist/bundle/tandem-client.js: one standalone .d.ts beside it, for a
 // page that imports './tandem/tandem-client.js' with no @tandem/client installed. No d.ts bundler:
-// the TypeScript compiler emits the declarations of @tandem/client's sources (and of @tandem/core's,
-// through the private source condition) in memory; their declarations are joined into one module,
+// the TypeScript compiler emits the declarations of @tandem/client's sources (and of every workspace
+// package they import, found by its '@tandem/source' entry) in memory; their declarations are joined into one module,
 // imports and re-exports dropped, and the file ends with exactly the exports of the client's index.
 // That is sound only while no two modules declare the same name and no import renames one: both
 // are checked, and the result is type-checked alone before it is written.
 import ts from 'typescript';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -26,7 +27,7 @@ export async function bundleClientDeclarations({ clientDir, outFile }) {
     rootDir: dirname(dirname(clientDir)), // the client's and the core's sources are both emitted
     outDir: '/virtual-dts',
     // By path, not through node_modules: TypeScript emits no declarations for a package it finds there.
-    paths: { '@tandem/core': [join(dirname(clientDir), 'core/src/index.ts')] },
+    paths: await workspaceSources(dirname(clientDir)),
   };
   const program = ts.createProgram({ rootNames: [entry], options });
   const diagnostics = ts.getPreEmitDiagnostics(program);
@@ -105,6 +106,21 @@ export async function bundleClientDeclarations({ clientDir, outFile }) {
   if (checkDiagnostics.length) fail(`the bundled declarations do not type-check:\n${format(checkDiagnostics)}`);
   await writeFile(outFile, text);
   return { exports: values.length + types.length };
+}
+
+/** Every workspace package's entries ('@tandem/core', '@tandem/core/x', ...) → their '@tandem/source' file. */
+async function workspaceSources(packagesDir) {
+  const paths = {};
+  for (const dir of await readdir(packagesDir)) {
+    const manifestPath = join(packagesDir, dir, 'package.json');
+    if (!existsSync(manifestPath)) continue;
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
+      const source = typeof target === 'object' ? target['@tandem/source'] : undefined;
+      if (source) paths[manifest.name + subpath.slice(1)] = [join(packagesDir, dir, source)];
+    }
+  }
+  return paths;
 }
 
 function declaredNames(statement) {
