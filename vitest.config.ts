@@ -5,7 +5,7 @@ import { runDemoActionsOnServer } from './scripts/browser-commands.ts';
 import { BROWSER_PUBLIC_DIR } from './scripts/browser-test-assets.ts';
 import { faultyAssetSites } from './scripts/faulty-asset-sites.ts';
 
-const source = { resolve: { conditions: ['source'] }, ssr: { resolve: { conditions: ['source'] } } };
+const source = { resolve: { conditions: ['@tandem/source'] }, ssr: { resolve: { conditions: ['@tandem/source'] } } };
 
 export default defineConfig({
   test: {

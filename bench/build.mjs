@@ -16,7 +16,7 @@ const common = {
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  conditions: ['source'],
+  conditions: ['@tandem/source'],
   external: nodeBuiltins,
   minify: true,
   sourcemap: true,

@@ -23,7 +23,7 @@ export default async function setup(): Promise<void> {
     bundle: true,
     format: 'esm',
     platform: 'browser',
-    conditions: ['source'],
+    conditions: ['@tandem/source'],
     logLevel: 'warning',
   });
 }

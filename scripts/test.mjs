@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: builds, typechecks, checks the imports, then runs every suite (unit in Node, browser
-// tests in Chromium, Postgres suites, Playwright e2e) and ends with one line `N passed, M failed[, K skipped]`.
+// tests in Chromium, Postgres suites, the packed packages, Playwright e2e) and ends with one line
+// `N passed, M failed[, K skipped]`.
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,19 @@ function run(cmd, args, env = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** Like run, and also returns what it printed (echoed as it comes). */
+function runCapturing(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
   });
 }
 
@@ -46,6 +60,19 @@ try {
   if (report.numTotalTests === 0) problems.push('vitest ran no test');
 } catch (error) {
   problems.push(`vitest wrote no report (${error.message})`);
+  totals.failed++;
+}
+
+// The packages as an adopter installs them (scripts/pack-test.mjs): each PASS/FAIL line counts.
+console.log('\n=== pack: node scripts/pack-test.mjs');
+const pack = await runCapturing('node', ['scripts/pack-test.mjs']);
+const packCounts = /^(\d+) passed, (\d+) failed$/m.exec(pack.output);
+if (packCounts) {
+  totals.passed += Number(packCounts[1]);
+  totals.failed += Number(packCounts[2]);
+  if (pack.code !== 0 && Number(packCounts[2]) === 0) problems.push(`pack test exited with ${pack.code}`);
+} else {
+  problems.push(`pack test printed no counts (exit ${pack.code})`);
   totals.failed++;
 }
 

@@ -36,7 +36,7 @@ await viteBuild({
   configFile: false,
   base: '/',
   logLevel: 'warn',
-  resolve: { conditions: ['source', ...defaultClientConditions] },
+  resolve: { conditions: ['@tandem/source', ...defaultClientConditions] },
   build: {
     outDir,
     emptyOutDir: false,
@@ -56,7 +56,7 @@ await esbuild.build({
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  conditions: ['source'],
+  conditions: ['@tandem/source'],
   sourcemap: true,
   minify: true,
   legalComments: 'none',

@@ -2,12 +2,13 @@
 // engines' assets (PGlite's wasm/data, sqlite3.wasm), flat: each engine finds its assets beside the
 // bundle (assetsUrl), and PGlite also relative to the chunk that contains it.
 // Also dist/bundle/tandem-client.js: @tandem/client (+ defineActions) as one browser ES module, for
-// pages without a bundler, which cannot import a bare `@tandem/client`.
+// pages without a bundler, which cannot import a bare `@tandem/client`, and its tandem-client.d.ts.
 import { build } from 'esbuild';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleClientDeclarations } from './bundle-client-dts.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 // By path, not by package name: @tandem/client is not a dependency of @tandem/worker (the worker
@@ -28,7 +29,7 @@ await build({
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  conditions: ['source'],
+  conditions: ['@tandem/source'],
   external: nodeBuiltins,
   minify: true,
   sourcemap: true,
@@ -51,7 +52,7 @@ await build({
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  conditions: ['source'],
+  conditions: ['@tandem/source'],
   minify: true,
   sourcemap: true,
   legalComments: 'none',
@@ -63,6 +64,9 @@ const client = await import(pathToFileURL(join(out, 'tandem-client.js')).href);
 for (const name of ['openTandem', 'defineActions', 'TandemError']) {
   if (typeof client[name] !== 'function') throw new Error(`tandem-client.js does not export ${name}`);
 }
+
+// Its types, standalone beside it (a page importing it has no @tandem/client installed).
+await bundleClientDeclarations({ clientDir: join(root, '../client'), outFile: join(out, 'tandem-client.d.ts') });
 
 const require = createRequire(import.meta.url);
 const pgliteDist = dirname(require.resolve('@electric-sql/pglite'));

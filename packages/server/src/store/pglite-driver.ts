@@ -1,4 +1,3 @@
-import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
 import { createSerialQueue, postgresTextParsers, quoteIdent } from '@tandem/core/sql';
 import type { SqlDriver, SqlTransaction, SqlTx } from './sql-driver.ts';
@@ -11,11 +10,35 @@ export interface PgliteDriverOptions {
   searchPath?: string;
 }
 
+type PgliteModule = typeof import('@electric-sql/pglite');
+
+/**
+ * PGlite is an optional peer of @tandem/server: a server on Postgres never loads it, and need not
+ * install it. Imported here, when the embedded store is first opened.
+ */
+async function loadPglite(): Promise<PgliteModule> {
+  try {
+    return await import('@electric-sql/pglite');
+  } catch (error) {
+    // Only the package itself missing; a broken install (a file inside it missing) keeps its own error.
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+    if (code === 'ERR_MODULE_NOT_FOUND' && typeof message === 'string' && message.includes("'@electric-sql/pglite'")) {
+      throw new Error(
+        'The embedded database needs @electric-sql/pglite, an optional peer dependency of @tandem/server: ' +
+          'install it (`npm install @electric-sql/pglite`), or give the server a Postgres URL (database.url).',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
 /**
  * {@link SqlDriver} on an embedded PGlite: one connection, so every call (and every transaction,
  * whole) runs in one queue, one after another.
  */
 export async function createPgliteDriver(options: PgliteDriverOptions): Promise<SqlDriver> {
+  const { PGlite } = await loadPglite();
   const pg = await PGlite.create({ dataDir: options.dataDir, parsers: postgresTextParsers });
   const enqueue = createSerialQueue();
   if (options.searchPath) {
