@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { quoteIdent } from '@tandem/core/sql';
 
 /** The PostgreSQL the multi-instance tests share (trust auth locally); the same default as the pg unit suites. */
 export const PG_URL = process.env.TANDEM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -49,6 +50,6 @@ export async function withPostgres<T>(fn: (sql: postgres.Sql) => Promise<T>): Pr
 
 export function dropSchema(schema: string): Promise<void> {
   return withPostgres(async (sql) => {
-    await sql.unsafe(`drop schema if exists "${schema.replaceAll('"', '""')}" cascade`);
+    await sql.unsafe(`drop schema if exists ${quoteIdent(schema)} cascade`);
   });
 }

@@ -1,4 +1,5 @@
 // Where the demo's server keeps its data when DATABASE_SCHEMA is set (see serve.mjs).
+import { quoteIdent } from '@tandem/core/sql';
 import { createPostgresDriver } from '@tandem/server';
 
 /**
@@ -6,7 +7,7 @@ import { createPostgresDriver } from '@tandem/server';
  * the creation runs under an advisory lock, so they take turns instead of colliding.
  */
 export async function openSchemaDriver(url, schema) {
-  const quoted = `"${schema.replaceAll('"', '""')}"`;
+  const quoted = quoteIdent(schema);
   const driver = createPostgresDriver({ url, searchPath: schema });
   try {
     await driver.transaction(async (tx) => {
