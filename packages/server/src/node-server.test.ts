@@ -9,11 +9,12 @@ import { NOTES_SERVER, notesPush, post, pullAll, recordingLogger, snapshotNotes 
 describe('startTandemServer({ configure }): an app mounts its own routes and middleware', () => {
   let server: TandemServer;
   const seen: string[] = [];
+  const logger = recordingLogger();
 
   beforeAll(async () => {
     server = await startTandemServer({
       ...NOTES_SERVER,
-      logger: recordingLogger(),
+      logger,
       configure(app, tandem) {
         app.use('*', async (c, next) => {
           seen.push(`${c.req.method} ${c.req.path}`);
@@ -31,6 +32,7 @@ describe('startTandemServer({ configure }): an app mounts its own routes and mid
           const { result, commit } = await tandem.invoke('addNote', { room: 'r2', body: 'from the api' }, { id: 'api' });
           return c.json({ id: result, version: commit.version, head: await tandem.store.head() });
         });
+        app.post('/api/fail', async (c) => c.json(await tandem.invoke('failNote', {}, { id: 'api' })));
       },
       static: { fetch: () => new Response('fallback', { status: 404 }) },
     });
@@ -86,6 +88,13 @@ describe('startTandemServer({ configure }): an app mounts its own routes and mid
     expect(head).toBe(version);
     const pull = await post(server.url, '/sync/pull', pullAll('api-reader', ['r2']));
     expect(snapshotNotes(pull.body)).toEqual([{ id, room: 'r2', body: 'from the api' }]);
+  });
+
+  it('answers an action that refuses, from invoke, as 422 with its message, and logs nothing', async () => {
+    const res = await fetch(`${server.url}/api/fail`, { method: 'POST' });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ kind: 'action_failed', message: expect.stringMatching(/failNote always fails/) });
+    expect(logger.errors).toEqual([]);
   });
 
   it('keeps the sync routes working, behind the app\'s middleware', async () => {

@@ -22,9 +22,12 @@ const statusByKind: Partial<Record<string, number>> = {
   [ErrorKind.invalidArgs]: 400,
   [ErrorKind.unknownAction]: 400,
   [ErrorKind.versionMismatch]: 409,
+  // An action that refused its input (from `invoke` in an app's route): the request was well formed,
+  // the app said no. The message is the action's own, as a push's rejection carries it.
+  [ErrorKind.actionFailed]: 422,
 };
 
-export type ErrorStatus = 400 | 401 | 403 | 409 | 413 | 500;
+export type ErrorStatus = 400 | 401 | 403 | 409 | 413 | 422 | 500;
 
 /** The status and body for `error`; logs it when it is unexpected. */
 export function describeError(error: unknown, logger: Logger, where: string): { status: ErrorStatus; body: TandemErrorData } {

@@ -55,12 +55,6 @@ export class SyncState {
     return written.filter((c) => !this.#channels.includes(c) && !this.#refused.has(c));
   }
 
-  /** Syncs `channels` too, durably (they are none of the synced ones). */
-  async follow(channels: readonly string[]): Promise<void> {
-    this.#channels = [...this.#channels, ...channels];
-    await this.#store.setMeta(CHANNELS_META_KEY, this.#channels);
-  }
-
   /** Stops syncing a channel the server refuses, for good. */
   async refuse(channel: string): Promise<void> {
     this.#refused.add(channel);

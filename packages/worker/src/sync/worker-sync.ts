@@ -158,7 +158,7 @@ export class WorkerSync implements SyncHost {
     const cursors = this.#ledger.cursors;
     const added = this.#state.unfollowed(written);
     if (added.length > 0) {
-      await this.#state.follow(added);
+      await this.#state.add(added);
       this.#log(`now syncing channel(s) ${added.join(', ')}: local actions wrote to them`);
     }
     return this.#state.channels.map((channel) => ({ channel, cursor: cursors[channel] ?? 0 }));
