@@ -84,7 +84,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   feed = syncFeed;
   for (const m of early.splice(0)) {
     if (m.tandem === 'sync') syncFeed.setStatus(m.status);
-    else syncFeed.reject(m.rejections);
+    else if (m.tandem === 'rejected') syncFeed.reject(m.rejections);
   }
 
   const actions = new Proxy({} as ActionCallers<A>, {

@@ -32,6 +32,14 @@ export interface ActionContext {
 export interface ActionDefinition<S extends StandardSchemaV1 = StandardSchemaV1, R = unknown> {
   args: S;
   run(tx: ActionTx, args: InferOutput<S>, ctx: ActionContext): Promise<R> | R;
+  /**
+   * Rewrites the args of an invocation recorded under an older schema version `fromVersion` (the
+   * number of migrations then; see defineMigrations) into args for the current one: a renamed
+   * field, a new required one. Runs in the worker when it replays or pushes work queued before an
+   * upgrade, and on the server for a push from an older client. Must be deterministic. The result
+   * is validated by `args` again; throwing turns the action into an `upgrade_rejected` rejection.
+   */
+  upgrade?(args: unknown, fromVersion: number): unknown;
 }
 
 export type ActionDefinitions = Record<string, ActionDefinition<any, any>>;
@@ -60,6 +68,9 @@ export function defineActions<const A extends ActionDefinitions>(definitions: A)
     }
     if (typeof def.run !== 'function') {
       throw new TandemError(ErrorKind.actionsModuleError, `Action "${name}" needs a \`run(tx, args, ctx)\` function.`);
+    }
+    if (def.upgrade !== undefined && typeof def.upgrade !== 'function') {
+      throw new TandemError(ErrorKind.actionsModuleError, `Action "${name}": \`upgrade(args, fromVersion)\` must be a function.`);
     }
   }
   return definitions;
@@ -98,6 +109,38 @@ export async function validateActionArgs(definitions: ActionDefinitions, name: u
     });
   }
   return result.value;
+}
+
+/**
+ * The args an invocation recorded under schema version `fromVersion` has under `toVersion`: the
+ * action's `upgrade` hook when the versions differ, then its `args` schema as for a new call.
+ * Throws `upgrade_rejected` when the action is gone, the hook throws or the result is invalid.
+ */
+export async function upgradeActionArgs(definitions: ActionDefinitions, name: string, args: unknown, fromVersion: number, toVersion: number): Promise<unknown> {
+  const def = Object.hasOwn(definitions, name) ? definitions[name] : undefined;
+  const refuse = (reason: string, cause?: unknown): never => {
+    throw new TandemError(ErrorKind.upgradeRejected, `Action "${name}" recorded under schema version ${fromVersion} cannot run under version ${toVersion}: ${reason}`, {
+      action: name,
+      args,
+      fromVersion,
+      toVersion,
+      ...(cause !== undefined ? { cause } : {}),
+    });
+  };
+  if (!def) return refuse('this version of the app no longer has that action.');
+  let next = args;
+  if (fromVersion !== toVersion && def.upgrade) {
+    try {
+      next = await def.upgrade(args, fromVersion);
+    } catch (error) {
+      return refuse(`its upgrade hook threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  try {
+    return await validateActionArgs(definitions, name, next);
+  } catch (error) {
+    return refuse((error as Error).message, (error as TandemError).details);
+  }
 }
 
 /** Builds the deterministic context for one invocation. */

@@ -22,6 +22,17 @@ export const ErrorKind = {
   tooLarge: 'too_large',
   /** Sync: the server could not be reached or answered with an error; the worker retries. */
   syncFailed: 'sync_failed',
+  /**
+   * This code is older than what it meets: a newer version of the app took over the worker, the
+   * local data was migrated by a newer version, or the server needs a newer client. Reload.
+   */
+  updateRequired: 'update_required',
+  /** Sync: the server runs an older schema version than this app; the work stays queued and is retried. */
+  serverOutdated: 'server_outdated',
+  /** An action queued under an older version that the current code refuses (listed until acknowledged). */
+  upgradeRejected: 'upgrade_rejected',
+  /** A journaled action that failed when replayed at start (listed until acknowledged). */
+  replayRejected: 'replay_rejected',
   internal: 'internal',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];

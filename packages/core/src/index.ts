@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './actions.ts';
+export * from './migrations.ts';
 export * from './row-diff.ts';
 export * from './protocol.ts';
 export * from './json-value.ts';

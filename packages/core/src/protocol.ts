@@ -52,8 +52,13 @@ export interface ConnectRequest {
 
 export interface ConnectResult {
   clientId: string;
-  /** Hash of (engine, schema, actions URL): tabs must agree with the running worker. */
+  /**
+   * Content hash of what the running runtime is (engine, name, schema and migrations, the actions
+   * module's code, sync url and channels): tabs of another version hand the worker over or are refused.
+   */
   version: string;
+  /** The local database's schema version: the number of migrations it has run. */
+  schemaVersion: number;
   actions: string[];
 }
 
@@ -86,6 +91,8 @@ export interface WorkerStatus {
   engine: EngineName;
   clientId: string | null;
   version: string | null;
+  /** The local database's schema version: the number of migrations it has run. */
+  schemaVersion: number;
   /** Local actions not yet confirmed by a server (all of them when the database is local-only). */
   pendingActions: number;
   journalRecords: number;
@@ -112,8 +119,17 @@ export interface SyncStatus {
   lastError: TandemErrorData | null;
   /** ms since epoch of the last successful pull. */
   lastSyncAt: number | null;
-  /** Actions the server rejected since this worker started, newest last (at most 50). */
+  /**
+   * Rejected actions not yet acknowledged (`db.sync.acknowledgeRejections`), oldest first: the
+   * server's verdicts and the worker's own (`upgrade_rejected`, `replay_rejected`). Kept durably,
+   * so they survive a restart until the app has dealt with them.
+   */
   rejections: Rejection[];
+  /**
+   * The server needs a newer version of this app: pulls are refused until the page reloads with
+   * it. Pushes still go through (the server upgrades them), so no work is lost meanwhile.
+   */
+  updateRequired: boolean;
 }
 
 /** Worker → every tab whenever the sync status changes. */
@@ -128,8 +144,20 @@ export interface RejectionMessage {
   rejections: Rejection[];
 }
 
+/**
+ * Worker → every tab of the old version once a tab of a newer one took the worker over (its work
+ * was finished, journaled, checkpointed and, when online, pushed). The tab's calls now fail with
+ * `update_required`: the app should offer a reload.
+ */
+export interface UpdateMessage {
+  tandem: 'update';
+  /** The version now running. */
+  version: string;
+  schemaVersion: number;
+}
+
 /** Everything the worker posts to a tab outside Comlink's replies, on the tab's own port. */
-export type WorkerEvent = LiveMessage | SyncStatusMessage | RejectionMessage;
+export type WorkerEvent = LiveMessage | SyncStatusMessage | RejectionMessage | UpdateMessage;
 
 export interface DebugCounters {
   /** Times each live query (by sql) was evaluated since the worker started. */
@@ -157,6 +185,8 @@ export interface WorkerApi {
   setSyncToken(token: string): Promise<void>;
   /** Starts a push + pull now; resolves when that cycle ends (rejects with its error). */
   syncNow(): Promise<void>;
+  /** Removes these rejections (by action id) from the durable list once the app has dealt with them. */
+  acknowledgeRejections(ids: string[]): Promise<void>;
 }
 
 const MAX_SQL = 100_000;

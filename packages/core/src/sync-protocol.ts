@@ -57,6 +57,12 @@ export interface PushAction {
 export interface PushRequest {
   clientId: string;
   actions: PushAction[];
+  /**
+   * The client's schema version (its number of migrations); omitted by clients older than
+   * versioning, read as 0. The server runs a push from an older client with its current code,
+   * upgrading each action's args (`upgrade`); it refuses one from a newer client (`server_outdated`).
+   */
+  schemaVersion?: number;
 }
 
 export interface Rejection {
@@ -64,6 +70,8 @@ export interface Rejection {
   seq: number;
   name: string;
   error: TandemErrorData;
+  /** The action's args, when the worker has them (its own verdicts, and the server's it kept). */
+  args?: JsonValue;
 }
 
 export interface PushResponse {
@@ -92,6 +100,8 @@ export interface PullRequest {
   channels: ChannelCursor[];
   /** Lowest seq still pending on the client (rejections at or above it are reported); omit when none. */
   pendingFrom?: number;
+  /** As in {@link PushRequest}: the server answers only a client of its own schema version (else `update_required` or `server_outdated`). */
+  schemaVersion?: number;
 }
 
 /** One row change in the server's change log, in commit order. */
@@ -129,7 +139,7 @@ export interface PullResponse {
 }
 
 export type ClientSocketMessage =
-  | { type: 'hello'; token?: string; clientId: string; channels: string[] }
+  | { type: 'hello'; token?: string; clientId: string; channels: string[]; schemaVersion?: number }
   | { type: 'channels'; channels: string[] }
   /** `actions` is checked as a {@link PushRequest}'s by the server (it knows hello's client id). */
   | { type: 'push'; id: number; actions: unknown[] }
@@ -199,7 +209,7 @@ export function parseChannels(value: unknown, where = 'channels'): string[] {
 
 export function parsePushRequest(value: unknown): PushRequest {
   const o = object(value, 'push request');
-  unknownKeys(o, ['clientId', 'actions'], 'push request');
+  unknownKeys(o, ['clientId', 'actions', 'schemaVersion'], 'push request');
   const clientId = parseClientId(o.clientId);
   if (!Array.isArray(o.actions)) bad('push request: actions must be an array.');
   if (o.actions.length > SYNC_LIMITS.pushActions) bad(`push request has ${o.actions.length} actions; the limit is ${SYNC_LIMITS.pushActions} per request.`);
@@ -218,12 +228,14 @@ export function parsePushRequest(value: unknown): PushRequest {
     if (typeof a.time !== 'number' || !Number.isFinite(a.time)) bad(`${where}.time must be a number (ms since epoch).`);
     return { id: a.id as string, seq, name: a.name, args: a.args as JsonValue, time: a.time };
   });
-  return { clientId, actions };
+  const out: PushRequest = { clientId, actions };
+  if (o.schemaVersion !== undefined) out.schemaVersion = seqOf(o.schemaVersion, 'schemaVersion', 0);
+  return out;
 }
 
 export function parsePullRequest(value: unknown): PullRequest {
   const o = object(value, 'pull request');
-  unknownKeys(o, ['clientId', 'channels', 'pendingFrom'], 'pull request');
+  unknownKeys(o, ['clientId', 'channels', 'pendingFrom', 'schemaVersion'], 'pull request');
   const clientId = parseClientId(o.clientId);
   if (!Array.isArray(o.channels)) bad('pull request: channels must be an array of { channel, cursor }.');
   if (o.channels.length > SYNC_LIMITS.channels) bad(`pull request has ${o.channels.length} channels; the limit is ${SYNC_LIMITS.channels}.`);
@@ -239,16 +251,18 @@ export function parsePullRequest(value: unknown): PullRequest {
   });
   const out: PullRequest = { clientId, channels };
   if (o.pendingFrom !== undefined) out.pendingFrom = seqOf(o.pendingFrom, 'pendingFrom');
+  if (o.schemaVersion !== undefined) out.schemaVersion = seqOf(o.schemaVersion, 'schemaVersion', 0);
   return out;
 }
 
 export function parseClientSocketMessage(value: unknown): ClientSocketMessage {
   const o = object(value, 'socket message');
   if (o.type === 'hello') {
-    unknownKeys(o, ['type', 'token', 'clientId', 'channels'], 'hello');
+    unknownKeys(o, ['type', 'token', 'clientId', 'channels', 'schemaVersion'], 'hello');
     if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length > 10_000)) bad('hello.token must be a string.');
     const msg: ClientSocketMessage = { type: 'hello', clientId: parseClientId(o.clientId, 'hello.clientId'), channels: parseChannels(o.channels, 'hello.channels') };
     if (o.token !== undefined) msg.token = o.token as string;
+    if (o.schemaVersion !== undefined) msg.schemaVersion = seqOf(o.schemaVersion, 'hello.schemaVersion', 0);
     return msg;
   }
   if (o.type === 'channels') {
@@ -283,7 +297,9 @@ function errorOf(raw: unknown, where: string): TandemErrorData {
 function rejectionOf(raw: unknown, where: string): Rejection {
   const r = object(raw, where);
   if (typeof r.id !== 'string' || typeof r.name !== 'string') bad(`${where} must be { id, seq, name, error }.`);
-  return { id: r.id, seq: seqOf(r.seq, `${where}.seq`), name: r.name, error: errorOf(r.error, `${where}.error`) };
+  const rejection: Rejection = { id: r.id, seq: seqOf(r.seq, `${where}.seq`), name: r.name, error: errorOf(r.error, `${where}.error`) };
+  if (r.args !== undefined && !findNonJson(r.args)) rejection.args = r.args as JsonValue;
+  return rejection;
 }
 
 export function parsePushResponse(value: unknown): PushResponse {

@@ -35,7 +35,7 @@ export class TabSession implements WorkerApi {
       this.#runtime = runtime;
       runtime.addTab(tabId, (message) => this.#port.postMessage(message));
       this.#host.watchTab(tabId, runtime);
-      return { clientId: runtime.clientId, version: runtime.version, actions: runtime.actionNames };
+      return { clientId: runtime.clientId, version: runtime.version, schemaVersion: 0, actions: runtime.actionNames };
     });
   }
 
@@ -77,6 +77,12 @@ export class TabSession implements WorkerApi {
 
   syncNow(): Promise<void> {
     return guard(() => this.#connected().syncNow());
+  }
+
+  acknowledgeRejections(_ids: string[]): Promise<void> {
+    return guard(async () => {
+      throw new TandemError(ErrorKind.invalidRequest, 'acknowledgeRejections is not implemented yet.');
+    });
   }
 
   #connected(): TandemRuntime {

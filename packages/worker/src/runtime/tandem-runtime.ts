@@ -159,6 +159,7 @@ export class TandemRuntime {
       engine: ledger.engine.name,
       clientId: this.clientId,
       version: this.version,
+      schemaVersion: 0,
       pendingActions,
       journalRecords: ledger.journalSeq - ledger.lastCheckpointSeq,
       lastCheckpointSeq: ledger.lastCheckpointSeq,

@@ -10,7 +10,7 @@ const MAX_REJECTIONS = 50;
 export class StatusLine {
   readonly #onStatus: (status: SyncStatus) => void;
   readonly #pending: () => number;
-  #status: Omit<SyncStatus, 'pending'> = { enabled: true, online: false, syncing: false, channels: [], lastError: null, lastSyncAt: null, rejections: [] };
+  #status: Omit<SyncStatus, 'pending'> = { enabled: true, online: false, syncing: false, channels: [], lastError: null, lastSyncAt: null, rejections: [], updateRequired: false };
   #timer: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
 
