@@ -56,7 +56,7 @@ export class WorkerHost implements RuntimeProvider {
   }
 
   async runtimeFor(config: TandemConfig): Promise<TandemRuntime> {
-    const version = await runtimeVersion(config);
+    const version = await runtimeVersion(config, config.actionsUrl);
     if (this.#runtime && this.#runtime.version !== version) {
       throw new TandemError(
         ErrorKind.versionMismatch,

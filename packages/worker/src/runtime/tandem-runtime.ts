@@ -8,7 +8,7 @@ import type { TabSink } from '../live/tab-fanout.ts';
 import type { JournalStore } from '../store/journal-store.ts';
 import { localOnlySyncStatus } from '../sync/sync-status.ts';
 import { WorkerSync } from '../sync/worker-sync.ts';
-import { runtimeVersion, schemaVersion } from './config-version.ts';
+import { legacySchemaVersion as schemaVersion, runtimeVersion } from './config-version.ts';
 import { checkStoredDatabase, loadDefinitions, openEngine, recordIdentity } from './start-up.ts';
 
 export interface RuntimeDeps {
@@ -53,7 +53,7 @@ export class TandemRuntime {
     const log = deps.log ?? (() => {});
     // Independent reads side by side: on a small database they are most of a cold start (B9b).
     const [version, schemaV, definitions, storedSchema, storedEngine, storedClientId, checkpoint] = await Promise.all([
-      runtimeVersion(config),
+      runtimeVersion(config, config.actionsUrl),
       schemaVersion(config),
       loadDefinitions(deps.loadActions, config.actionsUrl),
       store.getMeta<string>('schemaVersion'),
