@@ -48,7 +48,7 @@ export async function buildBench() {
     splitting: true,
   });
   // The actions module is loaded by URL inside the worker, like an app's: its own self-contained file.
-  await build({ ...common, entryPoints: { actions: join(here, 'src/actions.ts'), 'sync-actions': join(here, 'src/sync/sync-app.ts') }, outdir: out, splitting: false });
+  await build({ ...common, entryPoints: { actions: join(here, 'src/actions.ts'), 'actions-next': join(here, 'src/actions-next.ts'), 'actions-alt': join(here, 'src/actions-alt.ts'), 'sync-actions': join(here, 'src/sync/sync-app.ts') }, outdir: out, splitting: false });
   // The sync benchmarks' server side (schema, channels, the same actions) for Node.
   await build({ ...common, platform: 'node', minify: false, external: [], entryPoints: { 'sync-app': join(here, 'src/sync/node-entry.ts') }, outdir: join(out, 'node'), outExtension: { '.js': '.mjs' }, splitting: false });
 

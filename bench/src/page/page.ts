@@ -4,6 +4,7 @@ import { b3 } from './b3.ts';
 import { b4ConcurrentCounters, b4ConcurrentFire, b4ConcurrentOpen, b4Sequential } from './b4.ts';
 import { b7 } from './b7.ts';
 import { b9Cold, b9ColdBaseline, b9Hold, b9Populate, b9Second, b9SecondBaseline } from './b9.ts';
+import { b13Open } from './b13.ts';
 import { b10Raw, b10Sync, clockNow, drainOffline, drainReconnect, syncDeviceArm, syncDeviceClose, syncDeviceOpen, syncDeviceSeen, syncDeviceStatus, syncDeviceWrite, wsEcho } from './sync.ts';
 import { memFrameCycles, memHold, memInPageCycles, memStatus, memTab } from './memory.ts';
 
@@ -21,6 +22,7 @@ const bench = {
   b9Populate,
   b9Cold,
   b9ColdBaseline,
+  b13Open,
   memHold,
   memStatus,
   memTab,
