@@ -55,6 +55,8 @@ export class TandemRuntime {
   /** Set by retire(): the version that took over, which every call from then on names. */
   #retiredFor: { version: string; schemaVersion: number } | null = null;
   #retiring: Promise<void> | null = null;
+  /** Calls to run() accepted but not yet queued (validating their args): retire waits for them. */
+  readonly #accepted = new Set<Promise<unknown>>();
 
   private constructor(init: {
     version: string;
@@ -151,10 +153,17 @@ export class TandemRuntime {
   }
 
   /** Validates, queues and commits one action; resolves with its result once it is durable. */
-  async run(name: string, args: unknown): Promise<unknown> {
-    this.#assertOpen();
-    const validArgs = await validateActionArgs(this.#definitions, name, args);
-    return this.#ledger.submit(name, validArgs);
+  run(name: string, args: unknown): Promise<unknown> {
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const queued = validateActionArgs(this.#definitions, name, args).then((valid) => ({ result: this.#ledger.submit(name, valid) }));
+    this.#accepted.add(queued);
+    void queued.finally(() => this.#accepted.delete(queued)).catch(() => undefined);
+    // Wrapped so the set holds the moment it is queued, not the moment it is durable.
+    return queued.then(({ result }) => result);
   }
 
   /** A read that sees only durable state (it runs between batches). */
@@ -259,6 +268,7 @@ export class TandemRuntime {
     this.#retiring = (async () => {
       const ledger = this.#ledger;
       if (ledger.closed) return;
+      await Promise.allSettled(this.#accepted);
       await ledger.idle();
       if (this.#sync) {
         await this.#sync.flush(opts.pushTimeoutMs ?? 3000);
