@@ -226,6 +226,35 @@ export function runUpgradeConformance(engineName: EngineName, createEngine: Crea
       ]);
     });
 
+    it("the server's rejections join the same durable list, with their args, and reach the tabs", async () => {
+      const name = newName();
+      const schema = 'create table todos (id text primary key, title text not null, done boolean not null default false, created_at bigint not null, list_id text);';
+      const verdict = (id: string) => ({ id, seq: 1, name: 'add', error: { kind: 'forbidden', message: 'not on this list' } });
+      let rejectedId = '';
+      const fetch: typeof globalThis.fetch = async (input, init) => {
+        const body = JSON.parse(String(init?.body)) as { actions?: { id: string }[] };
+        if (String(input).endsWith('/push')) {
+          rejectedId = body.actions![0]!.id;
+          return Response.json({ lastSeq: 1, rejected: [verdict(rejectedId)], version: 1 });
+        }
+        return Response.json({ version: 1, changes: [], snapshots: [], lastSeq: rejectedId ? 1 : 0, rejected: rejectedId ? [verdict(rejectedId)] : [], more: false });
+      };
+      const synced = { ...config(name, schema), channels: { todos: 'list_id' }, sync: { url: 'http://127.0.0.1:9/sync', channels: ['l1'] } };
+      let runtime = await TandemRuntime.start({ config: synced, store: new DexieJournalStore(name), createEngine, loadActions: async () => v0, emptyImage: async () => emptyImage, fetch, log: () => undefined });
+      open.push(runtime);
+      const events: WorkerEvent[] = [];
+      runtime.addTab('tab1', (m) => events.push(m));
+      await runtime.run('add', { title: 'refused' });
+      await expect.poll(async () => (await rejections(runtime)).map((r) => r.id), { timeout: 10_000 }).toEqual([`${runtime.clientId}-1`]);
+      expect((await rejections(runtime))[0]).toMatchObject({ args: { title: 'refused' }, error: { kind: 'forbidden' } });
+      expect(events.some((e) => e.tandem === 'rejected')).toBe(true);
+      expect(await runtime.query('select count(*) as n from todos', [])).toEqual([{ n: 0 }]);
+      await stop(runtime);
+      // Local-only now: the list is still there until acknowledged.
+      runtime = (await start(name, v0, { schema })).runtime;
+      expect((await rejections(runtime)).map((r) => r.id)).toEqual([rejectedId]);
+    });
+
     it('retire: finishes queued writes, checkpoints, tells the tabs, then refuses every call with update_required', async () => {
       const name = newName();
       let { runtime } = await start(name, v1);
