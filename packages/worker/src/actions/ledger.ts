@@ -1,7 +1,8 @@
-import { toErrorData } from '@tandem/core';
-import type { ActionDefinitions, Dialect, TandemErrorData } from '@tandem/core';
+import { ErrorKind, toErrorData } from '@tandem/core';
+import type { ActionDefinitions, Dialect, JsonValue, Rejection, TandemErrorData } from '@tandem/core';
 import type { Engine } from '../engine/engine.ts';
-import type { ActionRecord, JournalStore, SyncRecord } from '../store/journal-store.ts';
+import type { ActionRecord, JournalEntry, JournalStore, SyncRecord } from '../store/journal-store.ts';
+import type { RejectionList } from '../store/rejection-list.ts';
 import { executeAction } from './action-executor.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { CURSORS_META_KEY, rebase } from './rebase.ts';
@@ -30,7 +31,10 @@ export interface LedgerInit extends LedgerState {
   definitions: ActionDefinitions;
   channelColumns: Record<string, string>;
   clientId: string;
-  schemaVersion: string;
+  /** The schema version this code runs (its number of migrations): every new record carries it. */
+  schemaVersion: number;
+  /** Where an action the journal holds but that can no longer run is reported (durably). */
+  rejections: RejectionList;
   checkpointSeq: number;
   checkpointEvery: number;
   checkpointIdleMs: number;
@@ -61,7 +65,8 @@ export class Ledger {
   readonly #definitions: ActionDefinitions;
   readonly #env: { dialect: Dialect; definitions: ActionDefinitions; channelColumns: Record<string, string> };
   readonly #clientId: string;
-  readonly #schemaVersion: string;
+  readonly #schemaVersion: number;
+  readonly #rejections: RejectionList;
   readonly #scheduler: Scheduler<WriteItem>;
   readonly #checkpointer: Checkpointer;
   readonly #publish: Publish;
@@ -89,6 +94,7 @@ export class Ledger {
     this.#env = { dialect: init.engine.dialect, definitions: init.definitions, channelColumns: init.channelColumns };
     this.#clientId = init.clientId;
     this.#schemaVersion = init.schemaVersion;
+    this.#rejections = init.rejections;
     this.#clientSeq = init.clientSeq;
     this.#patchSeq = init.patchSeq;
     this.#cursors = init.cursors;
@@ -145,7 +151,7 @@ export class Ledger {
   /** Queues one action; resolves with its result once it is durable and visible. */
   submit(name: string, args: unknown): Promise<unknown> {
     const clientSeq = ++this.#clientSeq;
-    const record: ActionRecord = { kind: 'action', id: `${this.#clientId}-${clientSeq}`, clientSeq, name, args, time: Date.now() };
+    const record: ActionRecord = { kind: 'action', id: `${this.#clientId}-${clientSeq}`, clientSeq, name, args, time: Date.now(), v: this.#schemaVersion };
     return new Promise((resolve, reject) => this.#scheduler.write({ record, resolve, reject }));
   }
 
@@ -154,15 +160,20 @@ export class Ledger {
     return this.#scheduler.task(fn);
   }
 
-  /** Start-up: re-applies the journal after `afterSeq` (the checkpoint's), then counts what is pending. */
-  async replay(afterSeq: number): Promise<void> {
-    const entries = await this.#store.readAfter(afterSeq);
+  /**
+   * Start-up: re-applies the journal after `afterSeq` (the checkpoint's), then counts what is
+   * pending (`read`: those records, when the caller has them already). An action that fails now although it once succeeded is never dropped silently: it
+   * becomes a durable rejection (`replay_rejected`) and is then voided in the journal.
+   */
+  async replay(afterSeq: number, read?: readonly JournalEntry[]): Promise<void> {
+    const entries = read ?? (await this.#store.readAfter(afterSeq));
     const voided = new Set<string>();
     for (const { record } of entries) if (record.kind === 'void') record.ids.forEach((id) => voided.add(id));
     const t0 = performance.now();
     for (let i = 0; i < entries.length; i += REPLAY_CHUNK) {
       const chunk = entries.slice(i, i + REPLAY_CHUNK);
       const items: WriteItem[] = [];
+      const failed: { record: ActionRecord; error: unknown }[] = [];
       for (const { record } of chunk) {
         if (record.kind === 'sync') {
           // In journal order: the actions before it first, then the same rebase as when it was pulled.
@@ -174,22 +185,28 @@ export class Ledger {
         // New invocations must continue after every journaled one, or their ids would collide.
         this.#clientSeq = Math.max(this.#clientSeq, record.clientSeq);
         if (voided.has(record.id)) continue;
-        items.push({
-          record,
-          resolve: () => {},
-          reject: (error) => {
-            // Actions are deterministic, so a journaled action failing on replay means one is not.
-            this.#lastError = toErrorData(error);
-            this.#log(`replay: action ${record.id} (${record.name}) failed: ${this.#lastError.message}`);
-          },
-        });
+        items.push({ record, resolve: () => {}, reject: (error) => failed.push({ record, error }) });
       }
       await this.#commitActions(items, false);
       this.#journalSeq = chunk[chunk.length - 1]!.seq;
       this.#checkpointer.recordsSince += chunk.length;
+      if (failed.length > 0) await this.#rejectReplayed(failed);
     }
     if (entries.length) this.#log(`replayed ${entries.length} journal records in ${(performance.now() - t0).toFixed(0)} ms`);
     this.#pendingCount = await this.countPending();
+  }
+
+  /**
+   * Journaled actions that failed on replay. Listed first, then voided: a crash in between lists
+   * one that a later replay may run after all, which beats losing one without a word.
+   */
+  async #rejectReplayed(failed: { record: ActionRecord; error: unknown }[]): Promise<void> {
+    const rejections = failed.map(({ record, error }) => replayRejection(record, error, this.#schemaVersion));
+    for (const r of rejections) this.#log(`replay: action ${r.id} (${r.name}) failed and is rejected: ${r.error.message}`);
+    this.#lastError = rejections[rejections.length - 1]!.error;
+    await this.#rejections.add(rejections);
+    const seqs = await this.#store.append([{ kind: 'void', ids: failed.map((f) => f.record.id) }]);
+    this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
   }
 
   /**
@@ -287,16 +304,29 @@ export class Ledger {
       for (const f of result.replayFailures) this.#log(`rebase: pending action ${f.id} failed on the server's state: ${f.message}`);
       if (result.changedTables.size > 0) await this.#publish(result.changedTables);
     } finally {
+      // Listed before the record that drops them is durable: a crash in between re-pulls the
+      // verdict (the list ignores an id it has), never loses it. On replay they are listed already.
+      if (journal) await this.#listRejections(result.rejected);
       // A poke that did not follow on from the cursors changed nothing: nothing to journal.
       if (journal && result.applied) await this.#journalServerChanges(record);
     }
     return result;
   }
 
+  async #listRejections(rejected: Rejection[]): Promise<void> {
+    if (rejected.length === 0) return;
+    try {
+      await this.#rejections.add(rejected);
+    } catch (error) {
+      // Tabs still hear of them (the sync's `rejected` event); only their survival of a restart is lost.
+      this.#log(`could not store ${rejected.length} rejection(s) durably: ${toErrorData(error).message}`);
+    }
+  }
+
   /** Journals a rebase that already committed; when that fails, a checkpoint must cover it instead. */
   async #journalServerChanges(record: SyncRecord): Promise<void> {
     try {
-      const seqs = await this.#store.append([record]);
+      const seqs = await this.#store.append([{ ...record, v: this.#schemaVersion }]);
       this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
       // A pull can carry many rows: weigh it so a big one brings the next checkpoint closer.
       this.#checkpointer.noteRecords(1 + Math.floor((record.pull.changes.length + record.pull.snapshots.length * 100) / 100));
@@ -328,7 +358,7 @@ export class Ledger {
     const t0 = performance.now();
     const image = await this.engine.snapshot();
     const dumped = performance.now();
-    await this.#store.putCheckpoint({ seq, image, createdAt: Date.now(), version: this.#schemaVersion });
+    await this.#store.putCheckpoint({ seq, image, createdAt: Date.now(), version: String(this.#schemaVersion) });
     this.#lastCheckpointSeq = seq;
     this.#checkpointer.recordsSince = 0;
     this.#counters.checkpoints++;
@@ -342,6 +372,11 @@ export class Ledger {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    return this.#scheduler.idle();
+  }
+
   /** Waits for queued work, then closes the engine and the journal store. */
   async close(): Promise<void> {
     await this.#scheduler.idle();
@@ -350,4 +385,21 @@ export class Ledger {
     await this.engine.close();
     this.#store.close();
   }
+}
+
+/**
+ * The rejection of a journaled action that failed when replayed: `replay_rejected` at the version
+ * it was recorded under (actions are deterministic, so one of them is not), `upgrade_rejected`
+ * when it was recorded under another.
+ */
+export function replayRejection(record: ActionRecord, error: unknown, schemaVersion: number): Rejection {
+  const data = toErrorData(error, ErrorKind.actionFailed);
+  const from = record.v ?? 0;
+  const kind = from === schemaVersion ? ErrorKind.replayRejected : ErrorKind.upgradeRejected;
+  const message =
+    kind === ErrorKind.replayRejected
+      ? `Action "${record.name}" (${record.id}) failed when the journal was replayed, so it was rolled back: ${data.message}`
+      : `Action "${record.name}" (${record.id}) recorded under schema version ${from} failed under version ${schemaVersion}, so it was rolled back: ${data.message}`;
+  const details = { action: record.name, args: record.args, ...(kind === ErrorKind.upgradeRejected ? { fromVersion: from, toVersion: schemaVersion } : {}), cause: data };
+  return { id: record.id, seq: record.clientSeq, name: record.name, error: { kind, message, details }, args: (record.args ?? null) as JsonValue };
 }

@@ -139,7 +139,8 @@ describe(`rebase conformance: ${name}`, () => {
         changes: [change({ actionId: 'c1-1', rowId: 'c1-1.0', op: 'insert', row: { id: 'c1-1.0', list_id: 'L', title: 'keep', done: false } })],
       }),
     );
-    expect(result.rejected).toEqual([rejection]);
+    // With the action's args, which the server's verdict lacks: the app can offer it again.
+    expect(result.rejected).toEqual([{ ...rejection, args: { list: 'L', title: 'refused' } }]);
     expect(result.confirmed).toBe(1);
     expect((await rows()).map((r) => r.title)).toEqual(['keep']);
     expect(await pending()).toEqual([]);

@@ -1,4 +1,4 @@
-import type { ActionDefinitions, Dialect, Patch, PullResponse, Rejection, Row } from '@tandem/core';
+import type { ActionDefinitions, Dialect, JsonValue, Patch, PullResponse, Rejection, Row } from '@tandem/core';
 import type { EngineTx, ServerRows } from '../engine/engine.ts';
 import { executeAction } from './action-executor.ts';
 import { jsonEqual } from './json-equal.ts';
@@ -54,6 +54,11 @@ export async function rebase(
    * both, a statement on the path of every remote edit to a device that only receives.
    */
   idle?: { cursors: Cursors },
+  /**
+   * False while a migration replays the journal: the pending actions are only listed (the code that
+   * could run them is the new one, for the schema after the migration), and they run afterwards.
+   */
+  rerun = true,
 ): Promise<RebaseResult> {
   const { meta, pending } = idle ? { meta: idle.cursors, pending: [] } : await tx.readMetaAndPending<Cursors>(CURSORS_META_KEY);
   const before: Cursors = meta ?? {};
@@ -65,7 +70,8 @@ export async function rebase(
   const rejectedById = new Map(pull.rejected.map((r) => [r.id, r]));
   const settled = pending.filter((p) => p.seq <= pull.lastSeq);
   const remaining = pending.filter((p) => p.seq > pull.lastSeq);
-  const rejected = settled.filter((p) => rejectedById.has(p.id)).map((p) => rejectedById.get(p.id)!);
+  // With the args the server's verdict lacks: the app gets what was refused, to offer it again.
+  const rejected = settled.filter((p) => rejectedById.has(p.id)).map((p) => ({ ...rejectedById.get(p.id)!, args: (p.args ?? null) as JsonValue }));
   const result: RebaseResult = {
     changedTables: new Set(),
     confirmed: settled.length - rejected.length,
@@ -104,7 +110,7 @@ export async function rebase(
   if (patches.length > 0) await tx.clearPatches();
   if (settled.length > 0) await tx.dropPending(pull.lastSeq);
   result.patchesChanged = patches.length > 0 || settled.length > 0 || remaining.length > 0;
-  if (remaining.length === 0) return result;
+  if (remaining.length === 0 || !rerun) return result;
   for (const action of remaining) {
     try {
       await executeAction(tx, env.dialect, env.definitions, { kind: 'action', id: action.id, clientSeq: action.seq, name: action.name, args: action.args, time: action.time });

@@ -1,4 +1,4 @@
-import type { RejectionMessage, SyncStatusMessage, WorkerEvent } from '@tandem/core';
+import type { RejectionMessage, SyncStatusMessage, UpdateMessage, WorkerEvent } from '@tandem/core';
 import type { LiveQueryRegistry } from './live-query-registry.ts';
 
 /** Posts to one tab's port. */
@@ -39,7 +39,7 @@ export class TabFanout {
     for (const [tabId, batch] of batches) this.#post(tabId, this.#tabs.get(tabId), { tandem: 'live', batch });
   }
 
-  broadcast(message: SyncStatusMessage | RejectionMessage): void {
+  broadcast(message: SyncStatusMessage | RejectionMessage | UpdateMessage): void {
     for (const [tabId, sink] of this.#tabs) this.#post(tabId, sink, message);
   }
 

@@ -1,4 +1,4 @@
-import { ErrorKind, TandemError, validateActionArgs } from '@tandem/core';
+import { ErrorKind, schemaIdentity, TandemError, validateActionArgs } from '@tandem/core';
 import type { ActionDefinitions, DebugCounters, Row, TandemConfig, WorkerStatus } from '@tandem/core';
 import { Ledger, readLedgerState } from '../actions/ledger.ts';
 import type { CreateEngine } from '../engine/engine.ts';
@@ -6,17 +6,28 @@ import { LiveQueryRegistry } from '../live/live-query-registry.ts';
 import { TabFanout } from '../live/tab-fanout.ts';
 import type { TabSink } from '../live/tab-fanout.ts';
 import type { JournalStore } from '../store/journal-store.ts';
+import { RejectionList } from '../store/rejection-list.ts';
 import { localOnlySyncStatus } from '../sync/sync-status.ts';
 import { WorkerSync } from '../sync/worker-sync.ts';
-import { legacySchemaVersion as schemaVersion, runtimeVersion } from './config-version.ts';
-import { checkStoredDatabase, loadDefinitions, openEngine, recordIdentity } from './start-up.ts';
+import type { ActionsModule } from './config-version.ts';
+import { definitionsDigest, runtimeVersion } from './config-version.ts';
+import { parseAcknowledgedIds } from './acknowledge.ts';
+import { checkStoredEngine, loadActionsModule, openLocalDatabase, recordIdentity } from './start-up.ts';
 
 export interface RuntimeDeps {
   config: TandemConfig;
   store: JournalStore;
   createEngine: CreateEngine;
-  /** Loads the app's action definitions (the generic worker imports `config.actionsUrl`). */
-  loadActions: (url: string) => Promise<ActionDefinitions>;
+  /**
+   * Loads the app's actions module (the generic worker imports `config.actionsUrl`): its actions
+   * and migrations, or (as before migrations existed) the action definitions alone.
+   */
+  loadActions: (url: string) => Promise<ActionDefinitions | ActionsModule>;
+  /**
+   * A hash of the actions module's text (the host fetches it), part of `version`: new code at the
+   * same URL is a new version. Default: a digest of the loaded actions' and migrations' code.
+   */
+  actionsDigest?: string;
   /** The shipped pre-initialised empty database, so a first visit skips initdb. */
   emptyImage?: () => Promise<Blob | undefined>;
   /** Overrides for tests and benchmarks. */
@@ -31,43 +42,74 @@ export interface RuntimeDeps {
  */
 export class TandemRuntime {
   readonly version: string;
+  /** The local database's schema version: the number of migrations it has run (this code's). */
+  readonly schemaVersion: number;
   readonly clientId: string;
   readonly #ledger: Ledger;
   readonly #definitions: ActionDefinitions;
   readonly #live: LiveQueryRegistry;
   readonly #tabs: TabFanout;
+  readonly #rejections: RejectionList;
+  readonly #log: (message: string) => void;
   #sync: WorkerSync | null = null;
+  /** Set by retire(): the version that took over, which every call from then on names. */
+  #retiredFor: { version: string; schemaVersion: number } | null = null;
+  #retiring: Promise<void> | null = null;
+  /** Calls to run() accepted but not yet queued (validating their args): retire waits for them. */
+  readonly #accepted = new Set<Promise<unknown>>();
 
-  private constructor(init: { version: string; clientId: string; definitions: ActionDefinitions; ledger: Ledger; live: LiveQueryRegistry; tabs: TabFanout }) {
+  private constructor(init: {
+    version: string;
+    schemaVersion: number;
+    clientId: string;
+    definitions: ActionDefinitions;
+    ledger: Ledger;
+    live: LiveQueryRegistry;
+    tabs: TabFanout;
+    rejections: RejectionList;
+    log: (message: string) => void;
+  }) {
     this.version = init.version;
+    this.schemaVersion = init.schemaVersion;
     this.clientId = init.clientId;
     this.#definitions = init.definitions;
     this.#ledger = init.ledger;
     this.#live = init.live;
     this.#tabs = init.tabs;
+    this.#rejections = init.rejections;
+    this.#log = init.log;
   }
 
-  /** Start-up: newest checkpoint (or the empty image + schema), then replay the journal after it. */
+  /**
+   * Start-up: newest checkpoint (or the empty image + schema + steps), migrated when the code has
+   * more steps than the database ran, then replay of the journal after it.
+   */
   static async start(deps: RuntimeDeps): Promise<TandemRuntime> {
     const { config, store } = deps;
     const log = deps.log ?? (() => {});
     // Independent reads side by side: on a small database they are most of a cold start (B9b).
-    const [version, schemaV, definitions, storedSchema, storedEngine, storedClientId, checkpoint] = await Promise.all([
-      runtimeVersion(config, config.actionsUrl),
-      schemaVersion(config),
-      loadDefinitions(deps.loadActions, config.actionsUrl),
+    const [module, legacySchema, storedEngine, storedClientId, checkpoint, rejections] = await Promise.all([
+      loadActionsModule(deps.loadActions, config.actionsUrl),
       store.getMeta<string>('schemaVersion'),
       store.getMeta<string>('engine'),
       store.getMeta<string>('clientId'),
       store.latestCheckpoint(),
+      RejectionList.load(store, log),
     ]);
-    const stored = { schemaVersion: storedSchema, engine: storedEngine, clientId: storedClientId };
-    checkStoredDatabase(config, stored, schemaV);
+    const definitions = module.actions;
+    const migrations = module.migrations ?? [];
+    const [version, identity] = await Promise.all([
+      deps.actionsDigest !== undefined ? runtimeVersion(config, deps.actionsDigest) : definitionsDigest(module).then((digest) => runtimeVersion(config, digest)),
+      schemaIdentity(config.schema, migrations),
+    ]);
+    const stored = { legacySchemaVersion: legacySchema, engine: storedEngine, clientId: storedClientId };
+    checkStoredEngine(config, stored);
     const t0 = performance.now();
-    const { engine, from } = await openEngine(config, deps, checkpoint);
-    const clientId = await recordIdentity(store, stored, schemaV, config.engine ?? 'pglite');
+    const opened = await openLocalDatabase({ config, deps, store, rejections, stored, checkpoint, migrations, identity, definitions, log });
+    const { engine } = opened;
+    const clientId = await recordIdentity(store, stored, config.engine ?? 'pglite');
     const ledgerState = await readLedgerState(engine);
-    log(`engine ready from ${from} in ${(performance.now() - t0).toFixed(0)} ms`);
+    log(`engine ready from ${opened.from} in ${(performance.now() - t0).toFixed(0)} ms`);
 
     const live = new LiveQueryRegistry({
       query: (sql, params) => engine.query(sql, params),
@@ -81,20 +123,23 @@ export class TandemRuntime {
       definitions,
       channelColumns: config.channels ?? {},
       clientId,
-      schemaVersion: schemaV,
-      checkpointSeq: checkpoint?.seq ?? 0,
+      schemaVersion: migrations.length,
+      rejections,
+      checkpointSeq: opened.checkpointSeq,
       checkpointEvery: config.checkpointEvery ?? 500,
       checkpointIdleMs: deps.checkpointIdleMs ?? 1500,
       publish: (changed) => tabs.publish(changed),
       log,
     });
-    const runtime = new TandemRuntime({ version, clientId, definitions, ledger, live, tabs });
-    await ledger.replay(checkpoint?.seq ?? 0);
+    const runtime = new TandemRuntime({ version, schemaVersion: migrations.length, clientId, definitions, ledger, live, tabs, rejections, log });
+    await ledger.replay(opened.checkpointSeq, opened.entries);
     if (config.sync) {
       runtime.#sync = await WorkerSync.start({
         url: config.sync.url,
         clientId,
+        schemaVersion: migrations.length,
         ledger,
+        rejections,
         store,
         tabs,
         channels: config.sync.channels ?? [],
@@ -108,10 +153,17 @@ export class TandemRuntime {
   }
 
   /** Validates, queues and commits one action; resolves with its result once it is durable. */
-  async run(name: string, args: unknown): Promise<unknown> {
-    this.#assertOpen();
-    const validArgs = await validateActionArgs(this.#definitions, name, args);
-    return this.#ledger.submit(name, validArgs);
+  run(name: string, args: unknown): Promise<unknown> {
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const queued = validateActionArgs(this.#definitions, name, args).then((valid) => ({ result: this.#ledger.submit(name, valid) }));
+    this.#accepted.add(queued);
+    void queued.finally(() => this.#accepted.delete(queued)).catch(() => undefined);
+    // Wrapped so the set holds the moment it is queued, not the moment it is durable.
+    return queued.then(({ result }) => result);
   }
 
   /** A read that sees only durable state (it runs between batches). */
@@ -127,11 +179,13 @@ export class TandemRuntime {
   }
 
   addTab(tabId: string, sink: TabSink): void {
+    this.#assertOpen();
     this.#tabs.add(tabId, sink);
   }
 
   /** Frees a tab's subscriptions (its Web Lock was released: the tab is gone). */
   dropTab(tabId: string): Promise<number> {
+    if (this.#ledger.closed) return Promise.resolve(0);
     return this.#ledger.task(async () => this.#tabs.drop(tabId));
   }
 
@@ -141,6 +195,7 @@ export class TandemRuntime {
   }
 
   unsubscribe(tabId: string, subId: string): Promise<void> {
+    this.#assertOpen();
     return this.#ledger.task(async () => {
       this.#live.unsubscribe(subId, tabId);
     });
@@ -148,10 +203,12 @@ export class TandemRuntime {
 
   /** Snapshot the engine and trim the journal it covers. Serialised with writes. */
   checkpoint(): Promise<void> {
+    this.#assertOpen();
     return this.#ledger.checkpoint();
   }
 
   async status(): Promise<WorkerStatus> {
+    this.#assertOpen();
     const ledger = this.#ledger;
     const pendingActions = await ledger.task(() => ledger.countPending());
     return {
@@ -159,7 +216,7 @@ export class TandemRuntime {
       engine: ledger.engine.name,
       clientId: this.clientId,
       version: this.version,
-      schemaVersion: 0,
+      schemaVersion: this.schemaVersion,
       pendingActions,
       journalRecords: ledger.journalSeq - ledger.lastCheckpointSeq,
       lastCheckpointSeq: ledger.lastCheckpointSeq,
@@ -167,7 +224,7 @@ export class TandemRuntime {
       liveQueries: this.#live.queryCount,
       subscriptions: this.#live.subscriptionCount,
       lastError: ledger.lastError,
-      sync: this.#sync?.status() ?? localOnlySyncStatus(pendingActions),
+      sync: this.#sync?.status() ?? localOnlySyncStatus(pendingActions, this.#rejections.items),
     };
   }
 
@@ -189,7 +246,49 @@ export class TandemRuntime {
     return this.#sync.syncNow();
   }
 
+  /**
+   * Removes rejections (by action id) from the durable list once the app has dealt with them.
+   * Unknown ids are ignored: another tab may have acknowledged them first.
+   */
+  async acknowledgeRejections(ids: unknown): Promise<void> {
+    this.#assertOpen();
+    const valid = parseAcknowledgedIds(ids);
+    if ((await this.#rejections.acknowledge(valid)) > 0) this.#sync?.rejectionsChanged();
+  }
+
+  /**
+   * Hands the database over to a newer version (the host starts it once this resolves): from now
+   * on every call is refused with `update_required`; writes already queued still commit; when the
+   * server is reachable they are pushed (for at most `pushTimeoutMs`); a checkpoint covers the
+   * journal; the tabs hear `{ tandem: 'update' }`; then the runtime closes.
+   */
+  retire(next: { version: string; schemaVersion: number }, opts: { pushTimeoutMs?: number } = {}): Promise<void> {
+    if (this.#retiring) return this.#retiring;
+    this.#retiredFor = { version: next.version, schemaVersion: next.schemaVersion };
+    this.#retiring = (async () => {
+      const ledger = this.#ledger;
+      if (ledger.closed) return;
+      await Promise.allSettled(this.#accepted);
+      await ledger.idle();
+      if (this.#sync) {
+        await this.#sync.flush(opts.pushTimeoutMs ?? 3000);
+        this.#sync.stop();
+      }
+      try {
+        await ledger.checkpoint();
+      } catch (error) {
+        // The journal still holds everything: the next version replays it.
+        this.#log(`checkpoint before the hand-over failed: ${(error as Error).message ?? String(error)}`);
+      }
+      this.#tabs.broadcast({ tandem: 'update', version: next.version, schemaVersion: next.schemaVersion });
+      await ledger.close();
+      this.#log(`handed over to version ${next.version} (schema version ${next.schemaVersion})`);
+    })();
+    return this.#retiring;
+  }
+
   debug(): DebugCounters {
+    this.#assertOpen();
     return { liveEvaluations: this.#live.evaluations(), ...this.#ledger.counters, pokesApplied: this.#sync?.pokesApplied ?? 0 };
   }
 
@@ -204,6 +303,9 @@ export class TandemRuntime {
   }
 
   #assertOpen(): void {
+    if (this.#retiredFor) {
+      throw new TandemError(ErrorKind.updateRequired, 'A newer version of this app took over the Tandem worker: reload this tab. Nothing was written.', this.#retiredFor);
+    }
     if (this.#ledger.closed) throw new TandemError(ErrorKind.closed, 'This Tandem runtime is closed.');
   }
 }

@@ -20,6 +20,12 @@ export interface ActionRecord {
   name: string;
   args: unknown;
   time: number;
+  /**
+   * The schema version (number of migrations) the action was invoked under; absent in journals
+   * written before versioning (= 0). Every record after a checkpoint has the same one: a migration
+   * checkpoints before anything is journaled under the new version.
+   */
+  v?: number;
 }
 
 /**
@@ -42,6 +48,8 @@ export interface SyncRecord {
   pull: PullResponse;
   /** A poke's changes: they apply only where every channel is at `from` (see `rebase`). */
   from?: number;
+  /** The schema version its rows are shaped for, as {@link ActionRecord.v}. */
+  v?: number;
 }
 
 /** Every record kind the journal can hold. */
@@ -57,7 +65,11 @@ export interface Checkpoint {
   seq: number;
   image: Blob;
   createdAt: number;
-  /** Hash of the configuration (engine, schema, actions) that produced the image. */
+  /**
+   * What produced the image: the schema version (number of migrations) as text; a hash of the
+   * schema in checkpoints from before versioning. Informational: the image's own `tandem_meta`
+   * holds its schema identity.
+   */
   version: string;
 }
 

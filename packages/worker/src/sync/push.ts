@@ -16,7 +16,7 @@ export async function push(transport: SyncTransport, host: SyncHost, after: numb
     if (actions.length === 0) break;
     let response;
     try {
-      response = await transport.push({ clientId: host.clientId, actions });
+      response = await transport.push({ clientId: host.clientId, actions, ...(host.schemaVersion !== undefined ? { schemaVersion: host.schemaVersion } : {}) });
     } catch (error) {
       // Big args can make a batch exceed the server's body limit: send fewer at a time.
       if (toErrorData(error).kind === ErrorKind.tooLarge && limit > 1) {

@@ -6,6 +6,8 @@ import { SyncSocket } from './sync-socket.ts';
 export interface SocketLinkOptions {
   url: string;
   clientId: string;
+  /** Said in the hello: the server refuses a socket of another schema version. */
+  schemaVersion?: number;
   token: () => string | undefined;
   /** The channels to be poked for, as the hello says them. */
   channels: () => string[];
@@ -16,6 +18,9 @@ export interface SocketLinkOptions {
   log: (message: string) => void;
   WebSocket?: typeof WebSocket;
 }
+
+/** How long a socket refused for its schema version waits before saying hello again. */
+const VERSION_RETRY_MS = 60_000;
 
 /**
  * The sync loop's socket over time: opened with the client's hello, reopened with backoff when
@@ -63,7 +68,13 @@ export class SocketLink {
     const token = this.#o.token();
     const socket: SyncSocket = new SyncSocket(
       url,
-      { type: 'hello', clientId: this.#o.clientId, channels: this.#o.channels(), ...(token ? { token } : {}) },
+      {
+        type: 'hello',
+        clientId: this.#o.clientId,
+        channels: this.#o.channels(),
+        ...(token ? { token } : {}),
+        ...(this.#o.schemaVersion !== undefined ? { schemaVersion: this.#o.schemaVersion } : {}),
+      },
       {
         onOpen: () => {
           this.#open = true;
@@ -79,7 +90,10 @@ export class SocketLink {
           if (error && error.kind !== ErrorKind.syncFailed) this.#o.log(`sync socket refused: ${error.message}`);
           // A lost socket usually means a lost server: find out now rather than at the next poll.
           this.#o.kick();
-          this.#timer = setTimeout(() => this.open(), this.#retry.next());
+          // Refused for its schema version: HTTP carries on (pushes still work for an older app),
+          // and only a deploy changes the server's answer, so asking again soon is pointless.
+          const versions = error?.kind === ErrorKind.updateRequired || error?.kind === ErrorKind.serverOutdated;
+          this.#timer = setTimeout(() => this.open(), versions ? VERSION_RETRY_MS : this.#retry.next());
         },
       },
       this.#o.WebSocket,

@@ -10,17 +10,20 @@ const MAX_REJECTIONS = 50;
 export class StatusLine {
   readonly #onStatus: (status: SyncStatus) => void;
   readonly #pending: () => number;
+  readonly #rejections: (() => SyncStatus['rejections']) | undefined;
   #status: Omit<SyncStatus, 'pending'> = { enabled: true, online: false, syncing: false, channels: [], lastError: null, lastSyncAt: null, rejections: [], updateRequired: false };
   #timer: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
 
-  constructor(onStatus: (status: SyncStatus) => void, pending: () => number) {
+  /** `rejections`: a list kept elsewhere (durably) that the status shows instead of its own. */
+  constructor(onStatus: (status: SyncStatus) => void, pending: () => number, rejections?: () => SyncStatus['rejections']) {
     this.#onStatus = onStatus;
     this.#pending = pending;
+    this.#rejections = rejections;
   }
 
   get current(): SyncStatus {
-    return { ...this.#status, pending: this.#pending() };
+    return { ...this.#status, pending: this.#pending(), ...(this.#rejections ? { rejections: this.#rejections() } : {}) };
   }
 
   update(patch: Partial<Omit<SyncStatus, 'pending'>>): void {

@@ -18,6 +18,11 @@ export interface SyncClientOptions {
   token: () => string | undefined;
   onStatus: (status: SyncStatus) => void;
   onRejected: (rejections: Rejection[]) => void;
+  /**
+   * The durable list of unacknowledged rejections, when the caller keeps one (the worker does):
+   * the status shows it. Without it the status lists this session's rejections.
+   */
+  rejections?: () => Rejection[];
   log: (message: string) => void;
   /** Polling interval while the socket is down but requests succeed. */
   pollMs?: number;
@@ -59,13 +64,16 @@ export class SyncClient {
   #pushedThrough = 0;
   readonly #status: StatusLine;
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** The server needs a newer app: no more pulls or pokes until the page reloads (pushes go on). */
+  #updateRequired = false;
 
   constructor(options: SyncClientOptions) {
     this.#o = options;
-    this.#status = new StatusLine(options.onStatus, () => options.host.pendingCount());
+    this.#status = new StatusLine(options.onStatus, () => options.host.pendingCount(), options.rejections);
     this.#socket = new SocketLink({
       url: options.url,
       clientId: options.host.clientId,
+      ...(options.host.schemaVersion !== undefined ? { schemaVersion: options.host.schemaVersion } : {}),
       token: options.token,
       channels: () => options.host.channels(),
       kick: () => this.kick(),
@@ -122,6 +130,11 @@ export class SyncClient {
     return this.#status.current;
   }
 
+  /** The durable rejection list changed (acknowledged): tabs hear the new status. */
+  rejectionsChanged(): void {
+    this.#status.publish();
+  }
+
   /** The pending count changed (a local batch committed): tabs hear about it, and it syncs. */
   localChange(): void {
     this.#status.publish();
@@ -147,7 +160,7 @@ export class SyncClient {
         try {
           await this.#cycle();
           this.#retry.reset();
-          this.#status.update({ online: true, lastError: null, lastSyncAt: Date.now() });
+          this.#status.update({ online: true, lastError: null, ...(this.#updateRequired ? {} : { lastSyncAt: Date.now() }) });
           for (const w of waiters) w.resolve();
         } catch (error) {
           const data = toErrorData(error, ErrorKind.syncFailed);
@@ -196,11 +209,23 @@ export class SyncClient {
       if (dropped) return this.#settled(dropped);
     }
 
+    if (this.#updateRequired) return;
     // Read after the pushes, off the path from this device's write to the server.
     const state = await host.pullState();
     // The host may have added channels (ones local actions wrote to): the socket must poke for them too.
     this.#socket.follow(state.cursors.map((c) => c.channel));
-    const pulled = await pull(transport, host.clientId, state.cursors, state.lowestPending);
+    let pulled;
+    try {
+      pulled = await pull(transport, host.clientId, state.cursors, state.lowestPending, host.schemaVersion);
+    } catch (error) {
+      if (toErrorData(error).kind !== ErrorKind.updateRequired) throw error;
+      // The server's data has a shape this code does not know: applying it could only go wrong.
+      // Local writes still reach the server (it upgrades them); the app should offer a reload.
+      this.#updateRequired = true;
+      this.#o.log(`the sync server needs a newer version of this app: pulls stop until the page reloads (${toErrorData(error).message})`);
+      this.#status.update({ updateRequired: true });
+      return;
+    }
     await this.#settled(await host.applyPull(pulled, state.cursors.map((c) => c.channel)));
   }
 
@@ -208,7 +233,8 @@ export class SyncClient {
   async #settled(dropped: Rejection[]): Promise<void> {
     this.#status.update({ channels: await this.#o.host.cursors() });
     if (dropped.length > 0) {
-      this.#status.addRejections(dropped);
+      if (this.#o.rejections) this.#status.publish();
+      else this.#status.addRejections(dropped);
       this.#o.onRejected(dropped);
     }
   }
@@ -218,7 +244,7 @@ export class SyncClient {
    * commit follows on from this client's cursors; otherwise (a gap, our own actions) it pulls.
    */
   #applyPoke(version: number, changes: Change[]): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#updateRequired) return;
     this.#o.host.applyPoke(version, changes).then(
       (cursors) => {
         if (!cursors) return this.kick();

@@ -11,6 +11,8 @@ export interface PullState {
 /** What the sync loop needs from the runtime. It only ever reads durable (committed) state. */
 export interface SyncHost {
   readonly clientId: string;
+  /** This client's schema version (its number of migrations), sent with every request; absent = 0. */
+  readonly schemaVersion?: number;
   /**
    * Pending actions with seq > `afterSeq`, oldest first, at most `limit`. The first thing on the
    * path of every change from one device to another: the runtime answers from the batches it

@@ -54,6 +54,7 @@ export function createHttpTransport(baseUrl: string, token: () => string | undef
 export function isTransient(error: unknown): boolean {
   if (!isTandemErrorData(error)) return true;
   const status = (error.details as { status?: number } | undefined)?.status;
-  if (error.kind === ErrorKind.syncFailed) return true;
+  // A server older than this app is being deployed, most likely: it will answer soon.
+  if (error.kind === ErrorKind.syncFailed || error.kind === ErrorKind.serverOutdated) return true;
   return status === undefined || status >= 500 || status === 408 || status === 429;
 }

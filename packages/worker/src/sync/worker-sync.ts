@@ -2,6 +2,7 @@ import type { Change, ChannelCursor, PullResponse, PushAction, PushResponse, Rej
 import type { Ledger } from '../actions/ledger.ts';
 import type { TabFanout } from '../live/tab-fanout.ts';
 import type { JournalStore } from '../store/journal-store.ts';
+import type { RejectionList } from '../store/rejection-list.ts';
 import { applyServerCommit } from './apply-commit.ts';
 import { SyncClient } from './sync-client.ts';
 import type { PullState, SyncHost } from './sync-host.ts';
@@ -11,7 +12,11 @@ import { createHttpTransport } from './sync-transport.ts';
 export interface WorkerSyncOptions {
   url: string;
   clientId: string;
+  /** This code's schema version, sent with every request. */
+  schemaVersion: number;
   ledger: Ledger;
+  /** The durable list the status shows (the ledger adds the server's rejections to it). */
+  rejections: RejectionList;
   store: JournalStore;
   tabs: TabFanout;
   /** The configured channels (added to the stored ones) and each synced table's channel column. */
@@ -30,6 +35,7 @@ export interface WorkerSyncOptions {
  */
 export class WorkerSync implements SyncHost {
   readonly clientId: string;
+  readonly schemaVersion: number;
   readonly #ledger: Ledger;
   readonly #state: SyncState;
   readonly #channelColumns: Record<string, string>;
@@ -51,6 +57,7 @@ export class WorkerSync implements SyncHost {
 
   private constructor(o: WorkerSyncOptions, state: SyncState) {
     this.clientId = o.clientId;
+    this.schemaVersion = o.schemaVersion;
     this.#ledger = o.ledger;
     this.#state = state;
     this.#channelColumns = o.channelColumns;
@@ -62,6 +69,7 @@ export class WorkerSync implements SyncHost {
       log: (m) => this.#log(m),
       onStatus: (status) => o.tabs.broadcast({ tandem: 'sync', status }),
       onRejected: (rejections) => o.tabs.broadcast({ tandem: 'rejected', rejections }),
+      rejections: () => o.rejections.items,
       host: this,
     });
   }
@@ -87,6 +95,26 @@ export class WorkerSync implements SyncHost {
 
   syncNow(): Promise<void> {
     return this.#client.syncNow();
+  }
+
+  /** The rejection list changed outside a sync (acknowledged): tabs hear the new status. */
+  rejectionsChanged(): void {
+    this.#client.rejectionsChanged();
+  }
+
+  /**
+   * Before the worker hands over: when the server is reachable, one more cycle, so local writes
+   * leave with this version rather than wait for the next. Bounded: a slow server delays nothing.
+   */
+  async flush(timeoutMs: number): Promise<void> {
+    if (!this.#client.status().online) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    try {
+      await Promise.race([this.#client.syncNow().catch((error: unknown) => this.#log(`last sync before the hand-over failed: ${(error as Error).message ?? String(error)}`)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   stop(): void {
