@@ -76,7 +76,7 @@ export interface PullOptions {
  * A client of another schema version is refused before anything is read: its tables do not have
  * the shape of the rows it would get.
  */
-export function pull(driver: SqlDriver, options: PullOptions, request: PullRequest, user: AuthUser): Promise<PullResponse> {
+export async function pull(driver: SqlDriver, options: PullOptions, request: PullRequest, user: AuthUser): Promise<PullResponse> {
   checkUser(user);
   const req = parsePullRequest(request);
   checkReadVersion(req.schemaVersion ?? 0, options.schemaVersion);
