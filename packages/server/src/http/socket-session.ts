@@ -192,7 +192,8 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
         reply = { type: 'pushed', id: message.id, response: fits ? { ...response, changes } : response };
       } else {
         const { type: _, id: __, ...body } = message;
-        const pull = parsePullRequest({ ...body, clientId });
+        // Hello's version, as the client id: the socket speaks for one client of one version.
+        const pull = parsePullRequest({ ...body, clientId, schemaVersion });
         await assertCanRead(canRead, requester, pull.channels.map((c) => c.channel));
         reply = { type: 'pulled', id: message.id, response: await store.pull(pull, requester) };
       }
