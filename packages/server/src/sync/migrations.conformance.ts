@@ -120,9 +120,16 @@ export function runMigrationConformance(name: string, freshDriver: DriverFactory
       const runs: number[] = [];
       const counted: Migration = { name: 'count-runs', run: () => void runs.push(1) };
       await createSyncStore(driver, tasksOptions(1, { migrations: [PRIORITY_STEP, counted] }));
-      const again = await createSyncStore(driver, tasksOptions(1, { schema: TASKS_SCHEMA_COMMENTED, migrations: [PRIORITY_STEP_COMMENTED, counted] }));
+      // The function's text is not compared either: a rebuild may reformat it.
+      const rebuilt: Migration = {
+        name: 'count-runs',
+        run: () => {
+          runs.push(2);
+        },
+      };
+      const again = await createSyncStore(driver, tasksOptions(1, { schema: TASKS_SCHEMA_COMMENTED, migrations: [PRIORITY_STEP_COMMENTED, rebuilt] }));
       expect(again.schemaVersion).toBe(2);
-      expect(runs).toHaveLength(1);
+      expect(runs).toEqual([1]);
       expect(await applied(driver)).toEqual(['1:task-priority', '2:count-runs']);
     });
 
