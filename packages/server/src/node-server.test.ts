@@ -102,7 +102,7 @@ describe('startTandemServer({ configure }): an app mounts its own routes and mid
     const health = await fetch(`${server.url}/sync/health`);
     expect(health.status).toBe(200);
     expect(health.headers.get('x-app')).toBe('demo');
-    expect(await health.json()).toEqual({ ok: true, version: await server.store.head() });
+    expect(await health.json()).toEqual({ ok: true, version: await server.store.head(), schemaVersion: 0 });
 
     const pushed = await post(server.url, '/sync/push', notesPush('configure-client', [{ room: 'r1', body: 'one' }]));
     expect(pushed.status).toBe(200);

@@ -6,7 +6,7 @@
 import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import type { ActionDefinitions } from '@tandem/core';
+import type { ActionDefinitions, Migration } from '@tandem/core';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
@@ -47,6 +47,12 @@ export interface TandemServerOptions extends Omit<TandemAppOptions, 'store' | 'd
   schema: string;
   channels: ChannelColumns;
   actions: ActionDefinitions;
+  /**
+   * The app's migrations, the list its actions module exports (see SyncStoreOptions.migrations):
+   * at start the database runs the steps it has not run; their number is the schema version
+   * clients must match.
+   */
+  migrations?: readonly Migration[];
   database?: DatabaseOptions;
   static?: StaticOptions;
   /**
@@ -79,7 +85,7 @@ async function openDriver(database: DatabaseOptions): Promise<SqlDriver> {
 }
 
 export async function startTandemServer(options: TandemServerOptions): Promise<TandemServer> {
-  const { port, hostname, schema, channels, actions, database = {}, static: statics, commitChanges, ...appOptions } = options;
+  const { port, hostname, schema, channels, actions, migrations, database = {}, static: statics, commitChanges, ...appOptions } = options;
   const driver = await openDriver(database);
   const ownsDriver = !database.driver;
   let tandem: TandemApp | null = null;
@@ -88,6 +94,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
       schema,
       channels,
       actions,
+      ...(migrations !== undefined && { migrations }),
       // Without realtime nobody receives a commit's changes: do not collect them.
       commitChanges: appOptions.realtime === false ? 0 : commitChanges,
     });

@@ -22,6 +22,10 @@ const statusByKind: Partial<Record<string, number>> = {
   [ErrorKind.invalidArgs]: 400,
   [ErrorKind.unknownAction]: 400,
   [ErrorKind.versionMismatch]: 409,
+  // Client and server schema versions disagree: the client reloads (update_required) or keeps its
+  // work queued and retries (server_outdated). Neither is the request's fault nor the server's.
+  [ErrorKind.updateRequired]: 409,
+  [ErrorKind.serverOutdated]: 409,
   // An action that refused its input (from `invoke` in an app's route): the request was well formed,
   // the app said no. The message is the action's own, as a push's rejection carries it.
   [ErrorKind.actionFailed]: 422,

@@ -3,8 +3,10 @@
  * → `ready`; then `poke`s for other clients' commits on the subscribed channels, with the commit's
  * changes in those channels when the store handed them over; `channels` replaces the
  * subscription and is answered with `ready` again (the subscription is live as of that version).
- * Anything wrong → `{type:'error'}` and close with 4400 (malformed), 4401 (credentials) or 4403
- * (channel not readable); the subscription is not changed by a refused message.
+ * Anything wrong → `{type:'error'}` and close with 4400 (malformed), 4401 (credentials), 4403
+ * (channel not readable) or 4409 (hello's schema version is not the server's: pokes carry rows of
+ * the server's schema, so only a client at it may subscribe; an older one still pushes over HTTP);
+ * the subscription is not changed by a refused message.
  *
  * Once ready, `push` and `pull` requests run exactly as their HTTP routes do (credentials checked
  * again per request with hello's token, the read rule per pull) and are answered by id; a refused
@@ -14,6 +16,7 @@ import { ErrorKind, parseClientSocketMessage, parsePullRequest, parsePushRequest
 import type { ClientSocketMessage, ServerSocketMessage, SocketRequest } from '@tandem/core';
 import type { PokeHub, PokeSubscription } from '../realtime/poke-hub.ts';
 import type { AuthUser, CommitInfo, SyncStore } from '../sync/sync-store.ts';
+import { checkReadVersion } from '../sync/versions.ts';
 import { assertCanRead, authenticateToken } from './auth.ts';
 import type { Authenticate, CanRead } from './auth.ts';
 import { describeError, invalidRequest, tooLarge } from './errors.ts';
@@ -26,6 +29,8 @@ export const SocketClose = {
   invalid: 4400,
   unauthorized: 4401,
   forbidden: 4403,
+  /** Client and server schema versions differ (`update_required` or `server_outdated`): use HTTP. */
+  version: 4409,
 } as const;
 
 export interface SocketSessionOptions {
@@ -59,6 +64,8 @@ const closeFor: Record<string, [number, string]> = {
   [ErrorKind.invalidRequest]: [SocketClose.invalid, 'invalid message'],
   [ErrorKind.unauthorized]: [SocketClose.unauthorized, 'unauthorized'],
   [ErrorKind.forbidden]: [SocketClose.forbidden, 'forbidden'],
+  [ErrorKind.updateRequired]: [SocketClose.version, 'update required'],
+  [ErrorKind.serverOutdated]: [SocketClose.version, 'server outdated'],
 };
 
 /**
@@ -86,6 +93,8 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
   let subscription: PokeSubscription | null = null;
   let clientId = '';
   let token: string | null = null;
+  /** Hello's schema version (absent = 0). */
+  let schemaVersion = 0;
   /** The subscribed channels, as checked by the read rule: a poke's changes are cut to them. */
   let channels: ReadonlySet<string> = new Set();
   // A poke that arrives between subscribing and sending `ready` is held, so `ready` always comes first.
@@ -139,10 +148,12 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
     if (phase === 'hello') {
       if (message.type !== 'hello') throw invalidRequest('The first socket message must be "hello" with your token and channels.');
       const authed = await authenticateToken(authenticate, message.token ?? null, request);
+      checkReadVersion(message.schemaVersion ?? 0, store.schemaVersion);
       await assertCanRead(canRead, authed, message.channels);
       if (phase !== 'hello') return; // the peer left while we were checking
       user = authed;
       clientId = message.clientId;
+      schemaVersion = message.schemaVersion ?? 0;
       token = message.token ?? null;
       channels = new Set(message.channels);
       subscription = hub?.subscribe(message.channels, poke) ?? null;
@@ -171,15 +182,18 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
       const requester = await authenticateToken(authenticate, token, request);
       if (message.type === 'push') {
         const push = parsePushRequest({ clientId, actions: message.actions });
-        const { response, commit } = await store.push(push.clientId, requester, push.actions);
+        const { response, commit } = await store.push(push.clientId, requester, push.actions, schemaVersion);
         if (commit) options.committed(commit);
         // The commit's changes, as its peers get them in their pokes, when every one lies in a
         // channel this socket may read: the client confirms its actions with them, without a pull.
         const changes = commit?.changes;
-        reply = { type: 'pushed', id: message.id, response: changes && changes.every((c) => channels.has(c.channel)) ? { ...response, changes } : response };
+        // Not to a client of an older schema: the rows would not fit its tables.
+        const fits = changes && schemaVersion === store.schemaVersion && changes.every((c) => channels.has(c.channel));
+        reply = { type: 'pushed', id: message.id, response: fits ? { ...response, changes } : response };
       } else {
         const { type: _, id: __, ...body } = message;
-        const pull = parsePullRequest({ ...body, clientId });
+        // Hello's version, as the client id: the socket speaks for one client of one version.
+        const pull = parsePullRequest({ ...body, clientId, schemaVersion });
         await assertCanRead(canRead, requester, pull.channels.map((c) => c.channel));
         reply = { type: 'pulled', id: message.id, response: await store.pull(pull, requester) };
       }

@@ -24,10 +24,10 @@ describe('sync HTTP endpoints (real server, PGlite)', () => {
     return snapshotNotes(res.body).map((n) => n.body).sort();
   }
 
-  it('answers health with the head version', async () => {
+  it('answers health with the head version and the schema version', async () => {
     const res = await fetch(`${server.url}/sync/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, version: await server.store.head() });
+    expect(await res.json()).toEqual({ ok: true, version: await server.store.head(), schemaVersion: 0 });
   });
 
   it('pushes actions and pulls them back; a repeated push changes nothing', async () => {

@@ -1,7 +1,8 @@
 /**
  * `POST {base}/push`, `POST {base}/pull`, `GET {base}/health`. Order of checks: credentials (401),
  * body size (413), JSON and shape (400), read permission (403), then the store — so a refused
- * request never reaches the database.
+ * request never reaches the database. The store checks the schema versions (409 `server_outdated`
+ * or `update_required`) before it touches the database too.
  */
 import type { Hono } from 'hono';
 import { SYNC_LIMITS, parsePullRequest, parsePushRequest } from '@tandem/core';
@@ -30,7 +31,7 @@ export function addSyncRoutes(app: Hono, options: SyncRouteOptions): void {
     const request = c.req.raw;
     const user = await authenticateToken(authenticate, bearerToken(request), request);
     const push = parsePushRequest(await readJsonBody(request, limit));
-    const { response, commit } = await store.push(push.clientId, user, push.actions);
+    const { response, commit } = await store.push(push.clientId, user, push.actions, push.schemaVersion ?? 0);
     if (commit) committed(commit);
     return c.json(response);
   });
@@ -43,5 +44,5 @@ export function addSyncRoutes(app: Hono, options: SyncRouteOptions): void {
     return c.json(await store.pull(pull, user));
   });
 
-  app.get(`${base}/health`, async (c) => c.json({ ok: true, version: await store.head() }));
+  app.get(`${base}/health`, async (c) => c.json({ ok: true, version: await store.head(), schemaVersion: store.schemaVersion }));
 }

@@ -14,9 +14,9 @@ import type { CommitInfo } from './sync-store.ts';
  */
 const COMMIT_SQL = `
 with rejected as (
-  insert into tandem_rejections (client_id, seq, action_id, name, error)
-  select $1, r.seq, r.id, r.name, r.error
-  from jsonb_to_recordset($2::jsonb) as r(seq bigint, id text, name text, error jsonb)
+  insert into tandem_rejections (client_id, seq, action_id, name, error, args)
+  select $1, r.seq, r.id, r.name, r.error, r.args
+  from jsonb_to_recordset($2::jsonb) as r(seq bigint, id text, name text, error jsonb, args jsonb)
 ), client as (
   update tandem_clients set last_seq = $3 where client_id = $1
 ), head as (

@@ -12,10 +12,13 @@ export async function createSyncStore(driver: SqlDriver, options: SyncStoreOptio
   await setupSyncSchema(driver, options);
   const channels = { ...options.channels };
   const { actions } = options;
-  const pullOptions = { channels, limit: options.pullLimit ?? SYNC_LIMITS.pullChanges };
+  // The schema version is the number of migrations (see defineMigrations).
+  const schemaVersion = options.migrations?.length ?? 0;
+  const pullOptions = { channels, schemaVersion, limit: options.pullLimit ?? SYNC_LIMITS.pullChanges };
   const commitChanges = options.commitChanges ?? 100;
   return {
-    push: (clientId, user, list) => push(driver, actions, clientId, user, list, commitChanges),
+    schemaVersion,
+    push: (clientId, user, list, clientVersion = 0) => push(driver, actions, clientId, user, list, commitChanges, { client: clientVersion, server: schemaVersion }),
     pull: (request, user) => pull(driver, pullOptions, request, user),
     invoke: (name, args, user) => invoke(driver, actions, name, args, user, commitChanges),
     async head() {

@@ -4,6 +4,7 @@ import type { SqlDriver, SqlTx } from '../store/sql-driver.ts';
 import { checkUser, forbiddenClient } from './clients.ts';
 import { readSnapshots } from './snapshot.ts';
 import type { AuthUser, ChannelColumns } from './sync-store.ts';
+import { checkReadVersion } from './versions.ts';
 
 /** Head, compaction horizon and the client's state, all from the pull's one snapshot. */
 const STATE_SQL = `
@@ -11,7 +12,8 @@ select h.version as head,
   coalesce((select (m.value #>> '{}')::bigint from tandem_meta m where m.key = 'horizon'), 0) as horizon,
   c.user_id,
   coalesce(c.last_seq, 0) as last_seq,
-  coalesce((select jsonb_agg(jsonb_build_object('id', r.action_id, 'seq', r.seq, 'name', r.name, 'error', r.error) order by r.seq)
+  coalesce((select jsonb_agg(jsonb_build_object('id', r.action_id, 'seq', r.seq, 'name', r.name, 'error', r.error)
+                            || case when r.args is null then '{}'::jsonb else jsonb_build_object('args', r.args) end order by r.seq)
             from tandem_rejections r where r.client_id = $1 and r.seq >= $2), '[]'::jsonb) as rejected
 from tandem_head h
 left join tandem_clients c on c.client_id = $1
@@ -56,6 +58,8 @@ const toChange = (r: ChangeRow): Change => ({ version: r.version, actionId: r.ac
 
 export interface PullOptions {
   channels: ChannelColumns;
+  /** The server's schema version: only clients at it may pull (see versions.ts). */
+  schemaVersion: number;
   /** Changes per response. */
   limit: number;
 }
@@ -68,10 +72,14 @@ export interface PullOptions {
  * restore) gets a snapshot as of the head. Changes are cut at `limit` on a commit boundary (`more`);
  * but a response that carries snapshots is never cut, because the snapshots are as of the head and
  * must agree with `version`: the channels that overflow get snapshots too.
+ *
+ * A client of another schema version is refused before anything is read: its tables do not have
+ * the shape of the rows it would get.
  */
-export function pull(driver: SqlDriver, options: PullOptions, request: PullRequest, user: AuthUser): Promise<PullResponse> {
+export async function pull(driver: SqlDriver, options: PullOptions, request: PullRequest, user: AuthUser): Promise<PullResponse> {
   checkUser(user);
   const req = parsePullRequest(request);
+  checkReadVersion(req.schemaVersion ?? 0, options.schemaVersion);
   return driver.transaction((tx) => pullIn(tx, options, req, user), { isolation: 'repeatable read', readOnly: true });
 }
 

@@ -5,32 +5,58 @@ import { checkUser, forbiddenClient, LOCK_CLIENT_SQL, SERVER_CLIENT_ID } from '.
 import { commitVersion } from './commit.ts';
 import { isAbortedError } from './db-errors.ts';
 import { NeedsSavepoints, runActions } from './run-actions.ts';
+import type { RunActionsOptions } from './run-actions.ts';
 import type { AuthUser, CommitInfo } from './sync-store.ts';
+import { checkPushVersion } from './versions.ts';
 
 export const REJECTIONS_SQL = `
-select action_id as id, seq, name, error from tandem_rejections
+select action_id as id, seq, name, error, args from tandem_rejections
 where client_id = $1 and seq >= $2
 order by seq
 `;
 
+type RejectionRow = Rejection & { args: Rejection['args'] | null };
+
+/** Only the rejections of an older client's push carry args (stored as SQL null otherwise). */
+const toRejection = ({ args, ...r }: RejectionRow): Rejection => (args === null || args === undefined ? r : { ...r, args });
+
 const HEAD_SQL = 'select version from tandem_head';
 
 export type PushResult = { response: PushResponse; commit: CommitInfo | null };
+
+/** Schema versions of the pushing client (absent on the wire = 0) and of this server. */
+export interface PushVersions {
+  client: number;
+  server: number;
+}
 
 /**
  * One push in one transaction. Actions first run without savepoints; when one throws, the
  * transaction is rolled back and run again with savepoints from that action on, which records it
  * as rejected. A second surprise (the database changed between attempts) puts every action in a
  * savepoint, which cannot need another attempt.
+ *
+ * A client older than the server has its args upgraded per action; one newer is refused whole
+ * (`server_outdated`) before anything runs.
  */
-export async function push(driver: SqlDriver, definitions: ActionDefinitions, clientId: string, user: AuthUser, actions: readonly PushAction[], commitChanges = 0): Promise<PushResult> {
+export async function push(
+  driver: SqlDriver,
+  definitions: ActionDefinitions,
+  clientId: string,
+  user: AuthUser,
+  actions: readonly PushAction[],
+  commitChanges = 0,
+  versions: PushVersions = { client: 0, server: 0 },
+): Promise<PushResult> {
   checkUser(user);
-  const request = parsePushRequest({ clientId, actions });
+  const request = parsePushRequest({ clientId, actions, schemaVersion: versions.client });
   if (request.clientId === SERVER_CLIENT_ID) throw forbiddenClient(request.clientId);
+  checkPushVersion(versions.client, versions.server);
+  const upgrade = versions.client < versions.server ? { from: versions.client, to: versions.server } : undefined;
   let savepointFrom = Number.POSITIVE_INFINITY;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await driver.transaction((tx) => pushOnce(tx, definitions, request.clientId, user, request.actions, savepointFrom, commitChanges));
+      return await driver.transaction((tx) => pushOnce(tx, { definitions, user, savepointFrom, ...(upgrade && { upgrade }) }, request.clientId, request.actions, commitChanges));
     } catch (error) {
       if (!(error instanceof NeedsSavepoints)) throw error;
       savepointFrom = attempt === 0 ? error.index : 0;
@@ -38,21 +64,14 @@ export async function push(driver: SqlDriver, definitions: ActionDefinitions, cl
   }
 }
 
-async function pushOnce(
-  tx: SqlTransaction,
-  definitions: ActionDefinitions,
-  clientId: string,
-  user: AuthUser,
-  actions: readonly PushAction[],
-  savepointFrom: number,
-  commitChanges: number,
-): Promise<PushResult> {
+async function pushOnce(tx: SqlTransaction, run: RunActionsOptions, clientId: string, actions: readonly PushAction[], commitChanges: number): Promise<PushResult> {
+  const { user, savepointFrom } = run;
   const minSeq = actions[0]?.seq;
   // Pipelined: the rejections are read after the client row is locked, so no concurrent push of
   // this client can add one unseen.
   const [[client], earlier] = await Promise.all([
     tx.query<{ user_id: string; last_seq: number }>(LOCK_CLIENT_SQL, [clientId, user.id]),
-    minSeq === undefined ? Promise.resolve([]) : tx.query<Rejection>(REJECTIONS_SQL, [clientId, minSeq]),
+    minSeq === undefined ? Promise.resolve([]) : tx.query<RejectionRow>(REJECTIONS_SQL, [clientId, minSeq]).then((rows) => rows.map(toRejection)),
   ]);
   if (client!.user_id !== user.id) throw forbiddenClient(clientId);
   const lastSeq = client!.last_seq;
@@ -65,12 +84,13 @@ async function pushOnce(
     return { response: { lastSeq, rejected: earlier, version: head!.version }, commit: null };
   }
   // Indexes into `fresh`: the retry's savepointFrom refers to the same list, since nothing new ran.
-  const outcomes = await runActions(tx, fresh, { definitions, user, savepointFrom });
+  const outcomes = await runActions(tx, fresh, run);
   const rejected: Rejection[] = [];
   outcomes.forEach((outcome, i) => {
     if (!outcome.ok) {
       const a = fresh[i]!;
-      rejected.push({ id: a.id, seq: a.seq, name: a.name, error: outcome.error });
+      // An older client may not be able to read its action back under its new code: say what it was.
+      rejected.push({ id: a.id, seq: a.seq, name: a.name, error: outcome.error, ...(run.upgrade && { args: a.args }) });
     }
   });
   const newLastSeq = fresh[fresh.length - 1]!.seq;

@@ -1,4 +1,4 @@
-import { createActionContext, ErrorKind, toErrorData, validateActionArgs } from '@tandem/core';
+import { createActionContext, ErrorKind, toErrorData, upgradeActionArgs, validateActionArgs } from '@tandem/core';
 import type { ActionDefinitions, ActionTx, PushAction, Row, TandemErrorData } from '@tandem/core';
 import type { SqlTx } from '../store/sql-driver.ts';
 import { isAbortedError, isTransientDbError } from './db-errors.ts';
@@ -36,6 +36,21 @@ export interface RunActionsOptions {
   user: AuthUser;
   /** Actions at this index and after run in their own savepoint; before it, without (faster). */
   savepointFrom: number;
+  /**
+   * The actions were recorded under an older schema version: their args go through the action's
+   * `upgrade` hook (see upgradeActionArgs) instead of straight to its schema.
+   */
+  upgrade?: { from: number; to: number };
+}
+
+/**
+ * The args an action runs with. An action this server does not have stays `unknown_action` even
+ * from an older client: the kind says what happened, the rejection's args say what was lost.
+ */
+function argsFor(action: PushAction, options: RunActionsOptions): Promise<unknown> {
+  const { definitions, upgrade } = options;
+  if (upgrade && Object.hasOwn(definitions, action.name)) return upgradeActionArgs(definitions, action.name, action.args, upgrade.from, upgrade.to);
+  return validateActionArgs(definitions, action.name, action.args);
 }
 
 /**
@@ -46,7 +61,8 @@ export interface RunActionsOptions {
  * and more than 64 subtransactions that write slow down every snapshot on the server, so they are
  * only used once an action is known to throw (see {@link NeedsSavepoints}).
  *
- * Invalid args and unknown actions are rejected before they touch the database, in either mode.
+ * Invalid args, unknown actions and refused upgrades are rejected before they touch the database,
+ * in either mode.
  */
 export async function runActions(tx: SqlTx, actions: readonly PushAction[], options: RunActionsOptions): Promise<ActionOutcome[]> {
   const outcomes: ActionOutcome[] = [];
@@ -55,7 +71,7 @@ export async function runActions(tx: SqlTx, actions: readonly PushAction[], opti
     const action = actions[i]!;
     let args: unknown;
     try {
-      args = await validateActionArgs(options.definitions, action.name, action.args);
+      args = await argsFor(action, options);
     } catch (error) {
       outcomes.push({ ok: false, error: toErrorData(error, ErrorKind.invalidArgs) });
       continue;

@@ -25,6 +25,9 @@ export const NO_CHANNEL_SQLSTATE = 'TD002';
  * - `tandem_clients`: who owns a client id, and the highest seq processed for it.
  * - `tandem_rejections`: actions that threw, reported to their client until it moves past them.
  * - `tandem_meta`: `horizon` (versions at or below it were compacted away).
+ * - `tandem_migrations`: the migration steps this database has run, one row each (step = its
+ *   1-based place in the list, so the row count is the schema version). A database set up before
+ *   migrations existed has none: version 0.
  */
 export const SYNC_TABLES_SQL = `
 create table if not exists tandem_head (
@@ -65,6 +68,14 @@ create table if not exists tandem_rejections (
   name text not null,
   error jsonb not null,
   primary key (client_id, seq)
+);
+-- The args of an action refused because it was recorded under an older schema version.
+alter table tandem_rejections add column if not exists args jsonb;
+create table if not exists tandem_migrations (
+  step integer primary key check (step >= 1),
+  name text not null,
+  hash text not null,
+  applied_at timestamptz not null default now()
 );
 create table if not exists tandem_meta (
   key text primary key,

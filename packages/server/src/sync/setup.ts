@@ -1,5 +1,6 @@
-import { ErrorKind, SYNC_LIMITS, TandemError } from '@tandem/core';
+import { ErrorKind, SYNC_LIMITS, TandemError, defineMigrations, migrationSql } from '@tandem/core';
 import type { SqlDriver, SqlTx } from '../store/sql-driver.ts';
+import { checkApplied, readMigrationState, runMigrations, stepHash } from './migrate.ts';
 import {
   CAPTURED_TABLES_SQL,
   captureFunctionsSql,
@@ -39,6 +40,11 @@ export function checkSyncStoreOptions(options: SyncStoreOptions): void {
   if (up !== undefined && (!Number.isSafeInteger(up) || up < 0 || up > SYNC_LIMITS.pokeChanges)) {
     throw schemaError(`options.commitChanges must be an integer from 0 to ${SYNC_LIMITS.pokeChanges}, got ${String(up)}.`);
   }
+  if (options.migrations !== undefined) {
+    if (!Array.isArray(options.migrations)) throw schemaError('options.migrations must be the app migrations (defineMigrations([...])), oldest first.');
+    // A step without Postgres SQL would be skipped here and run on devices: refused before anything runs.
+    for (const m of defineMigrations(options.migrations)) migrationSql(m, 'postgres');
+  }
   for (const [table, column] of Object.entries(channels)) {
     if (table.length === 0 || table.startsWith('tandem_')) throw schemaError(`options.channels: ${JSON.stringify(table)} cannot be a synced table (tandem_* tables are Tandem's own).`);
     if (typeof column !== 'string' || column.length === 0) throw schemaError(`options.channels.${table} must name the table's channel column.`);
@@ -50,11 +56,11 @@ function describeTables(tx: SqlTx, channels: ChannelColumns): Promise<TableShape
   return tx.query<TableShape>(DESCRIBE_SYNCED_TABLES_SQL, [tables, tables.map((t) => channels[t]!)]);
 }
 
-function problemsOf(shapes: readonly TableShape[], schema: string): string[] {
+function problemsOf(shapes: readonly TableShape[], schema: string, missingHint: string): string[] {
   const problems: string[] = [];
   for (const t of shapes) {
     if (!t.exists) {
-      problems.push(`table "${t.name}" does not exist in schema "${schema}" (not even after running options.schema)`);
+      problems.push(`table "${t.name}" does not exist in schema "${schema}" (${missingHint})`);
     } else if (t.id_type === null) {
       problems.push(`table "${t.name}" needs a single-column primary key named "id"`);
     } else if (!TEXT_LIKE_ID_TYPES.includes(t.id_type)) {
@@ -66,13 +72,17 @@ function problemsOf(shapes: readonly TableShape[], schema: string): string[] {
 }
 
 /**
- * Makes the database ready to sync, idempotently: the app schema when its tables are missing, the
- * tandem_* tables, and capture triggers on exactly the tables in `options.channels`. One transaction
- * under an advisory lock, so two server processes starting together on one database take turns,
- * and a bad setup changes nothing.
+ * Makes the database ready to sync, idempotently: on a database Tandem has not set up yet, the app
+ * schema when its tables are missing; then the tandem_* tables, the migration steps this database
+ * has not run (see migrate.ts), and capture triggers on exactly the tables in `options.channels`,
+ * installed after the steps so columns they add are captured. One transaction under an advisory
+ * lock, so server processes starting together on one database take turns (the later ones find the
+ * steps done), and a bad setup or a failing step changes nothing.
  */
 export async function setupSyncSchema(driver: SqlDriver, options: SyncStoreOptions): Promise<void> {
   checkSyncStoreOptions(options);
+  const migrations = options.migrations ?? [];
+  const hashes = await Promise.all(migrations.map(stepHash));
   await driver.transaction(async (tx) => {
     const [where] = await tx.query<{ schema: string | null }>(
       `select current_schema() as schema, pg_advisory_xact_lock(hashtext('tandem.setup'), hashtext(coalesce(current_schema(), ''))) as locked`,
@@ -80,28 +90,44 @@ export async function setupSyncSchema(driver: SqlDriver, options: SyncStoreOptio
     const schema = where?.schema;
     if (!schema) throw schemaError('No schema to work in: the search_path names no existing schema. Create it or fix searchPath.');
 
-    let shapes = await describeTables(tx, options.channels);
-    if (shapes.some((t) => !t.exists)) {
-      try {
-        await tx.exec(options.schema);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw schemaError(`The app schema (options.schema) failed: ${reason}. Synced tables were missing, so it ran; fix the SQL or create the tables first.`, {
-          missing: shapes.filter((t) => !t.exists).map((t) => t.name),
-        });
+    const state = await readMigrationState(tx);
+    checkApplied(state.applied, migrations, hashes);
+    // The base schema is frozen once shipped: only a database Tandem never set up runs it. One set
+    // up before migrations existed is version 0 and gets every step.
+    const fresh = !state.synced && state.applied.length === 0;
+    if (fresh) {
+      const shapes = await describeTables(tx, options.channels);
+      if (shapes.some((t) => !t.exists)) {
+        try {
+          await tx.exec(options.schema);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw schemaError(`The app schema (options.schema) failed: ${reason}. Synced tables were missing, so it ran; fix the SQL or create the tables first.`, {
+            missing: shapes.filter((t) => !t.exists).map((t) => t.name),
+          });
+        }
       }
-      shapes = await describeTables(tx, options.channels);
     }
-    const problems = problemsOf(shapes, schema);
+    await tx.exec(SYNC_TABLES_SQL);
+
+    const capturedTables = async () => (await tx.query<{ name: string }>(CAPTURED_TABLES_SQL)).map((r) => r.name);
+    if (state.applied.length < migrations.length) {
+      // A step's writes are nobody's action: every device runs the same step on its own rows, so
+      // nothing is captured (and the capture trigger would refuse them). Reinstalled below.
+      const captured = await capturedTables();
+      if (captured.length > 0) await tx.exec(captured.map(dropTriggersSql).join('\n'));
+      await runMigrations(tx, migrations, hashes, state.applied.length);
+    }
+
+    const shapes = await describeTables(tx, options.channels);
+    const problems = problemsOf(shapes, schema, fresh ? 'not even after running options.schema and the migrations' : 'this database was set up before: create it in a migration');
     if (problems.length > 0) {
       throw schemaError(`Cannot sync these tables: ${problems.join('; ')}.`, { problems });
     }
 
-    const captured = (await tx.query<{ name: string }>(CAPTURED_TABLES_SQL)).map((r) => r.name);
-    const stale = captured.filter((t) => !Object.hasOwn(options.channels, t));
+    const stale = (await capturedTables()).filter((t) => !Object.hasOwn(options.channels, t));
     await tx.exec(
       [
-        SYNC_TABLES_SQL,
         captureFunctionsSql(schema),
         ...Object.entries(options.channels).map(([table, column]) => installTriggersSql(table, column)),
         ...stale.map(dropTriggersSql),

@@ -1,7 +1,11 @@
 import { createPgliteDriver } from '../store/pglite-driver.ts';
+import { runMigrationConformance } from './migrations.conformance.ts';
 import { runSyncStoreConformance } from './sync-store.conformance.ts';
 
-runSyncStoreConformance('pglite', async () => {
+const freshPglite = async () => {
   const driver = await createPgliteDriver({ dataDir: 'memory://' });
   return { driver, cleanup: () => driver.close() };
-});
+};
+
+runSyncStoreConformance('pglite', freshPglite);
+runMigrationConformance('pglite', freshPglite);

@@ -1,4 +1,4 @@
-import type { ActionDefinitions, Change, PullRequest, PullResponse, PushAction, PushResponse } from '@tandem/core';
+import type { ActionDefinitions, Change, Migration, PullRequest, PullResponse, PushAction, PushResponse } from '@tandem/core';
 
 /** Who a request acts for, as the auth hook resolved it. `id` is stable per user. */
 export interface AuthUser {
@@ -10,10 +10,20 @@ export interface AuthUser {
 export type ChannelColumns = Record<string, string>;
 
 export interface SyncStoreOptions {
-  /** The app's schema SQL (the same the worker runs); applied once when its tables are missing. */
+  /**
+   * The app's base schema SQL (the same the worker runs), frozen once shipped: it runs only on a
+   * database Tandem has not set up yet, when its tables are missing. Change the schema with
+   * `migrations`.
+   */
   schema: string;
   channels: ChannelColumns;
   actions: ActionDefinitions;
+  /**
+   * The app's migrations (`defineMigrations([...])`, the list the worker gets from the actions
+   * module), oldest first. At start the database runs the steps it has not run; their number is
+   * the server's schema version, which clients must match to pull (see {@link SyncStore.schemaVersion}).
+   */
+  migrations?: readonly Migration[];
   /** Changes per pull response before it is cut (`more: true`); default SYNC_LIMITS.pullChanges. */
   pullLimit?: number;
   /**
@@ -40,14 +50,29 @@ export interface CommitInfo {
  */
 export interface SyncStore {
   /**
+   * The number of migrations: the schema version clients are served at. A push from an older
+   * client runs with its args upgraded (each action's `upgrade` hook); a newer client's push and any
+   * other client's pull are refused (`server_outdated`, `update_required`).
+   */
+  readonly schemaVersion: number;
+  /**
    * Runs `actions` (those above the client's last processed seq, in order) in ONE transaction, each
    * in its own savepoint with `ctx.user = user`, `ctx.server = true`. A throwing action is recorded
    * as rejected with its error (never retried); the client's last seq is stored in the same
    * transaction, so a repeated push changes nothing. A client id belongs to the first user that
    * pushed with it: another user gets `forbidden`.
+   *
+   * `schemaVersion` is the client's (as on the wire: absent means 0). Below the server's, each
+   * action's args go through `upgradeActionArgs`; an action it refuses, or one this server no
+   * longer has, is rejected like a throwing one (`upgrade_rejected`, `unknown_action`, with its
+   * args). Above the server's, the push is refused with `server_outdated` and nothing runs.
    */
-  push(clientId: string, user: AuthUser, actions: readonly PushAction[]): Promise<{ response: PushResponse; commit: CommitInfo | null }>;
-  /** Changes after each cursor up to one consistent version; snapshots for cursor 0 / too-old cursors. */
+  push(clientId: string, user: AuthUser, actions: readonly PushAction[], schemaVersion?: number): Promise<{ response: PushResponse; commit: CommitInfo | null }>;
+  /**
+   * Changes after each cursor up to one consistent version; snapshots for cursor 0 / too-old cursors.
+   * Only for a client at the server's schema version (`request.schemaVersion`, absent = 0): an older
+   * one gets `update_required`, a newer one `server_outdated`.
+   */
   pull(request: PullRequest, user: AuthUser): Promise<PullResponse>;
   /** Runs one action as the server itself (jobs, agents, admin scripts); it syncs like any other. */
   invoke(name: string, args: unknown, user: AuthUser): Promise<{ result: unknown; commit: CommitInfo }>;
