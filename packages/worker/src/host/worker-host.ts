@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
-import { ErrorKind, tabLockName, TandemError } from '@tandem/core';
-import type { EngineName, TandemConfig } from '@tandem/core';
+import { ErrorKind, schemaIdentity, tabLockName, TandemError } from '@tandem/core';
+import type { EngineName, SchemaIdentity, TandemConfig } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { runtimeVersion } from '../runtime/config-version.ts';
 import { TandemRuntime } from '../runtime/tandem-runtime.ts';
@@ -42,6 +42,7 @@ export interface WorkerHostOptions {
 /** The runtime of this worker, from the moment a tab asked for it. */
 interface Slot extends RuntimeIdentity {
   name: string;
+  schema: SchemaIdentity;
   runtime: Promise<TandemRuntime>;
   /** Releases the database's Web Lock (set once it is held). */
   release: () => void;
@@ -79,8 +80,8 @@ export class WorkerHost implements RuntimeProvider {
 
   async runtimeFor(config: TandemConfig): Promise<TandemRuntime> {
     const loaded = await this.#actions.load(config.actionsUrl);
-    const version = await runtimeVersion(config, loaded.digest);
-    return this.#serial(() => this.#runtimeAt(config, loaded, version));
+    const [version, schema] = await Promise.all([runtimeVersion(config, loaded.digest), schemaIdentity(config.schema, loaded.module.migrations ?? [])]);
+    return this.#serial(() => this.#runtimeAt(config, loaded, { version, schemaVersion: loaded.schemaVersion, schema }));
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -89,7 +90,8 @@ export class WorkerHost implements RuntimeProvider {
     return next;
   }
 
-  async #runtimeAt(config: TandemConfig, loaded: LoadedActions, version: string): Promise<TandemRuntime> {
+  async #runtimeAt(config: TandemConfig, loaded: LoadedActions, next: NewRuntime): Promise<TandemRuntime> {
+    const { version } = next;
     const name = config.name ?? 'tandem';
     const slot = this.#slot;
     if (slot && slot.version === version) return slot.runtime;
@@ -103,21 +105,24 @@ export class WorkerHost implements RuntimeProvider {
     if (slot) {
       const running = await slot.runtime.catch(() => null);
       if (running && this.#slot === slot) {
-        if (loaded.schemaVersion < running.schemaVersion) throw olderTab(running.schemaVersion, loaded.schemaVersion);
-        await this.#retire(slot, running, { version, schemaVersion: loaded.schemaVersion });
+        if (next.schemaVersion < running.schemaVersion) throw olderTab(running.schemaVersion, next.schemaVersion);
+        // Checked before anything retires: a tab whose schema cannot follow this one must not stop it.
+        assertExtends(slot.schema, next.schema);
+        await this.#retire(slot, running, { version, schemaVersion: next.schemaVersion });
       }
     }
-    return this.#start(config, loaded, version).runtime;
+    return this.#start(config, loaded, next).runtime;
   }
 
-  #start(config: TandemConfig, loaded: LoadedActions, version: string): Slot {
+  #start(config: TandemConfig, loaded: LoadedActions, next: NewRuntime): Slot {
+    const { version, schema } = next;
     const log = this.#options.log ?? ((m: string) => console.info(`[tandem] ${m}`));
     const name = config.name ?? 'tandem';
     const identity = { version, schemaVersion: loaded.schemaVersion };
     // The engine's chunk and wasm load while the lock is awaited and the journal is read.
     const provider = this.#engineFor(config.engine ?? 'pglite');
     provider.then((p) => p.warm?.(), () => {});
-    const slot: Slot = { name, ...identity, runtime: null as unknown as Promise<TandemRuntime>, release: () => {}, stopServing: () => {} };
+    const slot: Slot = { name, ...identity, schema, runtime: null as unknown as Promise<TandemRuntime>, release: () => {}, stopServing: () => {} };
     slot.runtime = acquireDatabaseLock(name, { identity }).then(async (release) => {
       slot.release = release;
       let store: DexieJournalStore | null = null;
@@ -212,6 +217,26 @@ export class WorkerHost implements RuntimeProvider {
       // A retired runtime is closed: its tabs' subscriptions went with it.
       .catch(() => {});
   }
+}
+
+/** What a tab asks this worker to run. */
+interface NewRuntime extends RuntimeIdentity {
+  schema: SchemaIdentity;
+}
+
+/**
+ * New code must extend what runs: the same base schema and the same steps so far, then more. A
+ * changed base or an edited shipped step would leave this database unlike every other one.
+ */
+function assertExtends(running: SchemaIdentity, next: SchemaIdentity): void {
+  const edited = running.steps.findIndex((step, i) => next.steps[i] !== step);
+  if (running.base === next.base && edited === -1) return;
+  const what = running.base !== next.base ? 'its base schema (config.schema) differs' : `its migration ${edited + 1} differs from the one already run`;
+  throw new TandemError(
+    ErrorKind.schemaError,
+    `This tab cannot take over the local database: ${what} from the version running for other tabs. A schema ships once; change it by appending a migration (comments and whitespace may change freely).`,
+    { running, requested: next },
+  );
 }
 
 function olderTab(running: number, requested: number): TandemError {
