@@ -3,6 +3,7 @@ import type { DemoDb } from './db.ts';
 import { Header } from './components/header.tsx';
 import { Info } from './components/info.tsx';
 import { Todos } from './components/todos.tsx';
+import { UpdateBanner } from './components/update-banner.tsx';
 import { useErrorReport } from './use-error-report.ts';
 import { useRoute } from './use-route.ts';
 
@@ -42,17 +43,11 @@ export function App({ db: opening }: AppProps) {
     [db, report],
   );
   const onLoaded = useCallback(() => setLoaded(true), []);
-  // A write the server refused has been rolled back locally: say so instead of letting it vanish.
-  useEffect(() => {
-    if (!db) return;
-    return db.sync.onRejected((rejections) => {
-      for (const r of rejections) report(r.error, `The server rejected "${r.name}" and it was undone`);
-    });
-  }, [db, report]);
 
   const ready = db !== null && loaded;
   return (
     <>
+      <UpdateBanner db={db} />
       <section className="todoapp" data-ready={ready ? 'true' : undefined} aria-busy={!ready}>
         <Header ready={db !== null} onAdd={onAdd} />
         {db && <Todos db={db} route={route} report={report} onLoaded={onLoaded} />}

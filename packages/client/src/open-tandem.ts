@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, tabLockName, TandemError } from '@tandem/core';
 import type { ActionCallers, ActionDefinitions, ConnectResult, Row, TandemConfig, WorkerApi, WorkerEvent } from '@tandem/core';
 import { SyncFeed } from './sync-feed.ts';
+import { UpdateFeed } from './update-feed.ts';
 import { explainWorkerLoadFailure } from './worker-load-error.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import { holdTabLock } from './tab-lock.ts';
@@ -18,9 +19,8 @@ export interface OpenTandemOptions extends Omit<TandemConfig, 'actionsUrl'> {
 }
 
 /** Errors from the worker arrive as plain `{kind, message, details}`; make them throwable errors. */
-function rethrow(error: unknown): never {
-  if (isTandemErrorData(error)) throw fromErrorData(error);
-  throw error;
+function toError(error: unknown): unknown {
+  return isTandemErrorData(error) ? fromErrorData(error) : error;
 }
 
 function newTabId(): string {
@@ -54,11 +54,19 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
 
   const port = worker.port;
   const subs = new LiveSubscriptions();
+  const updates = new UpdateFeed();
+  // A refusal for being outdated is also how a tab learns of an update it missed.
+  const rethrow = (error: unknown): never => {
+    const err = toError(error);
+    if ((err as { kind?: unknown } | null)?.kind === ErrorKind.updateRequired) updates.fromRefusal((err as { details?: unknown }).details);
+    throw err;
+  };
   let feed: SyncFeed | null = null;
-  const early: Exclude<WorkerEvent, { tandem: 'live' }>[] = [];
+  const early: Extract<WorkerEvent, { tandem: 'sync' | 'rejected' }>[] = [];
   port.addEventListener('message', (event: MessageEvent) => {
     const data = event.data as WorkerEvent | { tandem?: undefined } | null;
     if (isLiveMessage(data)) subs.apply(data.batch);
+    else if (data?.tandem === 'update') updates.fromEvent(data);
     else if (data?.tandem === 'sync' || data?.tandem === 'rejected') {
       if (!feed) early.push(data);
       else if (data.tandem === 'sync') feed.setStatus(data.status);
@@ -72,7 +80,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   await lock.held;
   let connected: ConnectResult;
   try {
-    connected = await Promise.race([api.connect({ tabId, config }).catch(rethrow), loadFailed, timedOut]);
+    connected = await Promise.race([api.connect({ tabId, config }).catch((e: unknown) => Promise.reject(toError(e))), loadFailed, timedOut]);
   } catch (error) {
     // A failed open keeps nothing: the worker sees this tab go (its lock) and the port closes.
     lock.release();
@@ -86,6 +94,10 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     if (m.tandem === 'sync') syncFeed.setStatus(m.status);
     else if (m.tandem === 'rejected') syncFeed.reject(m.rejections);
   }
+  // The server needing a newer client is an update too: the reload brings it.
+  syncFeed.onStatus((status) => {
+    if (status.updateRequired) updates.fromRefusal(null);
+  });
 
   const actions = new Proxy({} as ActionCallers<A>, {
     get(_target, name) {
@@ -100,6 +112,12 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     actions,
     clientId: connected.clientId,
     tabId,
+    version: connected.version,
+    schemaVersion: connected.schemaVersion,
+    get updateAvailable() {
+      return updates.current !== null;
+    },
+    onUpdate: (fn) => updates.onUpdate(fn),
     query: <R extends Row>(sql: string, params?: unknown[]) => api.query(sql, params).catch(rethrow) as Promise<R[]>,
     live<R extends Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void) {
       let subId: string | null = null;
@@ -111,8 +129,11 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
           subs.add(result.subId, result.rows, onChange as (rows: Row[]) => void);
         },
         (error: unknown) => {
-          const err = isTandemErrorData(error) ? fromErrorData(error) : error;
-          console.error('[tandem] live query failed', err);
+          try {
+            rethrow(error);
+          } catch (err) {
+            console.error('[tandem] live query failed', err);
+          }
         },
       );
       return () => {
@@ -136,6 +157,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       addChannels: (channels) => api.addChannels(channels).catch(rethrow),
       setToken: (token) => api.setSyncToken(token).catch(rethrow),
       now: () => api.syncNow().catch(rethrow),
+      acknowledgeRejections: (ids) => api.acknowledgeRejections(ids).catch(rethrow),
     },
     close() {
       if (closed) return;
@@ -143,6 +165,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       unregister();
       subs.clear();
       syncFeed.clear();
+      updates.clear();
       lock.release();
       api[Comlink.releaseProxy]();
       port.close();

@@ -1,3 +1,4 @@
+import type { TandemUpdate } from './update-feed.ts';
 import type { ActionCallers, ActionDefinitions, DebugCounters, Rejection, Row, SyncStatus, WorkerStatus } from '@tandem/core';
 
 /** An open connection to the app's Tandem worker, as `openTandem()` gives it. */
@@ -5,6 +6,21 @@ export interface Tandem<A extends ActionDefinitions = ActionDefinitions> {
   readonly actions: ActionCallers<A>;
   readonly clientId: string;
   readonly tabId: string;
+  /** Content hash of the code the worker runs for this tab (engine, schema, actions, sync). */
+  readonly version: string;
+  /** The local database's schema version: the number of migrations it has run. */
+  readonly schemaVersion: number;
+  /**
+   * True once this tab is outdated: a newer version took the worker over (its calls now fail with
+   * `update_required`), or the server needs a newer client. Reloading the page fixes it.
+   */
+  readonly updateAvailable: boolean;
+  /**
+   * Called once when this tab becomes outdated (at once if it already is): offer a reload. Nothing
+   * is lost meanwhile: the worker finished and saved this tab's work before handing over.
+   * Returns unsubscribe.
+   */
+  onUpdate(fn: (update: TandemUpdate) => void): () => void;
   query<R extends Row = Row>(sql: string, params?: unknown[]): Promise<R[]>;
   /** Calls `onChange` with the current rows, then after every committed change. Returns unsubscribe. */
   live<R extends Row = Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void): () => void;
@@ -20,8 +36,14 @@ export interface TandemSync {
   readonly status: SyncStatus;
   /** Called now and on every change. Returns unsubscribe. */
   onStatus(fn: (status: SyncStatus) => void): () => void;
-  /** Called when the server rejected local actions (they have been rolled back). Returns unsubscribe. */
+  /**
+   * Called at once with the rejections still listed in `status.rejections` (not yet acknowledged,
+   * perhaps found before this tab opened), then with new ones as they come; never twice with one.
+   * Rejected actions were rolled back. Returns unsubscribe.
+   */
   onRejected(fn: (rejections: Rejection[]) => void): () => void;
+  /** Removes these rejections (by `id`) from the worker's durable list once the app has dealt with them. */
+  acknowledgeRejections(ids: string[]): Promise<void>;
   /** Starts syncing more channels (persisted in the worker). */
   addChannels(channels: string[]): Promise<void>;
   /** Gives the worker a new bearer token (e.g. after sign-in). */

@@ -20,3 +20,12 @@ export function databaseLockName(database: string): string {
  * share one list.
  */
 export const PAGE_REGISTRY_KEY = 'tandem.instances';
+
+/**
+ * Workers of one origin ask each other over this BroadcastChannel to hand a local database over:
+ * a worker of a newly deployed version, loaded from another URL, finds the database's lock held
+ * by the old one.
+ */
+export function handoffChannelName(database: string): string {
+  return `tandem-handoff:${database}`;
+}

@@ -1,4 +1,5 @@
 import type { DemoDb } from '../db.ts';
+import { Rejections } from './rejections.tsx';
 import { SyncStatusLine } from './sync-status.tsx';
 
 interface InfoProps {
@@ -11,6 +12,8 @@ export function Info({ db, error, onDismissError }: InfoProps) {
   return (
     <footer className="info">
       {db && <SyncStatusLine db={db} />}
+      {/* Writes that were undone (the server's verdicts, or an upgrade's), listed until dismissed. */}
+      {db && <Rejections db={db} />}
       {error !== null && (
         <p className="tandem-error" role="alert" title="Click to dismiss" onClick={onDismissError}>
           {error}

@@ -22,3 +22,17 @@ export function useSyncStatus(db: Tandem<any> | null | undefined): SyncStatus | 
   useEffect(() => (db ? db.sync.onStatus(setStatus) : undefined), [db]);
   return status;
 }
+
+/**
+ * Whether a newer version of the app is available (this tab is outdated: offer a reload), from
+ * the first render on; `false` without a connection.
+ */
+export function useUpdateAvailable(db: Tandem<any> | null | undefined): boolean {
+  const [available, setAvailable] = useState<boolean>(db?.updateAvailable ?? false);
+  useEffect(() => {
+    if (!db) return;
+    setAvailable(db.updateAvailable);
+    return db.onUpdate(() => setAvailable(true));
+  }, [db]);
+  return available;
+}

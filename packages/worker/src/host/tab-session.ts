@@ -35,7 +35,7 @@ export class TabSession implements WorkerApi {
       this.#runtime = runtime;
       runtime.addTab(tabId, (message) => this.#port.postMessage(message));
       this.#host.watchTab(tabId, runtime);
-      return { clientId: runtime.clientId, version: runtime.version, schemaVersion: 0, actions: runtime.actionNames };
+      return { clientId: runtime.clientId, version: runtime.version, schemaVersion: runtime.schemaVersion, actions: runtime.actionNames };
     });
   }
 
@@ -79,16 +79,28 @@ export class TabSession implements WorkerApi {
     return guard(() => this.#connected().syncNow());
   }
 
-  acknowledgeRejections(_ids: string[]): Promise<void> {
-    return guard(async () => {
-      throw new TandemError(ErrorKind.invalidRequest, 'acknowledgeRejections is not implemented yet.');
-    });
+  acknowledgeRejections(ids: string[]): Promise<void> {
+    return guard(() => this.#connected().acknowledgeRejections(parseRejectionIds(ids)));
   }
 
   #connected(): TandemRuntime {
     if (!this.#runtime) throw new TandemError(ErrorKind.notReady, 'Call connect() first: this tab has not connected to the Tandem worker.');
     return this.#runtime;
   }
+}
+
+/** As many as a status can list; more in one call is a mistake, not a bigger list. */
+const MAX_ACKNOWLEDGED = 1_000;
+
+function parseRejectionIds(ids: unknown): string[] {
+  if (!Array.isArray(ids)) throw new TandemError(ErrorKind.invalidRequest, 'acknowledgeRejections expects an array of rejection ids (the `id` of each rejection).');
+  if (ids.length > MAX_ACKNOWLEDGED) throw new TandemError(ErrorKind.invalidRequest, `acknowledgeRejections got ${ids.length} ids; the limit is ${MAX_ACKNOWLEDGED} per call.`);
+  ids.forEach((id, i) => {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
+      throw new TandemError(ErrorKind.invalidRequest, `acknowledgeRejections: ids[${i}] must be a rejection's id (a non-empty string).`);
+    }
+  });
+  return ids as string[];
 }
 
 async function guard<T>(fn: () => Promise<T>): Promise<T> {

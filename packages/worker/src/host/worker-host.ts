@@ -1,11 +1,15 @@
 import * as Comlink from 'comlink';
-import { ErrorKind, tabLockName, TandemError } from '@tandem/core';
-import type { ActionDefinitions, EngineName, TandemConfig } from '@tandem/core';
+import { ErrorKind, schemaIdentity, tabLockName, TandemError } from '@tandem/core';
+import type { EngineName, SchemaIdentity, TandemConfig } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { runtimeVersion } from '../runtime/config-version.ts';
 import { TandemRuntime } from '../runtime/tandem-runtime.ts';
 import { DexieJournalStore } from '../store/dexie-journal-store.ts';
+import { ActionsModuleLoader } from './actions-module.ts';
+import type { LoadActions, LoadedActions } from './actions-module.ts';
 import { acquireDatabaseLock } from './database-lock.ts';
+import { serveHandoffs } from './handoff-channel.ts';
+import type { HandoffAnswer, RuntimeIdentity } from './handoff-channel.ts';
 import { TabSession } from './tab-session.ts';
 import type { RuntimeProvider } from './tab-session.ts';
 
@@ -27,23 +31,42 @@ export interface WorkerHostOptions {
   /** A worker built for one engine: used when `engines` has no entry for the requested one. */
   createEngine?: CreateEngine;
   emptyImage?: () => Promise<Blob | undefined>;
-  /** Defaults to `import(url)` of the configured actions module. */
-  loadActions?: (url: string) => Promise<ActionDefinitions>;
+  /**
+   * Defaults to `import(url)` of the configured actions module (its default or `actions` export,
+   * and its `migrations` export). The module's text is still fetched to identify its version.
+   */
+  loadActions?: LoadActions;
   log?: (message: string) => void;
 }
 
+/** The runtime of this worker, from the moment a tab asked for it. */
+interface Slot extends RuntimeIdentity {
+  name: string;
+  schema: SchemaIdentity;
+  runtime: Promise<TandemRuntime>;
+  /** Releases the database's Web Lock (set once it is held). */
+  release: () => void;
+  /** Stops answering other workers' hand-off requests. */
+  stopServing: () => void;
+}
 
 /**
- * Owns the one runtime of this worker. The first tab's config starts it; later tabs must bring the
- * same version (engine, schema, actions) or get `version_mismatch`. A runtime that failed to start
- * is forgotten, so a tab with a fixed config can try again.
+ * Owns the one runtime of this worker. The first tab's config starts it; a tab of the same version
+ * joins it. A tab of another version takes it over (the old runtime retires: its work is finished
+ * and saved, its tabs are told to reload) unless it is older, then it gets `update_required`. The
+ * same holds across workers (a new deploy's worker URL) through the hand-off channel. A runtime
+ * that failed to start is forgotten, so a tab with a fixed config can try again.
  */
 export class WorkerHost implements RuntimeProvider {
   readonly #options: WorkerHostOptions;
-  #runtime: { version: string; promise: Promise<TandemRuntime> } | null = null;
+  readonly #actions: ActionsModuleLoader;
+  #slot: Slot | null = null;
+  /** Decisions about the runtime (join, take over, hand over) one at a time: never two starts. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: WorkerHostOptions) {
     this.#options = options;
+    this.#actions = new ActionsModuleLoader(options.loadActions ? { loadActions: options.loadActions } : {});
   }
 
   connectPort(port: MessagePort): void {
@@ -56,46 +79,109 @@ export class WorkerHost implements RuntimeProvider {
   }
 
   async runtimeFor(config: TandemConfig): Promise<TandemRuntime> {
-    const version = await runtimeVersion(config, config.actionsUrl);
-    if (this.#runtime && this.#runtime.version !== version) {
+    const loaded = await this.#actions.load(config.actionsUrl);
+    const [version, schema] = await Promise.all([runtimeVersion(config, loaded.digest), schemaIdentity(config.schema, loaded.module.migrations ?? [])]);
+    return this.#serial(() => this.#runtimeAt(config, loaded, { version, schemaVersion: loaded.schemaVersion, schema }));
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn);
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  async #runtimeAt(config: TandemConfig, loaded: LoadedActions, next: NewRuntime): Promise<TandemRuntime> {
+    const { version } = next;
+    const name = config.name ?? 'tandem';
+    const slot = this.#slot;
+    if (slot && slot.version === version) return slot.runtime;
+    if (slot && slot.name !== name) {
       throw new TandemError(
         ErrorKind.versionMismatch,
-        'This tab was built with a different schema or actions than the Tandem worker already running for other tabs. Reload every tab of this app (or close the old ones) so they all run the same version.',
-        { running: this.#runtime.version, requested: version },
+        `This Tandem worker already runs the local database "${slot.name}"; this tab asks for "${name}". Open each database from its own worker (the client names the SharedWorker after the database).`,
+        { running: slot.name, requested: name },
       );
     }
-    if (!this.#runtime) {
-      const log = this.#options.log ?? ((m: string) => console.info(`[tandem] ${m}`));
-      const name = config.name ?? 'tandem';
-      // The engine's chunk and wasm load while the lock is awaited and the journal is read.
-      const provider = this.#engineFor(config.engine ?? 'pglite');
-      provider.then((p) => p.warm?.(), () => {});
-      const promise = acquireDatabaseLock(name).then(async (release) => {
-        let store: DexieJournalStore | null = null;
-        try {
-          const engine = await provider;
-          store = new DexieJournalStore(name, config.durability ?? 'relaxed');
-          return await TandemRuntime.start({
-            config,
-            store,
-            createEngine: engine.createEngine,
-            loadActions: this.#options.loadActions ?? importActions,
-            ...(engine.emptyImage ? { emptyImage: engine.emptyImage } : {}),
-            log,
-          });
-        } catch (error) {
-          // Nothing of a failed start stays open: a tab with a fixed config (or another worker) starts clean.
-          store?.close();
-          release();
-          throw error;
-        }
-      });
-      this.#runtime = { version, promise };
-      promise.catch(() => {
-        if (this.#runtime?.promise === promise) this.#runtime = null;
-      });
+    if (slot) {
+      const running = await slot.runtime.catch(() => null);
+      if (running && this.#slot === slot) {
+        if (next.schemaVersion < running.schemaVersion) throw olderTab(running.schemaVersion, next.schemaVersion);
+        // Checked before anything retires: a tab whose schema cannot follow this one must not stop it.
+        assertExtends(slot.schema, next.schema);
+        await this.#retire(slot, running, { version, schemaVersion: next.schemaVersion });
+      }
     }
-    return this.#runtime.promise;
+    return this.#start(config, loaded, next).runtime;
+  }
+
+  #start(config: TandemConfig, loaded: LoadedActions, next: NewRuntime): Slot {
+    const { version, schema } = next;
+    const log = this.#options.log ?? ((m: string) => console.info(`[tandem] ${m}`));
+    const name = config.name ?? 'tandem';
+    const identity = { version, schemaVersion: loaded.schemaVersion };
+    // The engine's chunk and wasm load while the lock is awaited and the journal is read.
+    const provider = this.#engineFor(config.engine ?? 'pglite');
+    provider.then((p) => p.warm?.(), () => {});
+    const slot: Slot = { name, ...identity, schema, runtime: null as unknown as Promise<TandemRuntime>, release: () => {}, stopServing: () => {} };
+    slot.runtime = acquireDatabaseLock(name, { identity }).then(async (release) => {
+      slot.release = release;
+      let store: DexieJournalStore | null = null;
+      try {
+        const engine = await provider;
+        store = new DexieJournalStore(name, config.durability ?? 'relaxed');
+        const runtime = await TandemRuntime.start({
+          config,
+          store,
+          createEngine: engine.createEngine,
+          loadActions: async () => loaded.module,
+          actionsDigest: loaded.digest,
+          ...(engine.emptyImage ? { emptyImage: engine.emptyImage } : {}),
+          log,
+        });
+        slot.stopServing = serveHandoffs(name, () => ({ version: slot.version, schemaVersion: runtime.schemaVersion }), (requester) =>
+          this.#serial(() => this.#handOver(slot, requester)),
+        );
+        return runtime;
+      } catch (error) {
+        // Nothing of a failed start stays open: a tab with a fixed config (or another worker) starts clean.
+        store?.close();
+        release();
+        throw error;
+      }
+    });
+    this.#slot = slot;
+    slot.runtime.catch(() => {
+      if (this.#slot === slot) this.#slot = null;
+    });
+    return slot;
+  }
+
+  /** Another worker asks for the database: same rule as a tab of another version here. */
+  async #handOver(slot: Slot, requester: RuntimeIdentity): Promise<HandoffAnswer> {
+    if (this.#slot !== slot || requester.version === slot.version) return 'ignored';
+    const running = await slot.runtime.catch(() => null);
+    if (!running || this.#slot !== slot) return 'ignored';
+    if (requester.schemaVersion < running.schemaVersion) return 'refused';
+    await this.#retire(slot, running, requester);
+    return 'retired';
+  }
+
+  /** The old runtime finishes and saves its work and tells its tabs; then the database is free. */
+  async #retire(slot: Slot, runtime: TandemRuntime, next: RuntimeIdentity): Promise<void> {
+    const log = this.#options.log ?? ((m: string) => console.info(`[tandem] ${m}`));
+    const t0 = performance.now();
+    try {
+      await runtime.retire(next);
+    } catch (error) {
+      // Every committed action is journaled before it is visible: the successor replays it. What
+      // must not happen is two runtimes writing, so this one is closed whatever retire managed.
+      log(`retiring version ${slot.version} failed (${(error as Error).message}); closing it`);
+      await runtime.close().catch(() => {});
+    }
+    slot.stopServing();
+    slot.release();
+    if (this.#slot === slot) this.#slot = null;
+    log(`version ${slot.version} (schema ${runtime.schemaVersion}) handed over to ${next.version} (schema ${next.schemaVersion}) in ${(performance.now() - t0).toFixed(0)} ms`);
   }
 
   async #engineFor(name: EngineName): Promise<EngineProvider> {
@@ -123,16 +209,40 @@ export class WorkerHost implements RuntimeProvider {
     const locks = (globalThis.navigator as Navigator | undefined)?.locks;
     if (!locks) return;
     // Granted only once the tab's own lock is released: the tab closed, crashed or navigated away.
-    void locks.request(tabLockName(tabId), async () => {
-      const freed = await runtime.dropTab(tabId);
-      (this.#options.log ?? console.info)(`[tandem] tab ${tabId} gone, freed ${freed} subscriptions`);
-    });
+    void locks
+      .request(tabLockName(tabId), async () => {
+        const freed = await runtime.dropTab(tabId);
+        (this.#options.log ?? console.info)(`[tandem] tab ${tabId} gone, freed ${freed} subscriptions`);
+      })
+      // A retired runtime is closed: its tabs' subscriptions went with it.
+      .catch(() => {});
   }
 }
 
-async function importActions(url: string): Promise<ActionDefinitions> {
-  const mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as { default?: ActionDefinitions; actions?: ActionDefinitions };
-  const defs = mod.default ?? mod.actions;
-  if (!defs) throw new TandemError(ErrorKind.actionsModuleError, `${url} has no default export (or \`actions\` export) of defineActions(...).`);
-  return defs;
+/** What a tab asks this worker to run. */
+interface NewRuntime extends RuntimeIdentity {
+  schema: SchemaIdentity;
+}
+
+/**
+ * New code must extend what runs: the same base schema and the same steps so far, then more. A
+ * changed base or an edited shipped step would leave this database unlike every other one.
+ */
+function assertExtends(running: SchemaIdentity, next: SchemaIdentity): void {
+  const edited = running.steps.findIndex((step, i) => next.steps[i] !== step);
+  if (running.base === next.base && edited === -1) return;
+  const what = running.base !== next.base ? 'its base schema (config.schema) differs' : `its migration ${edited + 1} differs from the one already run`;
+  throw new TandemError(
+    ErrorKind.schemaError,
+    `This tab cannot take over the local database: ${what} from the version running for other tabs. A schema ships once; change it by appending a migration (comments and whitespace may change freely).`,
+    { running, requested: next },
+  );
+}
+
+function olderTab(running: number, requested: number): TandemError {
+  return new TandemError(
+    ErrorKind.updateRequired,
+    `This tab is an older version of the app (schema version ${requested}) than the one already running (schema version ${running}): reload it.`,
+    { running, requested },
+  );
 }
