@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { schemaIdentity } from '@tandem/core';
 import { test, expect } from '../support/test.ts';
 import { addTodoViaUi, openDemo, runAction, todomvc, workerStatus } from '../support/demo.ts';
 import { launchProfile, newProfileDir } from '../support/crash.ts';
@@ -36,6 +37,17 @@ async function serverSchema(): Promise<string> {
   cleanup.schemas.push(schema);
   return schema;
 }
+
+test('the fixtures: version 2 adds one step to the demo, and its cosmetic edit has the same schema identity', async () => {
+  const demo = await import('../../apps/demo/src/schema.ts');
+  const v2 = await import('../fixtures/demo-v2/actions.ts');
+  const edited = await import('../fixtures/demo-v2/cosmetic/actions.ts');
+  const editedSchema = await import('../fixtures/demo-v2/cosmetic/schema.ts');
+  expect(v2.migrations).toHaveLength(demo.MIGRATIONS.length + 1);
+  expect(editedSchema.SCHEMA_SQL).not.toBe(demo.SCHEMA_SQL);
+  expect(edited.migrations.at(-1)!.sql).not.toBe(v2.PRIORITY_STEP.sql);
+  expect(await schemaIdentity(editedSchema.SCHEMA_SQL, edited.migrations)).toEqual(await schemaIdentity(demo.SCHEMA_SQL, v2.migrations));
+});
 
 test('deploy while offline: the device migrates, its queued todos run under the new code and reach the server once', async () => {
   const schema = await serverSchema();
