@@ -2,10 +2,12 @@
 //   dist/index.html + dist/assets/   the React app (Vite)
 //   dist/actions.js                   the actions module the worker imports at connect time (esbuild)
 //   dist/tandem/                      the prebuilt worker bundle, copied from @tandem/worker
-//   dist-server/app.mjs               schema + actions for the sync server in Node (serve.mjs), outside
-//                                     dist/ so it is never served as a static file
+//   dist-server/app.mjs               schema, migrations and actions for the sync server in Node
+//                                     (serve.mjs), outside dist/ so it is never served as a static file
 // Run from anywhere: `node apps/demo/build.mjs` (or `npm run build` in apps/demo, via turbo).
-import { existsSync, readdirSync, rmSync, cpSync, mkdirSync } from 'node:fs';
+// Imported, it builds nothing: `buildActionsModule` and `buildServerApp` bundle another version of
+// the actions exactly as a deploy would (the e2e's upgrade tests use them).
+import { existsSync, readdirSync, realpathSync, rmSync, cpSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -25,73 +27,99 @@ function fail(message) {
   process.exit(1);
 }
 
-const started = performance.now();
-rmSync(outDir, { recursive: true, force: true });
-rmSync(serverOutDir, { recursive: true, force: true });
-mkdirSync(outDir, { recursive: true });
+async function buildDemo() {
+  const started = performance.now();
+  rmSync(outDir, { recursive: true, force: true });
+  rmSync(serverOutDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
 
-// (1) The app. emptyOutDir is off: dist/ was emptied above and the other steps write into it too.
-await viteBuild({
-  root,
-  configFile: false,
-  base: '/',
-  logLevel: 'warn',
-  resolve: { conditions: ['@tandem/source', ...defaultClientConditions] },
-  build: {
-    outDir,
-    emptyOutDir: false,
-    sourcemap: true,
-    target: 'es2022',
-    // esbuild, not lightningcss: todomvc-app-css has a non-standard `::input-placeholder` that
-    // lightningcss warns about on every build.
-    cssMinify: 'esbuild',
-  },
-});
+  // (1) The app. emptyOutDir is off: dist/ was emptied above and the other steps write into it too.
+  await viteBuild({
+    root,
+    configFile: false,
+    base: '/',
+    logLevel: 'warn',
+    resolve: { conditions: ['@tandem/source', ...defaultClientConditions] },
+    build: {
+      outDir,
+      emptyOutDir: false,
+      sourcemap: true,
+      target: 'es2022',
+      // esbuild, not lightningcss: todomvc-app-css has a non-standard `::input-placeholder` that
+      // lightningcss warns about on every build.
+      cssMinify: 'esbuild',
+    },
+  });
 
-// (2) The actions module, zod and @tandem/core bundled in: the worker imports it by URL.
-await esbuild.build({
-  entryPoints: [path.join(root, 'src/actions.ts')],
-  outfile: path.join(outDir, 'actions.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  conditions: ['@tandem/source'],
-  sourcemap: true,
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+  // (2) The actions module the worker imports by URL; (3) the server's app module.
+  await buildActionsModule({ entry: path.join(root, 'src/actions.ts'), outfile: path.join(outDir, 'actions.js') });
+  await buildServerApp({ schema: path.join(root, 'src/schema.ts'), actions: path.join(root, 'src/actions.ts'), outfile: path.join(serverOutDir, 'app.mjs') });
 
-// (3) The same schema and actions for the server (serve.mjs runs them in plain Node). zod is bundled
-// in; @tandem/* stays external so the server and the actions share one @tandem/core.
-await esbuild.build({
-  stdin: {
-    contents: "export { SCHEMA_SQL } from './src/schema.ts';\nexport { default as actions } from './src/actions.ts';\n",
-    resolveDir: root,
-    sourcefile: 'server-app.ts',
-    loader: 'ts',
-  },
-  outfile: path.join(serverOutDir, 'app.mjs'),
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: ['@tandem/*'],
-  sourcemap: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+  // (4) The prebuilt worker bundle (JS + wasm + data), served at /tandem/.
+  const workerBundle = workerBundleCandidates.find((dir) => existsSync(dir) && readdirSync(dir).length > 0);
+  if (!workerBundle) {
+    fail(
+      `The prebuilt Tandem worker bundle is missing (looked for ${path.relative(process.cwd(), workerBundleCandidates[0])}/).\n` +
+        'Build @tandem/worker first, then run this build again: `npm run build` at the repo root builds both in order\n' +
+        '(or `npx turbo run build --filter=@tandem/worker` for the worker alone).',
+    );
+  }
+  cpSync(workerBundle, path.join(outDir, 'tandem'), { recursive: true });
 
-// (4) The prebuilt worker bundle (JS + wasm + data), served at /tandem/.
-const workerBundle = workerBundleCandidates.find((dir) => existsSync(dir) && readdirSync(dir).length > 0);
-if (!workerBundle) {
-  fail(
-    `The prebuilt Tandem worker bundle is missing (looked for ${path.relative(process.cwd(), workerBundleCandidates[0])}/).\n` +
-      'Build @tandem/worker first, then run this build again: `npm run build` at the repo root builds both in order\n' +
-      '(or `npx turbo run build --filter=@tandem/worker` for the worker alone).',
-  );
+  console.log(`[demo build] dist/ and dist-server/ ready in ${Math.round(performance.now() - started)} ms (app, actions.js, tandem/ from ${path.relative(root, workerBundle)})`);
 }
-cpSync(workerBundle, path.join(outDir, 'tandem'), { recursive: true });
 
-console.log(`[demo build] dist/ and dist-server/ ready in ${Math.round(performance.now() - started)} ms (app, actions.js, tandem/ from ${path.relative(root, workerBundle)})`);
+/** The actions module for the browser, zod and @tandem/core bundled in: the worker imports it by URL. */
+export async function buildActionsModule({ entry, outfile }) {
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['@tandem/source'],
+    sourcemap: true,
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * The same schema, migrations and actions for the server (serve.mjs runs them in plain Node):
+ * `SCHEMA_SQL` from `schema`, the default export as `actions` and `migrations` from `actions`. zod is
+ * bundled in; @tandem/* stays external so the server and the actions share one @tandem/core, which
+ * Node resolves from `outfile`'s folder upwards: keep it inside this repository.
+ */
+export async function buildServerApp({ schema, actions, outfile }) {
+  const specifier = (file) => JSON.stringify(path.resolve(file));
+  await esbuild.build({
+    stdin: {
+      contents: `export { SCHEMA_SQL } from ${specifier(schema)};\nexport { default as actions, migrations } from ${specifier(actions)};\n`,
+      resolveDir: root,
+      sourcefile: 'server-app.ts',
+      loader: 'ts',
+    },
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['@tandem/*'],
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
+function invokedDirectly() {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) await buildDemo();

@@ -13,6 +13,9 @@
 // TANDEM_ENGINE=sqlite runs the tabs' local database on sqlite-wasm instead of PGlite (the default);
 // the server stays on Postgres/PGlite either way.
 // Tokens are signed with TANDEM_DEMO_SECRET, or a key generated once into the data directory.
+// Another build of the app (tests of a deploy): TANDEM_DEMO_ROOT=<dir> serves that directory instead
+// of apps/demo/dist (its actions.js is what the workers load), TANDEM_DEMO_APP=<file> runs that
+// server module (SCHEMA_SQL, actions, migrations, as build.mjs makes dist-server/app.mjs).
 // Admin (only when TANDEM_ADMIN_TOKEN is set; `Authorization: Bearer <that token>`):
 //   POST /api/admin/invoke  { name, args }  → { result }: runs an action as the server (user "admin");
 //                                              it reaches every subscribed device like a device's own.
@@ -36,12 +39,21 @@ export const DEFAULT_DATA_DIR = path.join(here, '.data');
 export const SERVER_APP = path.join(here, 'dist-server', 'app.mjs');
 export const ENGINES = ['pglite', 'sqlite'];
 
-async function loadServerApp() {
-  if (!existsSync(SERVER_APP)) {
-    throw new Error(`The demo's server bundle ${path.relative(process.cwd(), SERVER_APP)} is missing. Build the demo first (\`npm run build\` at the repo root).`);
+/** The server's app module: its base schema, its actions and the migrations after that schema. */
+async function loadServerApp(file) {
+  const resolved = path.resolve(file);
+  if (!existsSync(resolved)) {
+    throw new Error(
+      resolved === SERVER_APP
+        ? `The demo's server bundle ${path.relative(process.cwd(), SERVER_APP)} is missing. Build the demo first (\`npm run build\` at the repo root).`
+        : `The server app module ${resolved} does not exist (TANDEM_DEMO_APP / serverApp).`,
+    );
   }
-  const { SCHEMA_SQL, actions } = await import(pathToFileURL(SERVER_APP).href);
-  return { schema: SCHEMA_SQL, actions };
+  const { SCHEMA_SQL, actions, migrations } = await import(pathToFileURL(resolved).href);
+  if (typeof SCHEMA_SQL !== 'string' || typeof actions !== 'object' || actions === null || !Array.isArray(migrations)) {
+    throw new Error(`${resolved} is not a server app module: it must export SCHEMA_SQL (string), actions (defineActions) and migrations (defineMigrations).`);
+  }
+  return { schema: SCHEMA_SQL, actions, migrations };
 }
 
 /**
@@ -50,12 +62,15 @@ async function loadServerApp() {
  * `databaseUrl` (default $DATABASE_URL) names a Postgres server; `databaseSchema` (default
  * $DATABASE_SCHEMA) is the schema to work in there (created if missing), `notifyChannel` (default
  * $TANDEM_NOTIFY_CHANNEL) the LISTEN/NOTIFY channel shared with the app's other instances.
- * `adminToken` (default $TANDEM_ADMIN_TOKEN) turns on the /api/admin/* endpoints.
+ * `adminToken` (default $TANDEM_ADMIN_TOKEN) turns on the /api/admin/* endpoints. `root` (default
+ * $TANDEM_DEMO_ROOT or apps/demo/dist) is the built app to serve and `serverApp` (default
+ * $TANDEM_DEMO_APP or apps/demo/dist-server/app.mjs) the schema, migrations and actions the server runs.
  * Resolves once listening with the actual port and a `close()` that stops everything.
  */
 export async function startServer({
   port = Number(process.env.PORT ?? 3000),
-  root = DEFAULT_ROOT,
+  root = process.env.TANDEM_DEMO_ROOT || DEFAULT_ROOT,
+  serverApp = process.env.TANDEM_DEMO_APP || SERVER_APP,
   host,
   dataDir = process.env.DATA_DIR || DEFAULT_DATA_DIR,
   databaseUrl = process.env.DATABASE_URL || undefined,
@@ -73,7 +88,7 @@ export async function startServer({
       throw new Error(`Nothing to serve: ${path.resolve(root)} does not exist. Build the demo first (\`npm run build\` at the repo root).`);
     }
   })();
-  const { schema, actions } = await loadServerApp();
+  const { schema, actions, migrations } = await loadServerApp(serverApp);
   const sessions = createSessions(await loadSecret(path.resolve(dataDir)));
   // A driver we open ourselves (for its search_path) is ours to close after the server.
   const ownDriver = databaseUrl && databaseSchema ? await openSchemaDriver(databaseUrl, databaseSchema) : null;
@@ -86,6 +101,7 @@ export async function startServer({
       schema,
       channels: { todos: 'list_id' },
       actions,
+      migrations,
       database: ownDriver ? { driver: ownDriver } : databaseUrl ? { url: databaseUrl } : { dataDir: path.join(path.resolve(dataDir), 'pglite') },
       ...(notifyChannel && { realtime: { channel: notifyChannel } }),
       authenticate: (token) => sessions.verify(token),

@@ -1,13 +1,16 @@
 import { defineActions } from '@tandem/core';
 // Namespace import: it lets the bundler drop the zod locales (`import { z }` keeps them all: ~750 kB).
 import * as z from 'zod';
-import { DEFAULT_LIST_ID } from './schema.ts';
+import { DEFAULT_LIST_ID, MIGRATIONS } from './schema.ts';
 
 /**
  * The demo's actions: the only way to write to `todos`. They run in the worker (and later again on
  * the server), so they must be deterministic: ids come from `ctx.id()`, time from `ctx.time`.
  * This module is bundled on its own to `dist/actions.js` and loaded by the worker at connect time.
  */
+
+/** The worker reads the schema's migrations from this module (its `migrations` export). */
+export const migrations = MIGRATIONS;
 
 export const MAX_TITLE_LENGTH = 500;
 
