@@ -40,7 +40,8 @@ export async function readMigrationState(tx: SqlTx): Promise<MigrationState> {
  * refused to start after a toolchain update would be far worse than missing an edited function.
  */
 export function stepHash(migration: Migration): Promise<string> {
-  return sha256Hex(`${migrationContent({ name: migration.name, ...(migration.sql !== undefined && { sql: migration.sql }) })}${migration.run ? 'js' : ''}`);
+  // The same identity as the worker's (core's migrationContent: name, normalised SQL, has a run).
+  return sha256Hex(migrationContent(migration));
 }
 
 function schemaError(message: string, details?: unknown): TandemError {

@@ -84,6 +84,34 @@ export function runMigrationConformance(name: string, freshDriver: DriverFactory
       );
     });
 
+    it('drops the change log shaped for the old schema: a device behind gets a snapshot of the migrated rows', async () => {
+      const driver = await fresh();
+      const c = await releasedDatabase(driver);
+      const v0 = await createSyncStore(driver, tasksOptions(0));
+      await v0.push(c.id, alice, [c.next('addTask', { boardId: 'b1', id: 't-old2', text: 'also before' })]);
+      const before = await v0.head();
+      expect(before).toBeGreaterThanOrEqual(2);
+
+      const store = await createSyncStore(driver, tasksOptions(1));
+      const d = taskClient('behind-device');
+      // Its cursor lies inside the old history: replaying those rows would miss \`priority\`.
+      const pulled = await store.pull(pullOf(d.id, 'b1', 1, 1), alice);
+      expect(pulled.changes).toEqual([]);
+      expect(pulled.snapshots[0]!.tables.tasks).toEqual(
+        expect.arrayContaining([
+          { id: 't-old', board_id: 'b1', title: 'from before', priority: 0 },
+          { id: 't-old2', board_id: 'b1', title: 'also before', priority: 0 },
+        ]),
+      );
+      // A second start with nothing to run keeps the history it has since.
+      const c2 = taskClient('new-device');
+      await store.push(c2.id, alice, [c2.next('addTask', { boardId: 'b1', id: 't-new', title: 'after', priority: 1 })], 1);
+      await createSyncStore(driver, tasksOptions(1));
+      const later = await store.pull(pullOf(d.id, 'b1', before, 1), alice);
+      expect(later.snapshots).toEqual([]);
+      expect(later.changes.map((ch) => ch.rowId)).toEqual(['t-new']);
+    });
+
     it('gives steps a transaction of their own: SQL and JavaScript, writing synced tables without capturing them', async () => {
       const driver = await fresh();
       await releasedDatabase(driver);

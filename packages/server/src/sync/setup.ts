@@ -1,5 +1,6 @@
 import { ErrorKind, SYNC_LIMITS, TandemError, defineMigrations, migrationSql } from '@tandem/core';
 import type { SqlDriver, SqlTx } from '../store/sql-driver.ts';
+import { compactThrough } from './compact.ts';
 import { checkApplied, readMigrationState, runMigrations, stepHash } from './migrate.ts';
 import {
   CAPTURED_TABLES_SQL,
@@ -117,6 +118,13 @@ export async function setupSyncSchema(driver: SqlDriver, options: SyncStoreOptio
       const captured = await capturedTables();
       if (captured.length > 0) await tx.exec(captured.map(dropTriggersSql).join('\n'));
       await runMigrations(tx, migrations, hashes, state.applied.length);
+      if (!fresh) {
+        // The change log holds rows shaped for the old schema (a new NOT NULL column missing from
+        // them): a device at the new version must not replay them. Dropping the history makes a
+        // device behind the head take a snapshot of the migrated rows instead.
+        const [head] = await tx.query<{ version: number }>('select version from tandem_head');
+        await compactThrough(tx, Number(head?.version ?? 0));
+      }
     }
 
     const shapes = await describeTables(tx, options.channels);
