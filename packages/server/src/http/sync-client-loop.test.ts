@@ -20,6 +20,8 @@ function memoryHost(clientId: string, channels: string[]) {
   let list = [...channels];
   const host: SyncHost = {
     clientId,
+    // As the worker's host does: every request (and the socket's hello) says it.
+    schemaVersion: 0,
     channels: () => list,
     unpushed: async (after, limit) => pending.filter((a) => a.seq > after).slice(0, limit),
     pullState: async () => ({

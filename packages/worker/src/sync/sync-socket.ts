@@ -93,7 +93,8 @@ export class SyncSocket {
   }
 
   pull(request: PullRequest): Promise<PullResponse> {
-    const { clientId: _, ...body } = request;
+    // The socket's hello said the client id and schema version: the server refuses them per request.
+    const { clientId: _, schemaVersion: __, ...body } = request;
     return this.#request({ type: 'pull', id: this.#nextId++, ...body }).then((a) => {
       if (a.type !== 'pulled') throw new TandemError(ErrorKind.syncFailed, `Sync server answered a pull with "${a.type}".`);
       return a.response;
