@@ -7,11 +7,12 @@
 // Run from anywhere: `node apps/demo/build.mjs` (or `npm run build` in apps/demo, via turbo).
 // Imported, it builds nothing: `buildActionsModule` and `buildServerApp` bundle another version of
 // the actions exactly as a deploy would (the e2e's upgrade tests use them).
-import { existsSync, readdirSync, realpathSync, rmSync, cpSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, cpSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { build as viteBuild, defaultClientConditions } from 'vite';
+import { invokedDirectly } from './server/invoked-directly.mjs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(root, 'dist');
@@ -113,13 +114,5 @@ export async function buildServerApp({ schema, actions, outfile }) {
   });
 }
 
-function invokedDirectly() {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (invokedDirectly()) await buildDemo();
+if (invokedDirectly(import.meta.url)) await buildDemo();

@@ -31,6 +31,7 @@ import { addApiRoutes } from './server/api-routes.mjs';
 import { canReadList, createSessions, loadSecret } from './server/session.mjs';
 import { createSite } from './server/static.mjs';
 import { openSchemaDriver } from './server/storage.mjs';
+import { invokedDirectly } from './server/invoked-directly.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_ROOT = path.join(here, 'dist');
@@ -126,16 +127,8 @@ export async function startServer({
   };
 }
 
-function invokedDirectly() {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (invokedDirectly()) {
+if (invokedDirectly(import.meta.url)) {
   try {
     const server = await startServer();
     console.log(`Tandem demo at http://localhost:${server.port} (local engine: ${server.engine})`);

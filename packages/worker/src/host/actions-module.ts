@@ -1,7 +1,8 @@
-import { defineActions, defineMigrations, ErrorKind, sha256Hex, TandemError, toErrorData } from '@tandem/core';
+import { ErrorKind, sha256Hex, TandemError } from '@tandem/core';
 import type { ActionDefinitions, Migration } from '@tandem/core';
 import type { ActionsModule } from '../runtime/config-version.ts';
 import { definitionsDigest } from '../runtime/config-version.ts';
+import { loadActionsModule } from '../runtime/start-up.ts';
 
 /** The app's actions module as a worker loaded it, with what identifies that code. */
 export interface LoadedActions {
@@ -13,7 +14,7 @@ export interface LoadedActions {
 }
 
 /** A custom loader (tests, apps that bundle their actions into their own worker). */
-export type LoadActions = (url: string) => Promise<ActionsModule>;
+export type LoadActions = (url: string) => Promise<ActionsModule | ActionDefinitions>;
 
 /**
  * Loads the actions module a tab names and identifies it by content, so a deploy at the same URL
@@ -34,15 +35,8 @@ export class ActionsModuleLoader {
   async load(url: string): Promise<LoadedActions> {
     const text = await this.#text(url);
     const digest = text === null ? null : await sha256Hex(text);
-    let raw: ActionsModule;
-    try {
-      raw = this.#custom ? await this.#custom(url) : await this.#import(url, digest);
-    } catch (error) {
-      if (error instanceof TandemError && error.kind === ErrorKind.actionsModuleError) throw error;
-      const data = toErrorData(error, ErrorKind.actionsModuleError);
-      throw new TandemError(ErrorKind.actionsModuleError, `Could not load the actions module ${url}: ${data.message}`);
-    }
-    const module = validate(url, raw);
+    // The runtime's own reading of a module: the same shapes accepted, the same errors.
+    const module = await loadActionsModule((u) => (this.#custom ? this.#custom(u) : this.#import(u, digest)), url);
     return { module, digest: digest ?? (await definitionsDigest(module)), schemaVersion: module.migrations?.length ?? 0 };
   }
 
@@ -68,20 +62,6 @@ export class ActionsModuleLoader {
     const actions = mod.default ?? mod.actions;
     if (!actions) throw new TandemError(ErrorKind.actionsModuleError, `${url} has no default export (or \`actions\` export) of defineActions(...).`);
     return { actions: actions as ActionDefinitions, ...(mod.migrations !== undefined ? { migrations: mod.migrations as Migration[] } : {}) };
-  }
-}
-
-/** The shape is checked before the schema version is read from it: a broken module changes nothing. */
-function validate(url: string, module: ActionsModule): ActionsModule {
-  if (typeof module !== 'object' || module === null || typeof module.actions !== 'object' || module.actions === null) {
-    throw new TandemError(ErrorKind.actionsModuleError, `The actions module ${url} must give { actions, migrations? }: its default (or \`actions\`) export is defineActions(...).`);
-  }
-  try {
-    const actions = defineActions(module.actions);
-    return module.migrations === undefined ? { actions } : { actions, migrations: defineMigrations(module.migrations) };
-  } catch (error) {
-    const data = toErrorData(error, ErrorKind.actionsModuleError);
-    throw new TandemError(data.kind, `The actions module ${url}: ${data.message}`, data.details);
   }
 }
 
