@@ -33,6 +33,10 @@ export const ErrorKind = {
   upgradeRejected: 'upgrade_rejected',
   /** A journaled action that failed when replayed at start (listed until acknowledged). */
   replayRejected: 'replay_rejected',
+  /** IndexedDB is missing or refused (a privacy mode, a disabled storage setting): nothing can be kept. */
+  storageUnavailable: 'storage_unavailable',
+  /** The origin's storage quota is exhausted: the write was not kept (nothing acknowledged is lost). */
+  storageFull: 'storage_full',
   internal: 'internal',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];

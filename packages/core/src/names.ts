@@ -29,3 +29,30 @@ export const PAGE_REGISTRY_KEY = 'tandem.instances';
 export function handoffChannelName(database: string): string {
   return `tandem-handoff:${database}`;
 }
+
+/**
+ * A worker holds this lock from its first moment until it dies. A tab waits on it: being granted
+ * it is the one signal of the worker's death that cannot be missed (MessagePorts have no close
+ * event, and a timeout is a guess).
+ */
+export function workerLifeLockName(workerId: string): string {
+  return `tandem-worker:${workerId}`;
+}
+
+/**
+ * Without SharedWorker, one tab per database runs the runtime in a dedicated Worker: the tab that
+ * holds this lock. The others queue on it, so the next one takes over when the leader goes.
+ */
+export function leaderLockName(database: string): string {
+  return `tandem-leader:${database}`;
+}
+
+/** Without SharedWorker, a tab asks the leader's worker for a connection on this BroadcastChannel. */
+export function dialChannelName(database: string): string {
+  return `tandem-dial:${database}`;
+}
+
+/** One tab's connection to the leader's worker: a BroadcastChannel only those two listen on. */
+export function connectionChannelName(connectionId: string): string {
+  return `tandem-conn:${connectionId}`;
+}

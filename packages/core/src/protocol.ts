@@ -60,6 +60,11 @@ export interface ConnectResult {
   /** The local database's schema version: the number of migrations it has run. */
   schemaVersion: number;
   actions: string[];
+  /**
+   * This worker's id: it holds the Web Lock `workerLifeLockName(workerId)` until it dies, so a tab
+   * that is granted that lock knows its worker is gone and connects to a fresh one.
+   */
+  workerId: string;
 }
 
 export interface LiveSubscribeResult {
@@ -102,6 +107,20 @@ export interface WorkerStatus {
   subscriptions: number;
   lastError: TandemErrorData | null;
   sync: SyncStatus;
+  /** Where the runtime runs: the origin's SharedWorker, or a dedicated Worker of the elected tab. */
+  host: 'shared-worker' | 'dedicated-worker';
+  storage: StorageStatus;
+}
+
+/** How durable the local data is. */
+export interface StorageStatus {
+  /**
+   * Whether the browser granted persistent storage (`navigator.storage.persisted()`): then it does
+   * not evict this origin's data under storage pressure. `null` where the browser cannot tell.
+   */
+  persisted: boolean | null;
+  /** The journal's IndexedDB durability (`config.durability`). */
+  durability: 'relaxed' | 'strict';
 }
 
 export interface SyncStatus {
@@ -172,7 +191,11 @@ export interface DebugCounters {
 /** The API a tab's port exposes through Comlink. Every method validates its input. */
 export interface WorkerApi {
   connect(request: ConnectRequest): Promise<ConnectResult>;
-  run(name: string, args: unknown): Promise<unknown>;
+  /**
+   * `callId` (optional, 1-100 word characters) is the call's identity: a retry with the same id
+   * after the worker died returns the first call's result instead of running the action again.
+   */
+  run(name: string, args: unknown, callId?: string): Promise<unknown>;
   query(sql: string, params?: unknown[]): Promise<Row[]>;
   subscribe(sql: string, params?: unknown[]): Promise<LiveSubscribeResult>;
   unsubscribe(subId: string): Promise<void>;
@@ -275,6 +298,13 @@ export function parseChannelColumns(value: unknown): Record<string, string> {
 export function parseSyncToken(token: unknown): string {
   if (typeof token !== 'string' || token.length === 0 || token.length > 10_000) bad('The sync token must be a non-empty string.');
   return token;
+}
+
+/** A call id, as `WorkerApi.run` takes it (see there). */
+export function parseCallId(callId: unknown): string | undefined {
+  if (callId === undefined) return undefined;
+  if (typeof callId !== 'string' || !/^[\w:-]{1,100}$/.test(callId)) bad('run: callId must be 1-100 characters of letters, digits, _ : -');
+  return callId;
 }
 
 export function parseSubId(subId: unknown): string {

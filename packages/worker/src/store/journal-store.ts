@@ -21,6 +21,11 @@ export interface ActionRecord {
   args: unknown;
   time: number;
   /**
+   * The tab's id for this call (`WorkerApi.run`'s callId): a tab retries a call under it after its
+   * worker died, and the action it names must not run twice.
+   */
+  call?: string;
+  /**
    * The schema version (number of migrations) the action was invoked under; absent in journals
    * written before versioning (= 0). Every record after a checkpoint has the same one: a migration
    * checkpoints before anything is journaled under the new version.
