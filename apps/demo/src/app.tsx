@@ -4,6 +4,7 @@ import { Header } from './components/header.tsx';
 import { Info } from './components/info.tsx';
 import { Todos } from './components/todos.tsx';
 import { UpdateBanner } from './components/update-banner.tsx';
+import { ConnectionBadge } from './components/connection-badge.tsx';
 import { useErrorReport } from './use-error-report.ts';
 import { useRoute } from './use-route.ts';
 
@@ -48,6 +49,7 @@ export function App({ db: opening }: AppProps) {
   return (
     <>
       <UpdateBanner db={db} />
+      <ConnectionBadge db={db} />
       <section className="todoapp" data-ready={ready ? 'true' : undefined} aria-busy={!ready}>
         <Header ready={db !== null} onAdd={onAdd} />
         {db && <Todos db={db} route={route} report={report} onLoaded={onLoaded} />}

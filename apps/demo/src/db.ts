@@ -27,6 +27,8 @@ export async function openDemoDb(listId: string) {
     schema: SCHEMA_SQL,
     actionsUrl: new URL(ACTIONS_URL, location.href).href,
     engine,
+    // `?sharedWorker=0` runs the demo as a browser without SharedWorker would (one tab hosts the worker).
+    sharedWorker: new URLSearchParams(location.search).get('sharedWorker') !== '0',
     // One local database per engine: a checkpoint of one engine means nothing to the other.
     name: engine === 'pglite' ? 'tandem-demo' : `tandem-demo-${engine}`,
     channels: CHANNELS,

@@ -1,21 +1,33 @@
-import * as Comlink from 'comlink';
 import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, tabLockName, TandemError } from '@tandem/core';
-import type { ActionCallers, ActionDefinitions, ConnectResult, Row, TandemConfig, WorkerApi, WorkerEvent } from '@tandem/core';
+import type { ActionCallers, ActionDefinitions, Row, TandemConfig, WorkerEvent } from '@tandem/core';
+import { ElectedWorkerConnector } from './connection/elected-worker-connector.ts';
+import { SharedWorkerConnector } from './connection/shared-worker-connector.ts';
+import type { WorkerConnector } from './connection/connector.ts';
+import { WorkerConnection } from './connection/worker-connection.ts';
+import type { WorkerLink } from './connection/worker-connection.ts';
 import { SyncFeed } from './sync-feed.ts';
 import { UpdateFeed } from './update-feed.ts';
-import { explainWorkerLoadFailure } from './worker-load-error.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import { holdTabLock } from './tab-lock.ts';
 import { registerInPage } from './page-registry.ts';
 import type { Tandem } from './tandem.ts';
 
 export interface OpenTandemOptions extends Omit<TandemConfig, 'actionsUrl'> {
-  /** URL of the prebuilt worker bundle (`tandem-worker.js`), or a SharedWorker you created. */
+  /**
+   * URL of the prebuilt worker bundle (`tandem-worker.js`), or a SharedWorker you created (then a
+   * worker that dies cannot be replaced: give the URL).
+   */
   worker: string | URL | SharedWorker;
   /** URL of the actions module; relative URLs resolve against the page. */
   actionsUrl: string | URL;
   /** Reject if the worker has not answered within this many ms (default 30 000). */
   timeoutMs?: number;
+  /**
+   * `false` runs the worker without SharedWorker even where the browser has it: one tab, elected by
+   * a Web Lock, hosts it as a dedicated Worker for all. Where SharedWorker is missing, that is what
+   * happens anyway. Default true.
+   */
+  sharedWorker?: boolean;
 }
 
 /** Errors from the worker arrive as plain `{kind, message, details}`; make them throwable errors. */
@@ -27,34 +39,41 @@ function newTabId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 }
 
-/** Connects this tab to the app's Tandem SharedWorker (starting it if this is the first tab). */
+function connectorFor(options: OpenTandemOptions, name: string, base: string | undefined): WorkerConnector {
+  const { worker, sharedWorker = true } = options;
+  if (typeof worker !== 'string' && !(worker instanceof URL)) return new SharedWorkerConnector(worker, name);
+  const url = new URL(String(worker), base).href;
+  if (sharedWorker && typeof SharedWorker !== 'undefined') return new SharedWorkerConnector(url, `tandem:${name}`);
+  return new ElectedWorkerConnector(url, name, `tandem:${name}`);
+}
+
+/** A live query as the tab keeps it, so it can be asked again of a fresh worker. */
+interface LiveHandle {
+  sql: string;
+  params: unknown[];
+  onChange: (rows: Row[]) => void;
+  /** Its id at the worker of `link`; null until subscribed. */
+  subId: string | null;
+  link: WorkerLink | null;
+  /** A subscribe is under way through a retried call (it reaches the fresh worker by itself). */
+  pending: boolean;
+  cancelled: boolean;
+}
+
+/**
+ * Connects this tab to the app's Tandem worker: the origin's SharedWorker (started by the first
+ * tab), or, without SharedWorker, the dedicated Worker of the tab elected to host it. When that
+ * worker dies, the tab connects to a fresh one by itself (`db.connection`).
+ */
 export async function openTandem<A extends ActionDefinitions = ActionDefinitions>(options: OpenTandemOptions): Promise<Tandem<A>> {
-  const { worker: workerOption, timeoutMs = 30_000, ...rest } = options;
+  const { worker: _worker, timeoutMs = 30_000, sharedWorker: _shared, ...rest } = options;
   const base = globalThis.location?.href;
   const config: TandemConfig = { ...rest, actionsUrl: new URL(String(options.actionsUrl), base).href };
-  const worker =
-    typeof workerOption === 'string' || workerOption instanceof URL
-      ? new SharedWorker(new URL(String(workerOption), base), { type: 'module', name: `tandem:${config.name ?? 'tandem'}` })
-      : workerOption;
+  const name = config.name ?? 'tandem';
 
-  const workerUrl = typeof workerOption === 'string' || workerOption instanceof URL ? new URL(String(workerOption), base).href : null;
-  const loadFailed = new Promise<never>((_, reject) => {
-    worker.addEventListener('error', () => {
-      const fail = (message: string) => reject(new TandemError(ErrorKind.notReady, message));
-      if (!workerUrl) {
-        fail('The given SharedWorker could not start. Check that its script is the Tandem worker bundle (`tandem-worker.js`), served as JavaScript.');
-        return;
-      }
-      explainWorkerLoadFailure(workerUrl).then(fail, () => fail(`The Tandem worker could not start from ${workerUrl}.`));
-    });
-  });
-  const timedOut = new Promise<never>((_, reject) => {
-    setTimeout(() => reject(new TandemError(ErrorKind.notReady, `The Tandem worker did not answer within ${timeoutMs} ms.`)), timeoutMs);
-  });
-
-  const port = worker.port;
   const subs = new LiveSubscriptions();
   const updates = new UpdateFeed();
+  const handles = new Set<LiveHandle>();
   // A refusal for being outdated is also how a tab learns of an update it missed.
   const rethrow = (error: unknown): never => {
     const err = toError(error);
@@ -63,32 +82,59 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   };
   let feed: SyncFeed | null = null;
   const early: Extract<WorkerEvent, { tandem: 'sync' | 'rejected' }>[] = [];
-  port.addEventListener('message', (event: MessageEvent) => {
-    const data = event.data as WorkerEvent | { tandem?: undefined } | null;
+  const onEvent = (data: WorkerEvent) => {
     if (isLiveMessage(data)) subs.apply(data.batch);
-    else if (data?.tandem === 'update') updates.fromEvent(data);
-    else if (data?.tandem === 'sync' || data?.tandem === 'rejected') {
+    else if (data.tandem === 'update') updates.fromEvent(data);
+    else if (data.tandem === 'sync' || data.tandem === 'rejected') {
       if (!feed) early.push(data);
       else if (data.tandem === 'sync') feed.setStatus(data.status);
       else feed.reject(data.rejections);
     }
-  });
-  port.start();
-  const api = Comlink.wrap<WorkerApi>(port);
+  };
+  /** The last token the app gave: a fresh worker starts with the config's. */
+  let token: string | null = null;
+
+  const subscribe = async (handle: LiveHandle, link: WorkerLink): Promise<void> => {
+    const result = await link.api.subscribe(handle.sql, handle.params);
+    if (handle.cancelled) return void link.api.unsubscribe(result.subId).catch(() => {});
+    handle.subId = result.subId;
+    handle.link = link;
+    subs.add(result.subId, result.rows, handle.onChange);
+  };
+
   const tabId = newTabId();
   const lock = holdTabLock(tabLockName(tabId));
   await lock.held;
-  let connected: ConnectResult;
+  const connection = new WorkerConnection({
+    connector: connectorFor(options, name, base),
+    request: { tabId, config },
+    timeoutMs,
+    onEvent,
+    toError,
+    log: (message) => console.info(`[tandem] ${message}`),
+    async restore(link) {
+      // The old worker's subscription ids mean nothing to this one; its diffs can no longer come.
+      subs.clear();
+      const again = [...handles].filter((h) => !h.pending && !h.cancelled);
+      for (const h of again) h.subId = null;
+      const results = await Promise.allSettled(again.map((h) => subscribe(h, link)));
+      results.forEach((r) => r.status === 'rejected' && console.error('[tandem] a live query failed on the new worker', toError(r.reason)));
+      if (token !== null) await link.api.setSyncToken(token);
+      const status = await link.api.status();
+      feed?.setStatus(status.sync);
+    },
+  });
   try {
-    connected = await Promise.race([api.connect({ tabId, config }).catch((e: unknown) => Promise.reject(toError(e))), loadFailed, timedOut]);
+    await connection.open();
   } catch (error) {
     // A failed open keeps nothing: the worker sees this tab go (its lock) and the port closes.
     lock.release();
-    api[Comlink.releaseProxy]();
-    port.close();
+    connection.close();
     throw error;
   }
-  const syncFeed = new SyncFeed((await api.status().catch(rethrow)).sync);
+  const call = <T>(fn: (api: WorkerLink['api'], link: WorkerLink) => Promise<T>): Promise<T> => connection.call(fn).catch(rethrow);
+
+  const syncFeed = new SyncFeed((await call((api) => api.status())).sync);
   feed = syncFeed;
   for (const m of early.splice(0)) {
     if (m.tandem === 'sync') syncFeed.setStatus(m.status);
@@ -99,10 +145,15 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     if (status.updateRequired) updates.fromRefusal(null);
   });
 
+  let callSeq = 0;
   const actions = new Proxy({} as ActionCallers<A>, {
-    get(_target, name) {
-      if (typeof name !== 'string' || name === 'then') return undefined;
-      return (args: unknown) => api.run(name, args).catch(rethrow);
+    get(_target, actionName) {
+      if (typeof actionName !== 'string' || actionName === 'then') return undefined;
+      return (args: unknown) => {
+        // The call's identity: retried on a fresh worker under it, an action runs once.
+        const callId = `${tabId}-${++callSeq}`;
+        return call((api) => api.run(actionName, args, callId));
+      };
     },
   });
 
@@ -110,54 +161,63 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   let unregister = () => {};
   const db: Tandem<A> = {
     actions,
-    clientId: connected.clientId,
+    get clientId() {
+      return connection.result.clientId;
+    },
     tabId,
-    version: connected.version,
-    schemaVersion: connected.schemaVersion,
+    get version() {
+      return connection.result.version;
+    },
+    get schemaVersion() {
+      return connection.result.schemaVersion;
+    },
+    get connection() {
+      return connection.state;
+    },
+    onConnection: (fn) => connection.onState(fn),
     get updateAvailable() {
       return updates.current !== null;
     },
     onUpdate: (fn) => updates.onUpdate(fn),
-    query: <R extends Row>(sql: string, params?: unknown[]) => api.query(sql, params).catch(rethrow) as Promise<R[]>,
+    query: <R extends Row>(sql: string, params?: unknown[]) => call((api) => api.query(sql, params)) as Promise<R[]>,
     live<R extends Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void) {
-      let subId: string | null = null;
-      let cancelled = false;
-      api.subscribe(sql, params ?? []).then(
-        (result) => {
-          if (cancelled) return void api.unsubscribe(result.subId);
-          subId = result.subId;
-          subs.add(result.subId, result.rows, onChange as (rows: Row[]) => void);
-        },
+      const handle: LiveHandle = { sql, params: params ?? [], onChange: onChange as (rows: Row[]) => void, subId: null, link: null, pending: true, cancelled: false };
+      handles.add(handle);
+      call((_api, link) => subscribe(handle, link)).then(
+        () => (handle.pending = false),
         (error: unknown) => {
-          try {
-            rethrow(error);
-          } catch (err) {
-            console.error('[tandem] live query failed', err);
-          }
+          handle.pending = false;
+          handles.delete(handle);
+          console.error('[tandem] live query failed', error);
         },
       );
       return () => {
-        cancelled = true;
-        if (subId !== null) {
-          const id = subId;
-          subs.remove(id);
-          // The response follows every live message sent before it on this port.
-          api.unsubscribe(id).then(() => subs.forget(id), () => subs.forget(id));
-        }
+        handle.cancelled = true;
+        handles.delete(handle);
+        const { subId, link } = handle;
+        if (subId === null || !link) return;
+        subs.remove(subId);
+        // A dead worker's subscriptions died with it.
+        if (!connection.isLive(link)) return subs.forget(subId);
+        // The response follows every live message sent before it on this port.
+        link.api.unsubscribe(subId).then(() => subs.forget(subId), () => subs.forget(subId));
       };
     },
-    status: () => api.status().catch(rethrow),
-    debug: () => api.debug().catch(rethrow),
+    status: () => call((api) => api.status()),
+    debug: () => call((api) => api.debug()),
     sync: {
       get status() {
         return syncFeed.current;
       },
       onStatus: (fn) => syncFeed.onStatus(fn),
       onRejected: (fn) => syncFeed.onRejected(fn),
-      addChannels: (channels) => api.addChannels(channels).catch(rethrow),
-      setToken: (token) => api.setSyncToken(token).catch(rethrow),
-      now: () => api.syncNow().catch(rethrow),
-      acknowledgeRejections: (ids) => api.acknowledgeRejections(ids).catch(rethrow),
+      addChannels: (channels) => call((api) => api.addChannels(channels)),
+      setToken: (next) => {
+        token = next;
+        return call((api) => api.setSyncToken(next));
+      },
+      now: () => call((api) => api.syncNow()),
+      acknowledgeRejections: (ids) => call((api) => api.acknowledgeRejections(ids)),
     },
     close() {
       if (closed) return;
@@ -166,9 +226,8 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       subs.clear();
       syncFeed.clear();
       updates.clear();
+      connection.close();
       lock.release();
-      api[Comlink.releaseProxy]();
-      port.close();
     },
   };
   unregister = registerInPage(db as unknown as Tandem);

@@ -1,3 +1,4 @@
+import type { ConnectionState } from './connection/connection-state.ts';
 import type { TandemUpdate } from './update-feed.ts';
 import type { ActionCallers, ActionDefinitions, DebugCounters, Rejection, Row, SyncStatus, WorkerStatus } from '@tandem/core';
 
@@ -10,6 +11,14 @@ export interface Tandem<A extends ActionDefinitions = ActionDefinitions> {
   readonly version: string;
   /** The local database's schema version: the number of migrations it has run. */
   readonly schemaVersion: number;
+  /**
+   * `ready`, or `reconnecting` while the worker died and a fresh one is being connected (calls
+   * made meanwhile wait for it; calls that had no answer are retried there, an action never runs
+   * twice), or `closed`.
+   */
+  readonly connection: ConnectionState;
+  /** Called on every change of `connection`. Returns unsubscribe. */
+  onConnection(fn: (state: ConnectionState) => void): () => void;
   /**
    * True once this tab is outdated: a newer version took the worker over (its calls now fail with
    * `update_required`), or the server needs a newer client. Reloading the page fixes it.

@@ -9,3 +9,4 @@ export type { StandardSchemaV1, InferInput, InferOutput } from './standard-schem
 export { isStandardSchema } from './standard-schema.ts';
 export * from './sync-protocol.ts';
 export * from './names.ts';
+export * from './dial.ts';

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Row, SyncStatus } from '@tandem/core';
+import type { ConnectionState } from '../connection/connection-state.ts';
 import type { Tandem } from '../tandem.ts';
 
 /**
@@ -35,4 +36,18 @@ export function useUpdateAvailable(db: Tandem<any> | null | undefined): boolean 
     return db.onUpdate(() => setAvailable(true));
   }, [db]);
   return available;
+}
+
+/**
+ * `db.connection`, kept current: 'reconnecting' while the worker died and a fresh one is being
+ * connected (calls wait meanwhile; nothing is lost), then 'ready' again.
+ */
+export function useConnection(db: Tandem<any> | null | undefined): ConnectionState | undefined {
+  const [state, setState] = useState<ConnectionState | undefined>(db?.connection);
+  useEffect(() => {
+    if (!db) return;
+    setState(db.connection);
+    return db.onConnection(setState);
+  }, [db]);
+  return state;
 }

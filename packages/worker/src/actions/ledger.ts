@@ -4,6 +4,8 @@ import type { Engine } from '../engine/engine.ts';
 import type { ActionRecord, JournalEntry, JournalStore, SyncRecord } from '../store/journal-store.ts';
 import type { RejectionList } from '../store/rejection-list.ts';
 import { executeAction } from './action-executor.ts';
+import { RECENT_CALLS_META_KEY, RecentCalls } from './recent-calls.ts';
+import type { StoredCall } from './recent-calls.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { CURSORS_META_KEY, rebase } from './rebase.ts';
 import type { Cursors, RebaseResult } from './rebase.ts';
@@ -23,6 +25,8 @@ export interface LedgerState {
   clientSeq: number;
   patchSeq: number;
   cursors: Cursors;
+  /** Call ids and results as of the image (see RecentCalls). */
+  calls: StoredCall[];
 }
 
 export interface LedgerInit extends LedgerState {
@@ -49,6 +53,7 @@ export async function readLedgerState(engine: Engine): Promise<LedgerState> {
     clientSeq: Number((await tx.readMeta<number>('client_seq')) ?? 0),
     patchSeq: await tx.lastPatchSeq(),
     cursors: (await tx.readMeta<Cursors>(CURSORS_META_KEY)) ?? {},
+    calls: (await tx.readMeta<StoredCall[]>(RECENT_CALLS_META_KEY)) ?? [],
   }));
 }
 
@@ -86,6 +91,7 @@ export class Ledger {
   /** The engine holds server changes whose journal append failed, and no checkpoint has them yet. */
   #journalBehind = false;
   #closed = false;
+  readonly #calls: RecentCalls;
 
   constructor(init: LedgerInit) {
     this.engine = init.engine;
@@ -98,6 +104,7 @@ export class Ledger {
     this.#clientSeq = init.clientSeq;
     this.#patchSeq = init.patchSeq;
     this.#cursors = init.cursors;
+    this.#calls = new RecentCalls(init.calls);
     this.#journalSeq = init.checkpointSeq;
     this.#lastCheckpointSeq = init.checkpointSeq;
     this.#publish = init.publish;
@@ -148,11 +155,21 @@ export class Ledger {
     this.#onLocalCommit = listener;
   }
 
-  /** Queues one action; resolves with its result once it is durable and visible. */
-  submit(name: string, args: unknown): Promise<unknown> {
+  /**
+   * Queues one action; resolves with its result once it is durable and visible. A `call` id that
+   * already ran (a tab retrying after its worker died) gets the first run's result, not a second run.
+   */
+  submit(name: string, args: unknown, call?: string): Promise<unknown> {
+    if (call !== undefined) {
+      const seen = this.#calls.find(call);
+      if (seen) return seen instanceof Promise ? seen : Promise.resolve(seen.result);
+    }
     const clientSeq = ++this.#clientSeq;
     const record: ActionRecord = { kind: 'action', id: `${this.#clientId}-${clientSeq}`, clientSeq, name, args, time: Date.now(), v: this.#schemaVersion };
-    return new Promise((resolve, reject) => this.#scheduler.write({ record, resolve, reject }));
+    if (call !== undefined) record.call = call;
+    const done = new Promise((resolve, reject) => this.#scheduler.write({ record, resolve, reject }));
+    if (call !== undefined) this.#calls.track(call, done);
+    return done;
   }
 
   /** Runs `fn` between batches: it sees only durable state. */
@@ -269,6 +286,7 @@ export class Ledger {
       this.#checkpointer.noteRecords(seqs.length);
     }
     if (accepted.length === 0) return;
+    for (const { item, result } of accepted) if (item.record.call !== undefined) this.#calls.remember(item.record.call, result);
     this.#counters.batchesCommitted++;
     this.#counters.actionsRun += accepted.length;
     this.#pendingCount += accepted.length;
@@ -356,6 +374,9 @@ export class Ledger {
     if (this.#closed || (!force && this.#journalSeq === this.#lastCheckpointSeq)) return;
     const seq = this.#journalSeq;
     const t0 = performance.now();
+    // The image replaces the journal records that named these calls: it must remember them itself.
+    const calls = this.#calls.stored();
+    await this.engine.transaction((tx) => tx.writeMeta(RECENT_CALLS_META_KEY, calls));
     const image = await this.engine.snapshot();
     const dumped = performance.now();
     await this.#store.putCheckpoint({ seq, image, createdAt: Date.now(), version: String(this.#schemaVersion) });

@@ -1,13 +1,16 @@
-import { ErrorKind, parseChannels, parseConnectRequest, parseSyncToken, parseParams, parseSql, parseSubId, TandemError, toErrorData } from '@tandem/core';
+import { ErrorKind, parseCallId, parseChannels, parseConnectRequest, parseSyncToken, parseParams, parseSql, parseSubId, TandemError, toErrorData } from '@tandem/core';
 import type { ConnectRequest, ConnectResult, DebugCounters, Row, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
 import type { TandemRuntime } from '../runtime/tandem-runtime.ts';
+import type { TabEndpoint } from './tab-endpoint.ts';
 
 /** What a session needs from the worker that owns the runtime (the WorkerHost). */
 export interface RuntimeProvider {
   /** The worker's runtime for this config, started by the first tab. */
   runtimeFor(config: TandemConfig): Promise<TandemRuntime>;
-  /** Frees the tab's subscriptions once it is gone. */
-  watchTab(tabId: string, runtime: TandemRuntime): void;
+  /** Frees the tab's subscriptions once it is gone, then calls `gone`. */
+  watchTab(tabId: string, runtime: TandemRuntime, gone?: () => void): void;
+  /** This worker's id, once its life lock is held (see holdWorkerLife). */
+  workerId(): Promise<string>;
 }
 
 /**
@@ -17,11 +20,11 @@ export interface RuntimeProvider {
  */
 export class TabSession implements WorkerApi {
   readonly #host: RuntimeProvider;
-  readonly #port: MessagePort;
+  readonly #port: TabEndpoint;
   #tabId: string | null = null;
   #runtime: TandemRuntime | null = null;
 
-  constructor(host: RuntimeProvider, port: MessagePort) {
+  constructor(host: RuntimeProvider, port: TabEndpoint) {
     this.#host = host;
     this.#port = port;
   }
@@ -30,17 +33,17 @@ export class TabSession implements WorkerApi {
     return guard(async () => {
       const { tabId, config } = parseConnectRequest(request);
       if (this.#tabId !== null && this.#tabId !== tabId) throw new TandemError(ErrorKind.invalidRequest, 'This port is already connected as another tab.');
-      const runtime = await this.#host.runtimeFor(config);
+      const [runtime, workerId] = await Promise.all([this.#host.runtimeFor(config), this.#host.workerId()]);
       this.#tabId = tabId;
       this.#runtime = runtime;
       runtime.addTab(tabId, (message) => this.#port.postMessage(message));
-      this.#host.watchTab(tabId, runtime);
-      return { clientId: runtime.clientId, version: runtime.version, schemaVersion: runtime.schemaVersion, actions: runtime.actionNames };
+      this.#host.watchTab(tabId, runtime, () => this.#port.close?.());
+      return { clientId: runtime.clientId, version: runtime.version, schemaVersion: runtime.schemaVersion, actions: runtime.actionNames, workerId };
     });
   }
 
-  run(name: string, args: unknown): Promise<unknown> {
-    return guard(() => this.#connected().run(name, args));
+  run(name: string, args: unknown, callId?: string): Promise<unknown> {
+    return guard(async () => this.#connected().run(name, args, parseCallId(callId)));
   }
 
   query(sql: string, params?: unknown[]): Promise<Row[]> {

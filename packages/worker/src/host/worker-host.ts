@@ -10,8 +10,11 @@ import type { LoadActions, LoadedActions } from './actions-module.ts';
 import { acquireDatabaseLock } from './database-lock.ts';
 import { serveHandoffs } from './handoff-channel.ts';
 import type { HandoffAnswer, RuntimeIdentity } from './handoff-channel.ts';
+import { serveDials } from './dial-service.ts';
+import type { TabEndpoint } from './tab-endpoint.ts';
 import { TabSession } from './tab-session.ts';
 import type { RuntimeProvider } from './tab-session.ts';
+import { holdWorkerLife } from './worker-life.ts';
 
 /** One engine as a worker offers it: its factory and, optionally, a pre-initialised empty image. */
 export interface EngineProvider {
@@ -37,6 +40,8 @@ export interface WorkerHostOptions {
    */
   loadActions?: LoadActions;
   log?: (message: string) => void;
+  /** What kind of worker this is (set by startTandemWorker; reported in the status). */
+  host?: 'shared-worker' | 'dedicated-worker';
 }
 
 /** The runtime of this worker, from the moment a tab asked for it. */
@@ -60,6 +65,8 @@ interface Slot extends RuntimeIdentity {
 export class WorkerHost implements RuntimeProvider {
   readonly #options: WorkerHostOptions;
   readonly #actions: ActionsModuleLoader;
+  readonly #life = holdWorkerLife();
+  #stopDials: (() => void) | null = null;
   #slot: Slot | null = null;
   /** Decisions about the runtime (join, take over, hand over) one at a time: never two starts. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -69,12 +76,25 @@ export class WorkerHost implements RuntimeProvider {
     this.#actions = new ActionsModuleLoader(options.loadActions ? { loadActions: options.loadActions } : {});
   }
 
-  connectPort(port: MessagePort): void {
+  workerId(): Promise<string> {
+    return this.#life.held.then(() => this.#life.workerId);
+  }
+
+  /**
+   * A dedicated Worker (no SharedWorker in this browser) serves the other tabs of `database` over
+   * BroadcastChannels; its own tab hands it a port.
+   */
+  serveDials(database: string): void {
+    if (this.#stopDials) return;
+    this.#stopDials = serveDials(database, this.#life.workerId, (endpoint) => this.connectPort(endpoint));
+  }
+
+  connectPort(port: TabEndpoint): void {
     // A raw echo beside Comlink: the baseline for the tab→worker call benchmark (B1). Comlink
     // ignores messages without its `type`, so the two share the port.
-    port.addEventListener('message', (event: MessageEvent) => {
+    port.addEventListener('message', ((event: MessageEvent) => {
       if ((event.data as { tandem?: unknown } | null)?.tandem === 'echo') port.postMessage(event.data);
-    });
+    }) as EventListener);
     Comlink.expose(new TabSession(this, port), port);
   }
 
@@ -205,12 +225,13 @@ export class WorkerHost implements RuntimeProvider {
     throw new TandemError(ErrorKind.invalidRequest, `This Tandem worker has no ${name} engine (it offers: ${offered.join(', ') || 'none'}). Set config.engine to one of those, or use a worker built with the ${name} engine.`);
   }
 
-  watchTab(tabId: string, runtime: TandemRuntime): void {
+  watchTab(tabId: string, runtime: TandemRuntime, gone?: () => void): void {
     const locks = (globalThis.navigator as Navigator | undefined)?.locks;
     if (!locks) return;
     // Granted only once the tab's own lock is released: the tab closed, crashed or navigated away.
     void locks
       .request(tabLockName(tabId), async () => {
+        gone?.();
         const freed = await runtime.dropTab(tabId);
         (this.#options.log ?? console.info)(`[tandem] tab ${tabId} gone, freed ${freed} subscriptions`);
       })

@@ -152,14 +152,17 @@ export class TandemRuntime {
     return runtime;
   }
 
-  /** Validates, queues and commits one action; resolves with its result once it is durable. */
-  run(name: string, args: unknown): Promise<unknown> {
+  /**
+   * Validates, queues and commits one action; resolves with its result once it is durable. A
+   * `callId` already run here (a tab retrying after its worker died) returns that run's result.
+   */
+  run(name: string, args: unknown, callId?: string): Promise<unknown> {
     try {
       this.#assertOpen();
     } catch (error) {
       return Promise.reject(error);
     }
-    const queued = validateActionArgs(this.#definitions, name, args).then((valid) => ({ result: this.#ledger.submit(name, valid) }));
+    const queued = validateActionArgs(this.#definitions, name, args).then((valid) => ({ result: this.#ledger.submit(name, valid, callId) }));
     this.#accepted.add(queued);
     void queued.finally(() => this.#accepted.delete(queued)).catch(() => undefined);
     // Wrapped so the set holds the moment it is queued, not the moment it is durable.
@@ -225,6 +228,9 @@ export class TandemRuntime {
       subscriptions: this.#live.subscriptionCount,
       lastError: ledger.lastError,
       sync: this.#sync?.status() ?? localOnlySyncStatus(pendingActions, this.#rejections.items),
+      // Placeholder until the storage work lands (i15-storage).
+      host: 'shared-worker',
+      storage: { persisted: null, durability: 'relaxed' },
     };
   }
 

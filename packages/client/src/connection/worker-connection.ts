@@ -1,0 +1,223 @@
+import { releaseProxy, wrap } from 'comlink';
+import { ErrorKind, TandemError } from '@tandem/core';
+import type { ConnectRequest, ConnectResult, WorkerApi, WorkerEvent } from '@tandem/core';
+import type { ConnectionState } from './connection-state.ts';
+import type { WorkerConnector } from './connector.ts';
+import { watchWorkerDeath } from './worker-death.ts';
+
+
+/** One connection to one worker. It is lost for good when that worker dies. */
+export interface WorkerLink {
+  readonly api: WorkerApi;
+  readonly result: ConnectResult;
+}
+
+interface Link extends WorkerLink {
+  /** Rejects with LOST once the worker died. */
+  readonly lost: Promise<never>;
+  dead: boolean;
+  kill(): void;
+}
+
+export interface WorkerConnectionOptions {
+  connector: WorkerConnector;
+  request: ConnectRequest;
+  timeoutMs: number;
+  /** Every WorkerEvent of the live connection, in order. */
+  onEvent(event: WorkerEvent): void;
+  /** Errors arrive as plain `{kind, message}`: make them throwable. */
+  toError(error: unknown): unknown;
+  /** On a fresh worker, before calls resume: give it back what the tab had (live queries, token). */
+  restore(link: WorkerLink): Promise<void>;
+  log?: (message: string) => void;
+}
+
+const LOST = Symbol('worker lost');
+
+/** Errors that another attempt cannot fix: the calls waiting for a worker fail with them. */
+const FINAL: ReadonlySet<string> = new Set([ErrorKind.updateRequired, ErrorKind.schemaError, ErrorKind.versionMismatch, ErrorKind.actionsModuleError, ErrorKind.invalidRequest]);
+
+const MAX_RETRY_MS = 2_000;
+
+/**
+ * The tab's connection to its worker, surviving the worker's death. It waits on the worker's life
+ * lock; once granted (the worker is gone), it opens a fresh worker through the connector, connects
+ * as the same tab, restores the tab's live queries, and retries every call that had no answer: each
+ * carries its identity (an action its call id), so one already done is not done twice.
+ */
+export class WorkerConnection {
+  readonly #options: WorkerConnectionOptions;
+  #active: Link | null = null;
+  /** The last live connection, for its connect result while reconnecting. */
+  #last: Link | null = null;
+  #state: ConnectionState = 'reconnecting';
+  readonly #listeners = new Set<(state: ConnectionState) => void>();
+  #waiters: { resolve: (link: Link) => void; reject: (error: unknown) => void }[] = [];
+  /** Why the last reconnect attempt failed, when retrying cannot help: calls fail with it meanwhile. */
+  #final: unknown = null;
+  #closed = false;
+
+  constructor(options: WorkerConnectionOptions) {
+    this.#options = options;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The latest connect result (it changes when a fresh worker took over). */
+  get result(): ConnectResult {
+    if (!this.#active && !this.#last) throw new TandemError(ErrorKind.notReady, 'Not connected yet.');
+    return (this.#active ?? this.#last)!.result;
+  }
+
+  onState(fn: (state: ConnectionState) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** The first connection: its failure is the open's failure (nothing retries it). */
+  async open(): Promise<ConnectResult> {
+    const link = await this.#connect();
+    this.#activate(link);
+    return link.result;
+  }
+
+  /** Runs `fn` on a live worker; when that worker dies before answering, again on the next one. */
+  async call<T>(fn: (api: WorkerApi, link: WorkerLink) => Promise<T>): Promise<T> {
+    for (;;) {
+      const link = this.#active ?? (await this.#nextLink());
+      try {
+        return await Promise.race([fn(link.api, link), link.lost]);
+      } catch (error) {
+        if (error !== LOST) throw error;
+      }
+    }
+  }
+
+  /** Whether `link` is the live connection (e.g. a live query's id belongs to it). */
+  isLive(link: WorkerLink): boolean {
+    return link === this.#active;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#active?.kill();
+    this.#active = null;
+    this.#options.connector.dispose();
+    const closed = new TandemError(ErrorKind.closed, 'This Tandem connection is closed (db.close() was called).');
+    for (const w of this.#waiters.splice(0)) w.reject(closed);
+    this.#setState('closed');
+  }
+
+  #nextLink(): Promise<Link> {
+    if (this.#closed) return Promise.reject(new TandemError(ErrorKind.closed, 'This Tandem connection is closed (db.close() was called).'));
+    if (this.#final) return Promise.reject(this.#final);
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  async #connect(): Promise<Link> {
+    const { connector, request, timeoutMs, toError } = this.#options;
+    const opened = await connector.open();
+    const { endpoint } = opened;
+    let rejectLost!: (reason: unknown) => void;
+    const lost = new Promise<never>((_, reject) => (rejectLost = reject));
+    lost.catch(() => {});
+    const partial = { dead: false };
+    endpoint.addEventListener('message', ((event: MessageEvent) => {
+      const data = event.data as { tandem?: unknown } | null;
+      if (!partial.dead && typeof data?.tandem === 'string') this.#options.onEvent(data as WorkerEvent);
+    }) as EventListener);
+    endpoint.start?.();
+    const remote = wrap<WorkerApi>(endpoint);
+    // Every method of WorkerApi already returns a promise: the remote is one as it is.
+    const api = remote as unknown as WorkerApi;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TandemError(ErrorKind.notReady, `The Tandem worker did not answer within ${timeoutMs} ms.`)), timeoutMs);
+    });
+    let result: ConnectResult;
+    try {
+      result = await Promise.race([api.connect(request).catch((e: unknown) => Promise.reject(toError(e))), opened.failed, timedOut]);
+    } catch (error) {
+      partial.dead = true;
+      remote[releaseProxy]();
+      opened.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    const death = watchWorkerDeath(result.workerId);
+    const link: Link = Object.assign(partial, {
+      api,
+      result,
+      lost,
+      kill: () => {
+        if (link.dead) return;
+        link.dead = true;
+        death.cancel();
+        rejectLost(LOST);
+        remote[releaseProxy]();
+        opened.close();
+      },
+    });
+    void death.died.then(() => this.#onDeath(link));
+    return link;
+  }
+
+  #activate(link: Link): void {
+    this.#active = link;
+    this.#last = link;
+    this.#final = null;
+    for (const w of this.#waiters.splice(0)) w.resolve(link);
+    this.#setState('ready');
+  }
+
+  #onDeath(link: Link): void {
+    link.kill();
+    if (this.#closed || link !== this.#active) return;
+    this.#active = null;
+    this.#options.log?.(`the Tandem worker ${link.result.workerId} died: connecting to a fresh one`);
+    this.#setState('reconnecting');
+    void this.#reconnect();
+  }
+
+  async #reconnect(): Promise<void> {
+    let delay = 50;
+    while (!this.#closed) {
+      let link: Link | null = null;
+      try {
+        link = await this.#connect();
+        const restored = link;
+        await Promise.race([this.#options.restore(restored), link.lost]);
+        if (this.#closed) return link.kill();
+        this.#activate(link);
+        return;
+      } catch (error) {
+        link?.kill();
+        if (error !== LOST) {
+          this.#options.log?.(`reconnecting to the Tandem worker failed: ${(error as Error).message ?? String(error)}`);
+          if (FINAL.has((error as { kind?: string } | null)?.kind ?? '')) {
+            this.#final = error;
+            for (const w of this.#waiters.splice(0)) w.reject(error);
+          }
+        }
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, MAX_RETRY_MS);
+    }
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    for (const fn of this.#listeners) {
+      try {
+        fn(state);
+      } catch (error) {
+        console.error('[tandem] a connection state listener threw', error);
+      }
+    }
+  }
+}
