@@ -57,7 +57,7 @@ async function sharedWorkersOf(cdp: CDPSession, browserContextId: string | undef
 }
 
 /** With a `url`, the first worker it matches; without, Tandem's (by URL or name), else the only one. */
-function pick(candidates: TargetInfo[], url: string | RegExp | undefined): TargetInfo | undefined {
+export function pickWorker(candidates: TargetInfo[], url: string | RegExp | undefined): TargetInfo | undefined {
   if (url !== undefined) return candidates.find((t) => (typeof url === 'string' ? t.url.includes(url) : url.test(t.url)));
   return candidates.find((t) => TANDEM.test(t.url) || TANDEM.test(t.title)) ?? (candidates.length === 1 ? candidates[0] : undefined);
 }
@@ -84,7 +84,7 @@ export async function findWorkerTarget(page: Page, { url, timeout = 10_000 }: Fi
     for (;;) {
       const { mine, all } = await sharedWorkersOf(cdp, browserContextId);
       seen = all;
-      const target = pick(mine, url);
+      const target = pickWorker(mine, url);
       if (target) return { cdp, target };
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 100));
