@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
-import { waitForLive, waitForSync } from '@tandem/testing/playwright';
+import { SharedWorkerHandle, waitForLive, waitForSync, withoutSharedWorker, workerTargets } from '@tandem/testing/playwright';
 import { test, expect } from '../support/test.ts';
-import { addTodoViaUi, TODOS_SQL } from '../support/demo.ts';
+import { addTodoViaUi, TODOS_SQL, waitReady } from '../support/demo.ts';
 import { listIdOf, syncStatus } from '../support/devices.ts';
 
 // The testing kit's own e2e (@tandem/testing/playwright), on the demo: what each fixture and helper
@@ -80,6 +80,78 @@ test("worker(page) evaluates in the shared worker and reads its console", async 
   await handle.evaluate(() => console.log('hello from the test', { n: 1 }));
   await expect.poll(() => handle.console).toContainEqual('[log] hello from the test {"n":1}');
   await expect(handle.evaluate('undefinedThing.x')).rejects.toThrow(/The shared worker threw: ReferenceError: undefinedThing is not defined/);
+});
+
+test("killWorker(page) ends the Tandem shared worker of the page's context, resolves once it is gone and returns its id", async ({ tabs, devices, killWorker, browser }) => {
+  const [a, b] = (await tabs(2)) as [Page, Page];
+  const [other] = (await devices(1)) as [Page];
+  const listed = await workerTargets(a);
+  expect(listed).toEqual([{ targetId: expect.any(String), url: expect.stringMatching(/\/tandem\/tandem-worker\.js$/), title: 'tandem:tandem-demo' }]);
+  expect(await workerTargets(b)).toEqual(listed);
+  const [otherWorker] = await workerTargets(other);
+
+  const killed = await killWorker(b);
+  expect(killed).toBe(listed[0]!.targetId);
+  // Gone from the browser's targets when it resolves: no waiting needed afterwards.
+  expect(await SharedWorkerHandle.alive(browser, killed)).toBe(false);
+  expect((await workerTargets(a)).map((t) => t.targetId)).not.toContain(killed);
+  // Another device (another context) keeps its own worker.
+  expect(await SharedWorkerHandle.alive(browser, otherWorker!.targetId)).toBe(true);
+
+  // A page that opens Tandem again gets a fresh worker (a new target), which can be killed in turn.
+  // (That the open tabs reconnect by themselves is the client's business, tested elsewhere.)
+  await a.reload();
+  await waitReady(a);
+  const [fresh] = await workerTargets(a);
+  expect(fresh!.targetId).not.toBe(killed);
+  expect(await killWorker(a)).toBe(fresh!.targetId);
+});
+
+test('worker(page).kill() ends the worker it is attached to and detaches', async ({ tabs, worker, browser }) => {
+  const [a] = (await tabs(1)) as [Page];
+  const handle = await worker(a);
+  await handle.evaluate(() => console.log('last words'));
+  await expect.poll(() => handle.console).toContainEqual('[log] last words');
+  await handle.kill();
+  expect(await SharedWorkerHandle.alive(browser, handle.targetId)).toBe(false);
+  expect((await workerTargets(a)).map((t) => t.targetId)).not.toContain(handle.targetId);
+  await expect(handle.evaluate('1')).rejects.toThrow('This shared worker handle is detached.');
+  await expect(handle.kill()).rejects.toThrow('This shared worker handle is detached.');
+});
+
+test('killWorker explains a page without a shared worker', async ({ page, killWorker }) => {
+  await page.goto('/favicon.svg');
+  await expect(killWorker(page, { timeout: 500 })).rejects.toThrow(/No shared worker in the context of .*favicon\.svg after 500 ms: has the page opened Tandem yet\?/);
+  await withoutSharedWorker(page);
+  await page.reload();
+  await expect(killWorker(page)).rejects.toThrow(/has no SharedWorker, so it has no shared worker to reach\. .*close that tab \(page\.close\(\)\)/);
+});
+
+test.describe('tabs and devices without SharedWorker', () => {
+  // Only the kit's part: SharedWorker is gone before the page's scripts run. The app on top of it
+  // (the client's no-SharedWorker mode) has its own suites, so "ready" here is the page loaded.
+  test.use({ tandemApp: { ready: async () => {} } });
+  const hasSharedWorker = (page: Page) => page.evaluate(() => typeof SharedWorker !== 'undefined');
+
+  test('tabs(n, { sharedWorker: false }) and devices(n, { sharedWorker: false }) open pages whose scripts see no SharedWorker', async ({ tabs, devices, page }) => {
+    const [a, b] = (await tabs(2, { sharedWorker: false })) as [Page, Page];
+    expect(await a.evaluate(() => typeof SharedWorker)).toBe('undefined');
+    expect(await hasSharedWorker(b)).toBe(false);
+    await a.reload();
+    expect(await hasSharedWorker(a)).toBe(false);
+    // Only those tabs: the context's other pages keep it.
+    await page.goto('/favicon.svg');
+    expect(await hasSharedWorker(page)).toBe(true);
+
+    const [phone] = (await devices(1, { sharedWorker: false })) as [Page];
+    expect(await hasSharedWorker(phone)).toBe(false);
+    // A device is a browser without SharedWorker: its later pages lack it too.
+    const second = await phone.context().newPage();
+    await second.goto('/favicon.svg');
+    expect(await hasSharedWorker(second)).toBe(false);
+    const [laptop] = (await devices(1)) as [Page];
+    expect(await hasSharedWorker(laptop)).toBe(true);
+  });
 });
 
 test('the fixtures and helpers refuse bad arguments with a clear error', async ({ tabs, devices, page }) => {

@@ -2,15 +2,24 @@ import { dirname } from 'node:path';
 import { test as base, expect } from '@playwright/test';
 import type { BrowserContext, Page } from '@playwright/test';
 import { waitForTandem } from '../page/page-tandem.ts';
+import { withoutSharedWorker } from '../page/without-shared-worker.ts';
 import { TandemServer } from '../server/tandem-server.ts';
 import type { TandemServerOptions } from '../server/tandem-server.ts';
 import { SharedWorkerHandle } from '../worker/shared-worker-handle.ts';
 import type { AttachOptions } from '../worker/shared-worker-handle.ts';
+import { killWorker } from '../worker/worker-targets.ts';
+import type { KillWorkerOptions } from '../worker/worker-targets.ts';
 import { chromiumLaunchOptions } from './launch-options.ts';
 
 export interface OpenOptions {
   /** Path to open, relative to `baseURL` (default: `tandemApp.path`, else `/`). */
   path?: string;
+  /**
+   * `false` opens the pages without `SharedWorker` (see `withoutSharedWorker`), so the app runs in
+   * Tandem's no-SharedWorker mode. `tabs` removes it from the new pages only; `devices`, from the
+   * whole new context (pages it opens later included). Default: the browser's own.
+   */
+  sharedWorker?: boolean;
 }
 
 export interface TandemAppOptions {
@@ -42,6 +51,12 @@ export interface TandemFixtures {
   server: TandemServer;
   /** The shared worker serving `page`, through CDP: its console and `evaluate`. */
   worker(page: Page, options?: AttachOptions): Promise<SharedWorkerHandle>;
+  /**
+   * Kills the shared worker serving `page` (and its context's other tabs) as a process kill would;
+   * resolves with its `targetId` once it is gone. See `killWorker` (pages without SharedWorker have
+   * no shared worker to kill: close the elected tab instead).
+   */
+  killWorker(page: Page, options?: KillWorkerOptions): Promise<string>;
 }
 
 interface Internal {
@@ -107,6 +122,7 @@ export const test = base.extend<TandemFixtures & TandemTestOptions & { _diagnost
     await use(async (n, options = {}) => {
       assertCount('tabs', n);
       const pages = await Promise.all(Array.from({ length: n }, () => context.newPage()));
+      if (options.sharedWorker === false) await Promise.all(pages.map((page) => withoutSharedWorker(page)));
       // One after another: the first tab starts the worker, as a user's first tab would.
       for (const page of pages) await openApp(page, options.path ?? tandemApp.path, tandemApp);
       return pages;
@@ -125,6 +141,7 @@ export const test = base.extend<TandemFixtures & TandemTestOptions & { _diagnost
         const context = await browser.newContext(Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined)));
         contexts.push(context);
         watchConsole(context, _diagnostics, `device ${contexts.length}`);
+        if (options.sharedWorker === false) await withoutSharedWorker(context);
         const page = await context.newPage();
         await openApp(page, options.path ?? tandemApp.path, tandemApp);
         pages.push(page);
@@ -145,6 +162,15 @@ export const test = base.extend<TandemFixtures & TandemTestOptions & { _diagnost
       for (const h of handles) _diagnostics.push(`--- shared worker ${h.url} ---`, ...h.console);
     }
     await Promise.all(handles.map((h) => h.detach()));
+  },
+
+  killWorker: async ({ _diagnostics }, use) => {
+    await use(async (page, options) => {
+      const targetId = await killWorker(page, options);
+      // In a failed test's report, the kills show among the pages' console lines, in time order.
+      _diagnostics.push(`${new Date().toISOString().slice(11, 23)} [kit] killed the shared worker ${targetId} serving ${page.url()}`);
+      return targetId;
+    });
   },
 });
 

@@ -1,18 +1,8 @@
 import type { Browser, CDPSession, Page } from '@playwright/test';
+import { closeWorkerTarget, findWorkerTarget } from './worker-targets.ts';
+import type { FindWorkerOptions, TargetInfo } from './worker-targets.ts';
 
-export interface AttachOptions {
-  /** Which shared worker of the page's context, when it has several (default: the Tandem one). */
-  url?: string | RegExp;
-  /** How long to wait for the worker to appear, ms (default 10 000). */
-  timeout?: number;
-}
-
-interface TargetInfo {
-  targetId: string;
-  type: string;
-  url: string;
-  browserContextId?: string;
-}
+export type AttachOptions = FindWorkerOptions;
 
 interface RemoteObject {
   type: string;
@@ -72,38 +62,18 @@ export class SharedWorkerHandle {
   }
 
   /** Finds the shared worker of `page`'s browser context and attaches to it. */
-  static async attach(page: Page, { url, timeout = 10_000 }: AttachOptions = {}): Promise<SharedWorkerHandle> {
-    const pageSession = await page.context().newCDPSession(page);
-    const { targetInfo } = (await pageSession.send('Target.getTargetInfo')) as { targetInfo: TargetInfo };
-    await pageSession.detach().catch(() => {});
-    const browser = page.context().browser();
-    if (!browser) throw new Error('worker(page) needs a Browser-launched context (a persistent context has no browser-level CDP session in Playwright).');
-    const cdp = await browser.newBrowserCDPSession();
-    const matches = (t: TargetInfo) =>
-      t.type === 'shared_worker' &&
-      t.browserContextId === targetInfo.browserContextId &&
-      (url === undefined ? true : typeof url === 'string' ? t.url.includes(url) : url.test(t.url));
-    const deadline = Date.now() + timeout;
-    let seen: TargetInfo[] = [];
-    for (;;) {
-      const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] };
-      seen = targetInfos.filter((t) => t.type === 'shared_worker');
-      const candidates = targetInfos.filter(matches);
-      // Without a url, prefer Tandem's bundle when the app runs other shared workers too.
-      const target = candidates.find((t) => url !== undefined || /tandem/i.test(t.url)) ?? candidates[0];
-      if (target) {
-        const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
-        const handle = new SharedWorkerHandle(cdp, target, sessionId);
-        await handle.#send('Runtime.enable');
-        await handle.#send('Runtime.runIfWaitingForDebugger').catch(() => {});
-        return handle;
-      }
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
+  static async attach(page: Page, options: AttachOptions = {}): Promise<SharedWorkerHandle> {
+    const { cdp, target } = await findWorkerTarget(page, options, 'worker');
+    try {
+      const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
+      const handle = new SharedWorkerHandle(cdp, target, sessionId);
+      await handle.#send('Runtime.enable');
+      await handle.#send('Runtime.runIfWaitingForDebugger').catch(() => {});
+      return handle;
+    } catch (error) {
+      await cdp.detach().catch(() => {});
+      throw error;
     }
-    await cdp.detach().catch(() => {});
-    const others = seen.length ? ` Shared workers in the browser: ${seen.map((t) => t.url).join(', ')}.` : ' The browser runs no shared worker at all.';
-    throw new Error(`No shared worker${url ? ` matching ${String(url)}` : ''} in the context of ${page.url()} after ${timeout} ms: has the page opened Tandem yet?${others}`);
   }
 
   /** Whether the shared worker `targetId` still runs (e.g. to prove it ended with its last tab). */
@@ -127,6 +97,19 @@ export class SharedWorkerHandle {
     const details = reply.result?.exceptionDetails;
     if (details) throw new Error(`The shared worker threw: ${details.exception?.description ?? details.text}`);
     return reply.result?.result?.value as R;
+  }
+
+  /**
+   * Kills this worker as `killWorker(page)` does (every tab it serves loses it), resolves once it is
+   * gone, and detaches. `console` keeps what it logged until then.
+   */
+  async kill({ timeout = 10_000 }: { timeout?: number } = {}): Promise<void> {
+    if (this.#detached) throw new Error('This shared worker handle is detached.');
+    try {
+      await closeWorkerTarget(this.#cdp, this.targetId, timeout);
+    } finally {
+      await this.detach();
+    }
   }
 
   async detach(): Promise<void> {
