@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from '@playwright/test';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from './browser.ts';
 
 /** A fresh profile directory for a persistent context; remove it with {@link removeProfile}. */
@@ -94,4 +94,13 @@ export async function killBrowser(dir: string, pid = browserPid(dir)): Promise<n
     await waitUntil(() => profileProcesses(dir).length === 0, 5_000, 'the profile\'s child processes to exit after SIGKILL');
   }
   return pid;
+}
+
+export async function firstPage(ctx: BrowserContext): Promise<Page> {
+  return ctx.pages()[0] ?? (await ctx.newPage());
+}
+
+/** Closes a context whose browser was killed (its close may never answer). */
+export async function closeQuietly(ctx: BrowserContext): Promise<void> {
+  await Promise.race([ctx.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
 }

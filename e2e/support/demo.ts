@@ -10,6 +10,9 @@ export interface TandemHandle {
   live(sql: string, params: unknown[] | undefined, onChange: (rows: Record<string, unknown>[]) => void): () => void;
   status(): Promise<WorkerStatus>;
   debug(): Promise<DebugCounters>;
+  clientId: string;
+  connection: 'ready' | 'reconnecting' | 'closed';
+  onConnection(fn: (state: 'ready' | 'reconnecting' | 'closed') => void): () => void;
 }
 
 declare global {

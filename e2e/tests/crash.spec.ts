@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from '@playwright/test';
 import { test, expect } from '../support/test.ts';
 import { allTodos, openDemo, todoCount, todomvc, workerStatus } from '../support/demo.ts';
-import { browserPid, killBrowser, launchProfile, newProfileDir, removeProfile } from '../support/crash.ts';
+import { browserPid, closeQuietly, firstPage, killBrowser, launchProfile, newProfileDir, removeProfile } from '../support/crash.ts';
 
 /**
  * Crash tests: a persistent profile, N acknowledged actions, SIGKILL of the browser process, relaunch
@@ -27,14 +27,6 @@ function checkpointEvery(): number {
   }
   const m = /checkpointEvery\s*\?\?\s*(\d[\d_]*)/.exec(read('../../packages/worker/src/runtime/tandem-runtime.ts'));
   return m ? Number(m[1]!.replace(/_/g, '')) : 500;
-}
-
-async function firstPage(ctx: BrowserContext): Promise<Page> {
-  return ctx.pages()[0] ?? (await ctx.newPage());
-}
-
-async function closeQuietly(ctx: BrowserContext): Promise<void> {
-  await Promise.race([ctx.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
 }
 
 /** Records how long each phase took, as a test annotation (the crash tests are the slow ones). */

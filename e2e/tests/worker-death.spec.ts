@@ -1,7 +1,6 @@
 import type { Page } from '@playwright/test';
 import { test, expect } from '../support/test.ts';
 import { addTodoViaUi, allTodos, todomvc } from '../support/demo.ts';
-import { killWorker } from '../support/kill-worker.ts';
 
 /** Marks the page so we can prove it was never reloaded (a reload drops window properties). */
 async function markNoReload(page: Page): Promise<void> {
@@ -28,7 +27,7 @@ function titles(rows: { title: string }[]): string[] {
 }
 
 test.describe('the worker dies: tabs recover by themselves', () => {
-  test('two tabs: after a kill, todos are all there, adds and toggles work both ways, no reload', async ({ tabs }) => {
+  test('two tabs: after a kill, todos are all there, adds and toggles work both ways, no reload', async ({ tabs, killWorker }) => {
     const [a, b] = (await tabs(2)) as [Page, Page];
     const A = todomvc(a);
     const B = todomvc(b);
@@ -64,7 +63,7 @@ test.describe('the worker dies: tabs recover by themselves', () => {
     await expectNotReloaded(b);
   });
 
-  test('kill under load, repeatedly: every typed todo survives once, in both tabs', async ({ tabs }) => {
+  test('kill under load, repeatedly: every typed todo survives once, in both tabs', async ({ tabs, killWorker }) => {
     test.setTimeout(120_000);
     const [a, b] = (await tabs(2)) as [Page, Page];
     const A = todomvc(a);

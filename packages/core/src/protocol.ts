@@ -175,6 +175,15 @@ export interface UpdateMessage {
   schemaVersion: number;
 }
 
+/**
+ * Worker → tab, first thing on a new port: the worker's id, so the tab watches for its death from
+ * the start (a worker can die while it is still starting, before `connect` answers).
+ */
+export interface WorkerHello {
+  tandem: 'worker';
+  workerId: string;
+}
+
 /** Everything the worker posts to a tab outside Comlink's replies, on the tab's own port. */
 export type WorkerEvent = LiveMessage | SyncStatusMessage | RejectionMessage | UpdateMessage;
 

@@ -78,9 +78,16 @@ export class WorkerConnection {
 
   /** The first connection: its failure is the open's failure (nothing retries it). */
   async open(): Promise<ConnectResult> {
-    const link = await this.#connect();
-    this.#activate(link);
-    return link.result;
+    for (;;) {
+      try {
+        const link = await this.#connect();
+        this.#activate(link);
+        return link.result;
+      } catch (error) {
+        // The worker died while starting: a fresh one is started by the next attempt.
+        if (error !== LOST) throw error;
+      }
+    }
   }
 
   /** Runs `fn` on a live worker; when that worker dies before answering, again on the next one. */
@@ -124,46 +131,48 @@ export class WorkerConnection {
     let rejectLost!: (reason: unknown) => void;
     const lost = new Promise<never>((_, reject) => (rejectLost = reject));
     lost.catch(() => {});
-    const partial = { dead: false };
-    endpoint.addEventListener('message', ((event: MessageEvent) => {
-      const data = event.data as { tandem?: unknown } | null;
-      if (!partial.dead && typeof data?.tandem === 'string') this.#options.onEvent(data as WorkerEvent);
-    }) as EventListener);
-    endpoint.start?.();
+    const state = { dead: false };
+    let death: { died: Promise<void>; cancel: () => void } | null = null;
     const remote = wrap<WorkerApi>(endpoint);
     // Every method of WorkerApi already returns a promise: the remote is one as it is.
     const api = remote as unknown as WorkerApi;
+    const kill = () => {
+      if (state.dead) return;
+      state.dead = true;
+      death?.cancel();
+      rejectLost(LOST);
+      remote[releaseProxy]();
+      opened.close();
+    };
+    endpoint.addEventListener('message', ((event: MessageEvent) => {
+      const data = event.data as { tandem?: unknown; workerId?: unknown } | null;
+      if (state.dead || typeof data?.tandem !== 'string') return;
+      if (data.tandem === 'worker') {
+        // Watched from the worker's first message: it may die while still starting.
+        if (!death && typeof data.workerId === 'string') {
+          death = watchWorkerDeath(data.workerId);
+          void death.died.then(() => this.#onDeath(link, kill));
+        }
+        return;
+      }
+      this.#options.onEvent(data as WorkerEvent);
+    }) as EventListener);
+    endpoint.start?.();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new TandemError(ErrorKind.notReady, `The Tandem worker did not answer within ${timeoutMs} ms.`)), timeoutMs);
     });
-    let result: ConnectResult;
+    let link: Link | null = null;
     try {
-      result = await Promise.race([api.connect(request).catch((e: unknown) => Promise.reject(toError(e))), opened.failed, timedOut]);
+      const result = await Promise.race([api.connect(request).catch((e: unknown) => Promise.reject(toError(e))), opened.failed, timedOut, lost]);
+      link = Object.assign(state, { api, result, lost, kill });
+      return link;
     } catch (error) {
-      partial.dead = true;
-      remote[releaseProxy]();
-      opened.close();
+      kill();
       throw error;
     } finally {
       clearTimeout(timer);
     }
-    const death = watchWorkerDeath(result.workerId);
-    const link: Link = Object.assign(partial, {
-      api,
-      result,
-      lost,
-      kill: () => {
-        if (link.dead) return;
-        link.dead = true;
-        death.cancel();
-        rejectLost(LOST);
-        remote[releaseProxy]();
-        opened.close();
-      },
-    });
-    void death.died.then(() => this.#onDeath(link));
-    return link;
   }
 
   #activate(link: Link): void {
@@ -174,9 +183,10 @@ export class WorkerConnection {
     this.#setState('ready');
   }
 
-  #onDeath(link: Link): void {
-    link.kill();
-    if (this.#closed || link !== this.#active) return;
+  /** `link` is null when the worker died before its connect answered: that attempt fails (LOST). */
+  #onDeath(link: Link | null, kill: () => void): void {
+    kill();
+    if (this.#closed || !link || link !== this.#active) return;
     this.#active = null;
     this.#options.log?.(`the Tandem worker ${link.result.workerId} died: connecting to a fresh one`);
     this.#setState('reconnecting');

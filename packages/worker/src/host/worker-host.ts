@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { ErrorKind, schemaIdentity, tabLockName, TandemError } from '@tandem/core';
-import type { EngineName, SchemaIdentity, TandemConfig } from '@tandem/core';
+import type { EngineName, SchemaIdentity, TandemConfig, WorkerHello } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { runtimeVersion } from '../runtime/config-version.ts';
 import { TandemRuntime } from '../runtime/tandem-runtime.ts';
@@ -96,6 +96,7 @@ export class WorkerHost implements RuntimeProvider {
       if ((event.data as { tandem?: unknown } | null)?.tandem === 'echo') port.postMessage(event.data);
     }) as EventListener);
     Comlink.expose(new TabSession(this, port), port);
+    void this.workerId().then((workerId) => port.postMessage({ tandem: 'worker', workerId } satisfies WorkerHello));
   }
 
   async runtimeFor(config: TandemConfig): Promise<TandemRuntime> {
