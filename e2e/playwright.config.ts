@@ -9,7 +9,7 @@ import { demoServerOptions } from './support/server-process.ts';
  * devices, crashes and reloads. The rest exercises the server and the UI, which do not depend on
  * the tabs' engine, and runs once, on the default.
  */
-const BOTH_ENGINES = ['multi-tab.spec.ts', 'sync.spec.ts', 'crash.spec.ts', 'sync-crash.spec.ts', 'persistence.spec.ts', 'todomvc.spec.ts', 'upgrade-deploy.spec.ts'];
+const BOTH_ENGINES = ['multi-tab.spec.ts', 'sync.spec.ts', 'crash.spec.ts', 'sync-crash.spec.ts', 'persistence.spec.ts', 'todomvc.spec.ts', 'upgrade-deploy.spec.ts', 'worker-death.spec.ts', 'no-shared-worker.spec.ts'];
 
 // The demo server comes from the testing kit's `tandemServer` (one per project, on a fresh data
 // directory, reachable at baseURL), as a user's app server would: we dogfood the kit.

@@ -176,6 +176,33 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       expect((await runtime.status()).pendingActions).toBe(31);
     });
 
+    it('runs an action once per call id: a retry, concurrent or after a crash or a checkpoint, gets the first result', async () => {
+      const name = newName();
+      const { runtime: crashed } = await start(name);
+      const count = async (r: TandemRuntime) => Number((await r.query('select count(*) as n from todos', []))[0]!.n);
+      // Concurrent duplicates (a retry racing the original) share one run.
+      const [first, again] = await Promise.all([crashed.run('add', { title: 'once' }, 'tab-1'), crashed.run('add', { title: 'once' }, 'tab-1')]);
+      expect(again).toBe(first);
+      expect(await crashed.run('add', { title: 'once' }, 'tab-1')).toBe(first);
+      expect(await count(crashed)).toBe(1);
+      // Checkpointed: the image remembers it, though the journal record naming it is gone.
+      await crashed.checkpoint();
+      const second = await crashed.run('add', { title: 'journal only' }, 'tab-2');
+      // A crash (no close), as when the worker is killed: replay remembers tab-2, the image tab-1.
+      let { runtime } = await start(name);
+      expect(await runtime.run('add', { title: 'once' }, 'tab-1')).toBe(first);
+      expect(await runtime.run('add', { title: 'journal only' }, 'tab-2')).toBe(second);
+      expect(await count(runtime)).toBe(2);
+      // A new call id is a new action, and a call without one always runs.
+      await runtime.run('add', { title: 'new' }, 'tab-3');
+      await runtime.run('add', { title: 'anonymous' });
+      await runtime.run('add', { title: 'anonymous' });
+      expect(await count(runtime)).toBe(5);
+      ({ runtime } = await restart(runtime, name));
+      expect(await runtime.run('add', { title: 'new' }, 'tab-3')).toBeTypeOf('string');
+      expect(await count(runtime)).toBe(5);
+    });
+
     it('sends live diffs of the changed rows only, as plain JSON values', async () => {
       const { runtime } = await start(newName());
       const batches: LiveBatch[] = [];
