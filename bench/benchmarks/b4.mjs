@@ -3,14 +3,37 @@ import { benchPage, waitForWorkerGone } from '../lib/browser.mjs';
 import { engineDb, engineId, engineTitle } from '../lib/engine.mjs';
 import { ms, summarize } from '../lib/stats.mjs';
 
-export async function b4Sequential({ browser, engine = 'pglite', n = 1000, block = 50, warmup = 100 }) {
-  const name = engineDb('b4', engine);
+/**
+ * `durability: 'strict'` is B4s: the same calls with the journal's IndexedDB transactions strict
+ * (flushed to disk before they complete); `relaxed`, B4's row from the same run, is set beside it.
+ */
+export async function b4Sequential({ browser, engine = 'pglite', durability, relaxed, n = 1000, block = 50, warmup = 100 }) {
+  const strict = durability === 'strict';
+  const name = engineDb(strict ? 'b4s' : 'b4', engine);
   const page = await benchPage(browser.context, ` ${name}`);
-  const r = await page.evaluate((o) => globalThis.bench.b4Sequential(o), { name, engine, n, block, warmup });
+  const r = await page.evaluate((o) => globalThis.bench.b4Sequential(o), { name, engine, n, block, warmup, ...(durability ? { durability } : {}) });
   await page.close();
   await waitForWorkerGone(browser.cdp, `tandem:${name}`);
   const subject = summarize(r.ack);
   const base = summarize(r.echo);
+  if (strict) {
+    const same = relaxed
+      ? ` Same run, B4 (relaxed): p50 ${ms(relaxed.subject.median)}, p95 ${ms(relaxed.subject.p95)}; strict ÷ relaxed = ${(subject.median / relaxed.subject.median).toFixed(2)}× at p50, ${(subject.p95 / relaxed.subject.p95).toFixed(2)}× at p95.`
+      : ' B4 (relaxed) did not run before it in this run.';
+    return [
+      {
+        id: engineId('B4s', engine),
+        title: engineTitle("Tab `db.actions.add()` → durable ack, sequential, durability 'strict'", engine),
+        unit: 'ms',
+        subject,
+        baseline: { label: 'raw MessagePort echo, same worker', ...base },
+        ratio: subject.median / base.median,
+        target: 'report',
+        pass: null,
+        method: `As B4 with \`durability: 'strict'\` (each journal transaction is flushed to disk before it completes): ${n} awaited calls after ${warmup} warm-up, alternating blocks of ${block} with the echo; fresh database. In the same worker right after (200 calls, mean): ${ms(r.inWorkerMs)} per action.${same}`,
+      },
+    ];
+  }
   return [
     {
       id: engineId('B4', engine),

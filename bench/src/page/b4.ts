@@ -7,13 +7,15 @@ import { benchConfig, engineConfig } from '../config.ts';
 import { absNow, interleaved, open, RawPort } from './common.ts';
 import type { BenchDb } from './common.ts';
 
-export async function b4Sequential(opts: { name: string; engine?: EngineName; n: number; block: number; warmup: number }) {
-  const db = await open(opts.name, engineConfig(opts.engine));
+export async function b4Sequential(opts: { name: string; engine?: EngineName; durability?: 'relaxed' | 'strict'; n: number; block: number; warmup: number }) {
+  // The profile request below must name the same config, or it would be another runtime version.
+  const config = { ...engineConfig(opts.engine), ...(opts.durability ? { durability: opts.durability } : {}) };
+  const db = await open(opts.name, config);
   const raw = new RawPort(opts.name);
   let k = 0;
   const { subject, baseline } = await interleaved(opts.n, opts.block, opts.warmup, () => db.actions.add({ title: `b4 ${k++}` }), () => raw.echo());
   // The same action run sequentially inside this worker, right after: separates the tab path's cost.
-  const inWorker = await raw.request<{ sequential: { wallMsPerAction: number } }>({ bench: 'profile', config: benchConfig(opts.name, engineConfig(opts.engine)), sequential: 200, burst: 0 });
+  const inWorker = await raw.request<{ sequential: { wallMsPerAction: number } }>({ bench: 'profile', config: benchConfig(opts.name, config), sequential: 200, burst: 0 });
   raw.close();
   db.close();
   return { ack: subject, echo: baseline, inWorkerMs: inWorker.sequential.wallMsPerAction };

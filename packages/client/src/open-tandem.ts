@@ -5,6 +5,7 @@ import { SharedWorkerConnector } from './connection/shared-worker-connector.ts';
 import type { WorkerConnector } from './connection/connector.ts';
 import { WorkerConnection } from './connection/worker-connection.ts';
 import type { WorkerLink } from './connection/worker-connection.ts';
+import { requestPersistentStorage } from './persist-storage.ts';
 import { SyncFeed } from './sync-feed.ts';
 import { UpdateFeed } from './update-feed.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
@@ -28,6 +29,11 @@ export interface OpenTandemOptions extends Omit<TandemConfig, 'actionsUrl'> {
    * happens anyway. Default true.
    */
   sharedWorker?: boolean;
+  /**
+   * Ask the browser to keep this origin's data under storage pressure (`navigator.storage.persist()`;
+   * the browser may say no). `status().storage.persisted` reports the answer. Default true.
+   */
+  persistStorage?: boolean;
 }
 
 /** Errors from the worker arrive as plain `{kind, message, details}`; make them throwable errors. */
@@ -66,7 +72,7 @@ interface LiveHandle {
  * worker dies, the tab connects to a fresh one by itself (`db.connection`).
  */
 export async function openTandem<A extends ActionDefinitions = ActionDefinitions>(options: OpenTandemOptions): Promise<Tandem<A>> {
-  const { worker: _worker, timeoutMs = 30_000, sharedWorker: _shared, ...rest } = options;
+  const { worker: _worker, timeoutMs = 30_000, sharedWorker: _shared, persistStorage = true, ...rest } = options;
   const base = globalThis.location?.href;
   const config: TandemConfig = { ...rest, actionsUrl: new URL(String(options.actionsUrl), base).href };
   const name = config.name ?? 'tandem';
@@ -102,6 +108,8 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     subs.add(result.subId, result.rows, handle.onChange);
   };
 
+  // Not awaited: the browser's answer (or its prompt, in some) must not hold the open up.
+  if (persistStorage) void requestPersistentStorage();
   const tabId = newTabId();
   const lock = holdTabLock(tabLockName(tabId));
   await lock.held;

@@ -157,6 +157,7 @@ export class WorkerHost implements RuntimeProvider {
           loadActions: async () => loaded.module,
           actionsDigest: loaded.digest,
           ...(engine.emptyImage ? { emptyImage: engine.emptyImage } : {}),
+          ...(this.#options.host ? { host: this.#options.host } : {}),
           log,
         });
         slot.stopServing = serveHandoffs(name, () => ({ version: slot.version, schemaVersion: runtime.schemaVersion }), (requester) =>

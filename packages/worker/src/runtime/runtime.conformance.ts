@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineName, LiveBatch } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { DexieJournalStore } from '../store/dexie-journal-store.ts';
+import { failCommitsWithQuota } from '../test-support/quota-fault.ts';
 import { TODO_SCHEMA, todoActions } from '../test-support/todo-fixture.ts';
 import { TandemRuntime } from './tandem-runtime.ts';
 
@@ -316,6 +317,64 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
         expect(runtime.debug().checkpoints).toBe(1);
         const again = await startSynced(name, new DexieJournalStore(name), false);
         expect(await titles(again)).toEqual(['from the server', 'local']);
+      });
+    });
+
+    it('reports where it runs and how durable its storage is', async () => {
+      const { runtime } = await start(newName());
+      const status = await runtime.status();
+      expect(status.host).toBe('shared-worker');
+      expect(status.storage.durability).toBe('relaxed');
+      // A test page is not granted persistence; what matters is that the browser's answer is passed on.
+      expect(status.storage.persisted).toBe(await navigator.storage.persisted());
+    });
+
+    describe('when the storage quota is exhausted', () => {
+      const titles = async (runtime: TandemRuntime) => (await runtime.query('select title from todos order by title', [])).map((r) => r.title as string);
+
+      it('an action the journal cannot keep is rejected with storage_full, never acknowledged, and the ones before survive', async () => {
+        const name = newName();
+        const { runtime } = await start(name);
+        await runtime.run('add', { title: 'a kept' });
+        const fault = failCommitsWithQuota(['journal']);
+        try {
+          await expect(runtime.run('add', { title: 'b refused' })).rejects.toMatchObject({
+            kind: 'storage_full',
+            message: expect.stringContaining('were not saved, so they did not take effect'),
+          });
+        } finally {
+          fault.restore();
+        }
+        expect(fault.failures()).toBe(1);
+        expect(await titles(runtime)).toEqual(['a kept']);
+        await runtime.run('add', { title: 'c after' });
+        const { runtime: again } = await restart(runtime, name);
+        expect(await titles(again)).toEqual(['a kept', 'c after']);
+      });
+
+      it('a checkpoint the quota refuses fails with storage_full and the journal keeps every action', async () => {
+        const name = newName();
+        const first = await start(name);
+        await first.runtime.run('add', { title: 'a' });
+        await first.runtime.run('add', { title: 'b' });
+        await first.runtime.close();
+        open.splice(open.indexOf(first.runtime), 1);
+        // Installed before the store opens: Dexie binds IndexedDB's transaction() when it opens.
+        const fault = failCommitsWithQuota(['checkpoints']);
+        let runtime: TandemRuntime;
+        let store: DexieJournalStore;
+        try {
+          ({ runtime, store } = await start(name));
+          await expect(runtime.checkpoint()).rejects.toMatchObject({ kind: 'storage_full', message: expect.stringContaining('the journal still holds every change') });
+        } finally {
+          fault.restore();
+        }
+        expect(fault.failures()).toBe(1);
+        expect((await runtime.status()).lastCheckpointSeq).toBe(0);
+        expect(await store.latestCheckpoint()).toBeUndefined();
+        expect(await store.count()).toBe(2);
+        const { runtime: again } = await restart(runtime, name);
+        expect(await titles(again)).toEqual(['a', 'b']);
       });
     });
 

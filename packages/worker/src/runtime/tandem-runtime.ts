@@ -12,6 +12,7 @@ import { WorkerSync } from '../sync/worker-sync.ts';
 import type { ActionsModule } from './config-version.ts';
 import { definitionsDigest, runtimeVersion } from './config-version.ts';
 import { parseAcknowledgedIds } from './acknowledge.ts';
+import { PersistedProbe } from './persisted-probe.ts';
 import { checkStoredEngine, loadActionsModule, openLocalDatabase, recordIdentity } from './start-up.ts';
 
 export interface RuntimeDeps {
@@ -30,6 +31,8 @@ export interface RuntimeDeps {
   actionsDigest?: string;
   /** The shipped pre-initialised empty database, so a first visit skips initdb. */
   emptyImage?: () => Promise<Blob | undefined>;
+  /** Where this runtime runs, as `status().host` reports it. Default 'shared-worker'. */
+  host?: WorkerStatus['host'];
   /** Overrides for tests and benchmarks. */
   checkpointIdleMs?: number;
   fetch?: typeof fetch;
@@ -51,6 +54,9 @@ export class TandemRuntime {
   readonly #tabs: TabFanout;
   readonly #rejections: RejectionList;
   readonly #log: (message: string) => void;
+  readonly #host: WorkerStatus['host'];
+  readonly #durability: 'relaxed' | 'strict';
+  readonly #persisted = new PersistedProbe();
   #sync: WorkerSync | null = null;
   /** Set by retire(): the version that took over, which every call from then on names. */
   #retiredFor: { version: string; schemaVersion: number } | null = null;
@@ -68,6 +74,8 @@ export class TandemRuntime {
     tabs: TabFanout;
     rejections: RejectionList;
     log: (message: string) => void;
+    host: WorkerStatus['host'];
+    durability: 'relaxed' | 'strict';
   }) {
     this.version = init.version;
     this.schemaVersion = init.schemaVersion;
@@ -78,6 +86,8 @@ export class TandemRuntime {
     this.#tabs = init.tabs;
     this.#rejections = init.rejections;
     this.#log = init.log;
+    this.#host = init.host;
+    this.#durability = init.durability;
   }
 
   /**
@@ -131,7 +141,19 @@ export class TandemRuntime {
       publish: (changed) => tabs.publish(changed),
       log,
     });
-    const runtime = new TandemRuntime({ version, schemaVersion: migrations.length, clientId, definitions, ledger, live, tabs, rejections, log });
+    const runtime = new TandemRuntime({
+      version,
+      schemaVersion: migrations.length,
+      clientId,
+      definitions,
+      ledger,
+      live,
+      tabs,
+      rejections,
+      log,
+      host: deps.host ?? 'shared-worker',
+      durability: config.durability ?? 'relaxed',
+    });
     await ledger.replay(opened.checkpointSeq, opened.entries);
     if (config.sync) {
       runtime.#sync = await WorkerSync.start({
@@ -213,7 +235,7 @@ export class TandemRuntime {
   async status(): Promise<WorkerStatus> {
     this.#assertOpen();
     const ledger = this.#ledger;
-    const pendingActions = await ledger.task(() => ledger.countPending());
+    const [pendingActions, persisted] = await Promise.all([ledger.task(() => ledger.countPending()), this.#persisted.read()]);
     return {
       ready: !ledger.closed,
       engine: ledger.engine.name,
@@ -228,9 +250,8 @@ export class TandemRuntime {
       subscriptions: this.#live.subscriptionCount,
       lastError: ledger.lastError,
       sync: this.#sync?.status() ?? localOnlySyncStatus(pendingActions, this.#rejections.items),
-      // Placeholder until the storage work lands (i15-storage).
-      host: 'shared-worker',
-      storage: { persisted: null, durability: 'relaxed' },
+      host: this.#host,
+      storage: { persisted, durability: this.#durability },
     };
   }
 

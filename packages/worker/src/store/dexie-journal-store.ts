@@ -1,6 +1,8 @@
 import Dexie from 'dexie';
 import type { Table } from 'dexie';
 import type { Checkpoint, JournalEntry, JournalRecord, JournalStore } from './journal-store.ts';
+import { guardStorage, toStorageError } from './storage-errors.ts';
+import type { StorageOperation } from './storage-errors.ts';
 
 interface MetaRow {
   key: string;
@@ -11,19 +13,30 @@ class TandemDexie extends Dexie {
   journal!: Table<JournalEntry, number>;
   checkpoints!: Table<Checkpoint, number>;
   meta!: Table<MetaRow, string>;
-  constructor(name: string, durability: 'relaxed' | 'strict') {
-    super(name, { chromeTransactionDurability: durability });
+  constructor(name: string, durability: 'relaxed' | 'strict', indexedDB: IDBFactory | null) {
+    // Dexie reads `indexedDB` once, when it is imported; the store reads it now. An explicit
+    // undefined overrides Dexie's: each call then fails with MissingAPIError (`storage_unavailable`).
+    super(name, { chromeTransactionDurability: durability, indexedDB: indexedDB ?? undefined });
     this.version(1).stores({ journal: '++seq', checkpoints: 'seq', meta: 'key' });
   }
 }
 
-/** {@link JournalStore} on IndexedDB through Dexie. One database per Tandem `name`. */
+export interface DexieJournalStoreOptions {
+  /** The IndexedDB factory (tests wrap it). Default: the global `indexedDB`, when there is one. */
+  indexedDB?: IDBFactory | null;
+}
+
+/**
+ * {@link JournalStore} on IndexedDB through Dexie. One database per Tandem `name`. A missing or
+ * refused IndexedDB fails its calls with `storage_unavailable`, an exhausted quota with
+ * `storage_full` (storage-errors.ts); a failed write keeps nothing of itself and nothing before it.
+ */
 export class DexieJournalStore implements JournalStore {
   readonly #db: TandemDexie;
   readonly #durability: 'relaxed' | 'strict';
 
-  constructor(name: string, durability: 'relaxed' | 'strict' = 'relaxed') {
-    this.#db = new TandemDexie(`tandem:${name}`, durability);
+  constructor(name: string, durability: 'relaxed' | 'strict' = 'relaxed', options: DexieJournalStoreOptions = {}) {
+    this.#db = new TandemDexie(`tandem:${name}`, durability, options.indexedDB !== undefined ? options.indexedDB : globalIndexedDB());
     this.#durability = durability;
   }
 
@@ -43,61 +56,76 @@ export class DexieJournalStore implements JournalStore {
       } catch {
         return this.#appendThroughDexie(records);
       }
-      return appendRaw(tx, records);
+      return appendRaw(tx, records).catch((error: unknown) => Promise.reject(toStorageError('append', error)));
     }
     return this.#appendThroughDexie(records);
   }
 
   #appendThroughDexie(records: readonly JournalRecord[]): Promise<number[]> {
     const db = this.#db;
-    return db.transaction('rw', db.journal, async () => {
+    return this.#guard('append', () => db.transaction('rw', db.journal, async () => {
       const seqs: number[] = [];
       // bulkAdd with allKeys returns the generated keys in order, in the one transaction.
       const keys = await db.journal.bulkAdd(records.map((record) => ({ record }) as JournalEntry), { allKeys: true });
       for (const k of keys) seqs.push(k as number);
       return seqs;
-    });
+    }));
   }
 
   readAfter(seq: number): Promise<JournalEntry[]> {
-    return this.#db.journal.where('seq').above(seq).toArray();
+    return this.#guard('read', () => this.#db.journal.where('seq').above(seq).toArray());
   }
 
   async lastSeq(): Promise<number> {
-    const last = await this.#db.journal.orderBy('seq').last();
+    const last = await this.#guard('read', () => this.#db.journal.orderBy('seq').last());
     return last?.seq ?? 0;
   }
 
   count(): Promise<number> {
-    return this.#db.journal.count();
+    return this.#guard('read', () => this.#db.journal.count());
   }
 
   latestCheckpoint(): Promise<Checkpoint | undefined> {
-    return this.#db.checkpoints.orderBy('seq').last();
+    return this.#guard('read', () => this.#db.checkpoints.orderBy('seq').last());
   }
 
   async putCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    await this.#db.checkpoints.put(checkpoint);
+    await this.#guard('checkpoint', () => this.#db.checkpoints.put(checkpoint));
   }
 
   async trimThrough(seq: number): Promise<void> {
     const db = this.#db;
-    await db.transaction('rw', db.journal, db.checkpoints, async () => {
-      await db.journal.where('seq').belowOrEqual(seq).delete();
-      await db.checkpoints.where('seq').below(seq).delete();
-    });
+    await this.#guard('trim', () =>
+      db.transaction('rw', db.journal, db.checkpoints, async () => {
+        await db.journal.where('seq').belowOrEqual(seq).delete();
+        await db.checkpoints.where('seq').below(seq).delete();
+      }),
+    );
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {
-    return (await this.#db.meta.get(key))?.value as T | undefined;
+    return (await this.#guard('read', () => this.#db.meta.get(key)))?.value as T | undefined;
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
-    await this.#db.meta.put({ key, value });
+    await this.#guard('meta', () => this.#db.meta.put({ key, value }));
+  }
+
+  #guard<T>(operation: StorageOperation, op: () => Promise<T>): Promise<T> {
+    return guardStorage(operation, () => this.#db.isOpen(), op);
   }
 
   close(): void {
     this.#db.close();
+  }
+}
+
+/** The global IndexedDB factory; null where there is none or reading it is refused (an opaque origin). */
+function globalIndexedDB(): IDBFactory | null {
+  try {
+    return (globalThis as { indexedDB?: IDBFactory }).indexedDB ?? null;
+  } catch {
+    return null;
   }
 }
 
