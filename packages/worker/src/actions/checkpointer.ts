@@ -8,15 +8,18 @@ export class Checkpointer {
   readonly #idleMs: number;
   readonly #run: () => Promise<void>;
   readonly #isIdleSince: () => number | null;
+  readonly #onError: (error: unknown) => void;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #running = false;
   recordsSince = 0;
 
-  constructor(opts: { every: number; idleMs: number; run: () => Promise<void>; idleSince: () => number | null }) {
+  /** `onError`: a checkpoint of its own that failed (the journal still holds everything; the next one retries). */
+  constructor(opts: { every: number; idleMs: number; run: () => Promise<void>; idleSince: () => number | null; onError: (error: unknown) => void }) {
     this.#every = opts.every;
     this.#idleMs = opts.idleMs;
     this.#run = opts.run;
     this.#isIdleSince = opts.idleSince;
+    this.#onError = opts.onError;
   }
 
   /** Called after each committed batch. */
@@ -44,6 +47,8 @@ export class Checkpointer {
     this.#running = true;
     try {
       await this.#run();
+    } catch (error) {
+      this.#onError(error);
     } finally {
       this.#running = false;
     }

@@ -115,6 +115,12 @@ export class Ledger {
       idleMs: init.checkpointIdleMs,
       run: () => this.checkpoint(),
       idleSince: () => (this.#scheduler.busy ? null : this.#scheduler.lastActivity),
+      onError: (error) => {
+        // Nothing is lost (the journal keeps every record until a checkpoint holds them), but it grows: say so.
+        const data = toErrorData(error);
+        this.#lastError = { kind: data.kind, message: `A checkpoint failed; the journal keeps everything and the next one retries: ${data.message}` };
+        this.#log(this.#lastError.message);
+      },
     });
   }
 

@@ -376,6 +376,21 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
         const { runtime: again } = await restart(runtime, name);
         expect(await titles(again)).toEqual(['a', 'b']);
       });
+      it('an automatic checkpoint the quota refuses is reported in status().lastError, and writes go on', async () => {
+        const name = newName();
+        const fault = failCommitsWithQuota(['checkpoints']);
+        try {
+          // every = 1: the fourth record forces a checkpoint at once (4 × every).
+          const { runtime } = await start(name, TODO_SCHEMA, 1);
+          for (const t of ['a', 'b', 'c', 'd']) await runtime.run('add', { title: t });
+          await expect.poll(async () => (await runtime.status()).lastError?.message ?? '').toContain('A checkpoint failed; the journal keeps everything');
+          expect((await runtime.status()).lastError?.kind).toBe('storage_full');
+          await runtime.run('add', { title: 'e' });
+          expect(await titles(runtime)).toEqual(['a', 'b', 'c', 'd', 'e']);
+        } finally {
+          fault.restore();
+        }
+      });
     });
 
     it('reports its engine, and a database created with it refuses the other engine', async () => {
