@@ -1,6 +1,6 @@
 import { broadcastChannelEndpoint, connectionChannelName, dialChannelName, ErrorKind, leaderLockName, TandemError } from '@tandem/core';
 import type { DedicatedWorkerMessage, DialAnswer, DialRequest } from '@tandem/core';
-import { explainWorkerLoadFailure } from '../worker-load-error.ts';
+import { explainWorkerLoadFailure } from './worker-load-error.ts';
 import type { OpenedEndpoint, WorkerConnector } from './connector.ts';
 
 /** How often an unanswered dial is repeated (a new leader also announces itself at once). */

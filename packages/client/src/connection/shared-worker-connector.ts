@@ -1,5 +1,5 @@
 import { ErrorKind, TandemError } from '@tandem/core';
-import { explainWorkerLoadFailure } from '../worker-load-error.ts';
+import { explainWorkerLoadFailure } from './worker-load-error.ts';
 import type { OpenedEndpoint, WorkerConnector } from './connector.ts';
 
 /**
