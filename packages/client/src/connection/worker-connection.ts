@@ -34,7 +34,7 @@ export interface WorkerConnectionOptions {
 
 const LOST = Symbol('worker lost');
 
-/** Errors that another attempt cannot fix: the calls waiting for a worker fail with them. */
+/** Errors that another attempt cannot fix: the calls waiting for a worker fail with them, and reconnecting stops. */
 const FINAL: ReadonlySet<string> = new Set([ErrorKind.updateRequired, ErrorKind.schemaError, ErrorKind.versionMismatch, ErrorKind.actionsModuleError, ErrorKind.invalidRequest]);
 
 const MAX_RETRY_MS = 2_000;
@@ -209,8 +209,10 @@ export class WorkerConnection {
         if (error !== LOST) {
           this.#options.log?.(`reconnecting to the Tandem worker failed: ${(error as Error).message ?? String(error)}`);
           if (FINAL.has((error as { kind?: string } | null)?.kind ?? '')) {
+            // Only a reload fixes this tab (e.g. a newer version runs now): its calls fail with why.
             this.#final = error;
             for (const w of this.#waiters.splice(0)) w.reject(error);
+            return;
           }
         }
       }
