@@ -16,6 +16,7 @@ import { emptyImage, engineCalls, engines } from './engines.ts';
 
 interface SharedWorkerScope {
   onconnect: ((event: MessageEvent) => void) | null;
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
 }
 
 /** When this module body ran (absolute ms, comparable with a page's timeOrigin + now()). */
