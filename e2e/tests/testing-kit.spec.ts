@@ -117,6 +117,12 @@ test('worker(page).kill() ends the worker it is attached to and detaches', async
   expect((await workerTargets(a)).map((t) => t.targetId)).not.toContain(handle.targetId);
   await expect(handle.evaluate('1')).rejects.toThrow('This shared worker handle is detached.');
   await expect(handle.kill()).rejects.toThrow('This shared worker handle is detached.');
+  // The tab reconnects by itself to a fresh worker, under a new targetId (while a DevTools session
+  // is attached, Chromium would restart the worker under the old one: kill() detaches first).
+  await addTodoViaUi(a, 'after the kill');
+  const after = (await workerTargets(a)).map((t) => t.targetId);
+  expect(after).toHaveLength(1);
+  expect(after).not.toContain(handle.targetId);
 });
 
 test('killWorker explains a page without a shared worker', async ({ page, killWorker }) => {

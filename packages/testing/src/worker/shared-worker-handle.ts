@@ -105,10 +105,15 @@ export class SharedWorkerHandle {
    */
   async kill({ timeout = 10_000 }: { timeout?: number } = {}): Promise<void> {
     if (this.#detached) throw new Error('This shared worker handle is detached.');
+    // Detach from the worker before closing it: while a DevTools session is attached, Chromium
+    // keeps the worker's target for a restart, and the tabs (which reconnect at once) would start
+    // the fresh worker under this very targetId.
+    this.#detached = true;
+    await this.#cdp.send('Target.detachFromTarget', { sessionId: this.#sessionId }).catch(() => {});
     try {
       await closeWorkerTarget(this.#cdp, this.targetId, timeout);
     } finally {
-      await this.detach();
+      await this.#cdp.detach().catch(() => {});
     }
   }
 
