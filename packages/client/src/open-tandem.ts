@@ -81,10 +81,13 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   const updates = new UpdateFeed();
   const handles = new Set<LiveHandle>();
   // A refusal for being outdated is also how a tab learns of an update it missed.
-  const rethrow = (error: unknown): never => {
+  const noteRefusal = (error: unknown): unknown => {
     const err = toError(error);
     if ((err as { kind?: unknown } | null)?.kind === ErrorKind.updateRequired) updates.fromRefusal((err as { details?: unknown }).details);
-    throw err;
+    return err;
+  };
+  const rethrow = (error: unknown): never => {
+    throw noteRefusal(error);
   };
   let feed: SyncFeed | null = null;
   const early: Extract<WorkerEvent, { tandem: 'sync' | 'rejected' }>[] = [];
@@ -120,6 +123,8 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     onEvent,
     toError,
     log: (message) => console.info(`[tandem] ${message}`),
+    // E.g. the worker died and the fresh one runs a newer version: the app hears it as an update.
+    onFailed: noteRefusal,
     async restore(link) {
       // The old worker's subscription ids mean nothing to this one; its diffs can no longer come.
       subs.clear();

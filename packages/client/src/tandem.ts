@@ -14,7 +14,9 @@ export interface Tandem<A extends ActionDefinitions = ActionDefinitions> {
   /**
    * `ready`, or `reconnecting` while the worker died and a fresh one is being connected (calls
    * made meanwhile wait for it; calls that had no answer are retried there, an action never runs
-   * twice), or `closed`.
+   * twice), or `failed` when the fresh worker refused this tab for good (a newer version runs:
+   * `onUpdate` fires too; or the schema or actions failed to load): calls fail with that error and
+   * only a reload helps. Or `closed`.
    */
   readonly connection: ConnectionState;
   /** Called on every change of `connection`. Returns unsubscribe. */

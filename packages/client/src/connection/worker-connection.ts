@@ -29,6 +29,8 @@ export interface WorkerConnectionOptions {
   toError(error: unknown): unknown;
   /** On a fresh worker, before calls resume: give it back what the tab had (live queries, token). */
   restore(link: WorkerLink): Promise<void>;
+  /** A fresh worker refused this tab for good (state `failed`): `error` says why. */
+  onFailed?(error: unknown): void;
   log?: (message: string) => void;
 }
 
@@ -63,6 +65,11 @@ export class WorkerConnection {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /** Why the state is `failed` (null otherwise). */
+  get failure(): unknown {
+    return this.#final;
   }
 
   /** The latest connect result (it changes when a fresh worker took over). */
@@ -212,6 +219,8 @@ export class WorkerConnection {
             // Only a reload fixes this tab (e.g. a newer version runs now): its calls fail with why.
             this.#final = error;
             for (const w of this.#waiters.splice(0)) w.reject(error);
+            this.#setState('failed');
+            this.#options.onFailed?.(error);
             return;
           }
         }
