@@ -236,9 +236,10 @@ export class Ledger {
    * Local actions: durable, then visible. One batch = one engine transaction + one journal
    * transaction. The journal append starts with the engine work (their costs overlap instead of
    * adding up) and must be durable before the engine commits; actions that failed meanwhile are
-   * voided in the journal first.
+   * voided in the journal first. `journaled`: the seqs of these actions' records, already appended
+   * by a first try that failed after (see the catch).
    */
-  async #commitActions(items: WriteItem[], journal: boolean): Promise<void> {
+  async #commitActions(items: WriteItem[], journal: boolean, journaled: number[] | null = null): Promise<void> {
     if (items.length === 0) return;
     const accepted: { item: WriteItem; result: unknown }[] = [];
     const failed: { item: WriteItem; error: unknown }[] = [];
@@ -255,8 +256,9 @@ export class Ledger {
         return;
       }
     }
-    const appended = journal ? this.#store.append(items.map((i) => i.record)) : null;
+    const appended = journal && !journaled ? this.#store.append(items.map((i) => i.record)) : null;
     appended?.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    let durable = false;
     try {
       await engine.transaction(async (tx) => {
         for (const item of items) {
@@ -276,16 +278,30 @@ export class Ledger {
         }
         if (appended) {
           seqs = await appended;
+          durable = true;
           if (failed.length > 0) seqs.push(...(await this.#store.append([{ kind: 'void', ids: failed.map((f) => f.item.record.id) }])));
         }
       });
     } catch (error) {
       const data = toErrorData(error);
-      this.#lastError = { kind: data.kind, message: `Could not commit a batch of ${items.length} actions: ${data.message}` };
+      if (durable) {
+        // The journal holds these actions already; what failed came after (the void of the ones
+        // that failed, the engine's commit). The next start would replay them, so they must take
+        // effect now too: a tab told "rejected" must never see its action appear later.
+        this.#log(`a batch of ${items.length} actions was journaled, then failed (${data.message}): running it again`);
+        return this.#commitActions(items, journal, seqs);
+      }
+      const saved = journaled ? ' They are in the journal and take effect when the database next opens.' : '';
+      this.#lastError = { kind: data.kind, message: `Could not commit a batch of ${items.length} actions: ${data.message}${saved}` };
       for (const { item } of accepted) item.reject(this.#lastError);
       for (const { item, error: own } of failed) item.reject(own);
       return;
     }
+    if (journaled && failed.length > 0) {
+      // Best effort: without this void, the next start runs them again, they fail again, and are listed as rejections.
+      const ids = failed.map((f) => f.item.record.id);
+      seqs = [...journaled, ...(await this.#store.append([{ kind: 'void', ids }]).catch(() => []))];
+    } else if (journaled) seqs = journaled;
     for (const { item, error } of failed) item.reject(error);
     if (journal) {
       this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;

@@ -26,8 +26,7 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       for (const r of open.splice(0)) await r.close();
     });
 
-    async function start(name: string, schema = TODO_SCHEMA, checkpointEvery = 10_000) {
-      const store = new DexieJournalStore(name);
+    async function start(name: string, schema = TODO_SCHEMA, checkpointEvery = 10_000, store = new DexieJournalStore(name)) {
       const runtime = await TandemRuntime.start({
         config: { name, schema, actionsUrl: 'https://app.test/actions.js', checkpointEvery, engine: engineName },
         store,
@@ -350,6 +349,34 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
         await runtime.run('add', { title: 'c after' });
         const { runtime: again } = await restart(runtime, name);
         expect(await titles(again)).toEqual(['a kept', 'c after']);
+      });
+
+      it('a batch journaled before a write the quota refuses (the void of its failed action) still takes effect: the tab is told the truth', async () => {
+        class VoidRefusingStore extends DexieJournalStore {
+          refused = 0;
+          readonly actionAppends: string[][] = [];
+          override append(records: Parameters<DexieJournalStore['append']>[0]) {
+            if (records[0]?.kind === 'action') this.actionAppends.push(records.map((r) => (r.kind === 'action' ? r.name : r.kind)));
+            if (records[0]?.kind === 'void' && this.refused++ === 0) return Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
+            return super.append(records);
+          }
+        }
+        const name = newName();
+        const store = new VoidRefusingStore(name);
+        const { runtime } = await start(name, undefined, undefined, store);
+        // The first add is a batch of its own; queued meanwhile, 'kept' and the boom are journaled
+        // together, then the void of the boom is refused.
+        const [, added, boom] = await Promise.allSettled([runtime.run('add', { title: 'first' }), runtime.run('add', { title: 'kept' }), runtime.run('boom', {})]);
+        expect(store.actionAppends).toEqual([['add'], ['add', 'boom']]);
+        expect(store.refused).toBeGreaterThanOrEqual(1);
+        expect(added.status).toBe('fulfilled');
+        expect(boom).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('business rule says no') } });
+        expect(await titles(runtime)).toEqual(['first', 'kept']);
+        expect((await runtime.status()).pendingActions).toBe(2);
+        const { runtime: again } = await restart(runtime, name);
+        expect(await titles(again)).toEqual(['first', 'kept']);
+        expect((await again.status()).pendingActions).toBe(2);
+        expect((await again.status()).sync.rejections).toEqual([]);
       });
 
       it('a checkpoint the quota refuses fails with storage_full and the journal keeps every action', async () => {
