@@ -46,7 +46,18 @@ test.describe('no SharedWorker: one tab, elected by a Web Lock, hosts the worker
     await expect(todomvc(pages[1]).item('from tab 0')).toHaveClass(/\bcompleted\b/);
   });
 
-  test('the leader tab closes mid-writes: another takes over, nothing is lost, doubled or stuck', async ({ tabs }, testInfo) => {
+  const leaderGoes = {
+    closes: (leader: Page) => leader.close(),
+    // The renderer dies, as when the OS kills a background tab: no unload runs.
+    crashes: async (leader: Page) => {
+      const cdp = await leader.context().newCDPSession(leader);
+      const crashed = leader.waitForEvent('crash');
+      // Never answered: the renderer that would answer is gone.
+      void cdp.send('Page.crash').catch(() => {});
+      await crashed;
+    },
+  };
+  for (const [how, go] of Object.entries(leaderGoes)) test(`the leader tab ${how} mid-writes: another takes over, nothing is lost, doubled or stuck`, async ({ tabs }, testInfo) => {
     const [leader, b, c] = (await tabs(3, { sharedWorker: false })) as [Page, Page, Page];
     await addTodos(leader, 'before', 5);
     await recordConnection(b);
@@ -54,7 +65,7 @@ test.describe('no SharedWorker: one tab, elected by a Web Lock, hosts the worker
     // Writes in flight from both remaining tabs while the leader (and its worker) goes.
     const inFlight = [addTodos(b, 'b', 20), addTodos(c, 'c', 20)];
     const closedAt = await leader.evaluate(() => performance.timeOrigin + performance.now());
-    await leader.close();
+    await go(leader);
     const [fromB, fromC] = await Promise.all(inFlight);
     expect(new Set([...fromB!, ...fromC!]).size).toBe(40);
     for (const page of [b, c]) {
@@ -64,7 +75,7 @@ test.describe('no SharedWorker: one tab, elected by a Web Lock, hosts the worker
       expect(rows).toHaveLength(45);
       expect(new Set(rows.map((r) => r.title)).size).toBe(45);
     }
-    testInfo.annotations.push({ type: 'takeover', description: `${Math.round(Math.max(await readyAt(b), await readyAt(c)) - closedAt)} ms from the leader's close to both tabs ready` });
+    testInfo.annotations.push({ type: 'takeover', description: `${Math.round(Math.max(await readyAt(b), await readyAt(c)) - closedAt)} ms from the leader's end (${how}) to both tabs ready` });
     // Not stuck: the new worker takes writes from both, and they still see each other's.
     await addTodoViaUi(b, 'after b');
     await addTodoViaUi(c, 'after c');
