@@ -21,6 +21,7 @@ import { b4Concurrent, b4Sequential } from './benchmarks/b4.mjs';
 import { b7 } from './benchmarks/b7.mjs';
 import { b9Cold, b9Second } from './benchmarks/b9.mjs';
 import { b13Migrate, b14Handoff } from './benchmarks/b13.mjs';
+import { b15 } from './benchmarks/b15.mjs';
 import { size } from './benchmarks/size.mjs';
 import { memory } from './benchmarks/memory.mjs';
 import { b12 } from './benchmarks/b12.mjs';
@@ -96,6 +97,8 @@ const plan = [
   { id: 'B13-sqlite', title: 'SQLite: cold start with a pending migration, 10k rows', target: 'report', run: () => b13Migrate({ browser, engine: 'sqlite', rows: 10_000, samples: q(3, 1) }) },
   { id: 'B14', title: 'Hand-off to a new version', target: '≤ 3 s', run: () => b14Handoff({ browser, samples: q(8, 3) }) },
   { id: 'B14-sqlite', title: 'SQLite: hand-off to a new version', target: '≤ 3 s', run: () => b14Handoff({ browser, engine: 'sqlite', samples: q(8, 3) }) },
+  { id: 'B15', title: 'Worker killed → first acknowledged write', target: 'report', timeoutMs: 480_000, run: () => b15({ browser, samples: q(15, 4) }) },
+  { id: 'B15-sqlite', title: 'SQLite: worker killed → first acknowledged write', target: 'report', timeoutMs: 480_000, run: () => b15({ browser, engine: 'sqlite', samples: q(15, 4) }) },
   { id: 'Size', also: ['Size-pglite', 'Size-sqlite'], title: 'Download size per engine', target: 'report', browser: false, run: () => size() },
   { id: 'Mem', title: 'Worker memory after tab cycles', target: '≤ 1.10×', run: () => memory({ browser, frameCycles: q(1000, 200), frameBudgetMs: q(75_000, 15_000), pageBudgetMs: q(20_000, 5_000), closeCycles: q(200, 50) }) },
   { id: 'B10', title: 'Initial sync of 100k rows', target: '≥ 50,000 rows/s', timeoutMs: 600_000, run: () => b10({ browser, rows: 100_000, channels: 10, samples: q(3, 1) }) },
