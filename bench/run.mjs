@@ -3,7 +3,7 @@
 //   node bench/run.mjs [--only B1,B3,...] [--quick] [--no-report]
 // `npm run bench` (root) builds the workspace first, then runs this. With --only, the rows of the
 // benchmarks run replace theirs in BENCHMARKS.md and every other row is kept (see mergeReport).
-// `--only B1` runs B1 alone; `--only B4` runs B4, B4s, B4-sqlite and B4c, `--only B12` B12 and B12r.
+// `--only B1` runs B1 alone; `--only B4` runs B4, B4s, B4d, B4-sqlite, B4d-sqlite and B4c, `--only B12` B12 and B12r.
 // B3, B4, B7, B9a and B9b also run on the SQLite engine (rows `<id>-sqlite`, right after PGlite's);
 // `--only Size` measures the prebuilt bundle's download per engine without starting a browser.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,8 +19,10 @@ import { b1 } from './benchmarks/b1.mjs';
 import { b3 } from './benchmarks/b3.mjs';
 import { b4Concurrent, b4Sequential } from './benchmarks/b4.mjs';
 import { b7 } from './benchmarks/b7.mjs';
+import { b4d, b7d } from './benchmarks/nosw.mjs';
 import { b9Cold, b9Second } from './benchmarks/b9.mjs';
 import { b13Migrate, b14Handoff } from './benchmarks/b13.mjs';
+import { b15 } from './benchmarks/b15.mjs';
 import { size } from './benchmarks/size.mjs';
 import { memory } from './benchmarks/memory.mjs';
 import { b12 } from './benchmarks/b12.mjs';
@@ -79,15 +81,48 @@ const plan = [
   },
   // Right after B4, so the two durabilities meet the same machine state; its row names B4's figures.
   { id: 'B4s', title: "Tab → durable ack, durability 'strict'", target: 'report', run: () => b4Sequential({ browser, durability: 'strict', relaxed: shared.b4, n: q(600, 200), warmup: q(100, 30) }) },
-  { id: 'B4-sqlite', title: 'SQLite: tab → durable ack', target: 'p50 ≤ 1.5 ms', run: () => b4Sequential({ browser, engine: 'sqlite', n: q(600, 200), warmup: q(100, 30) }) },
+  // No-SharedWorker mode, right after B4 like B4s; its row names B4's figures, its baseline is its own SharedWorker loop.
+  { id: 'B4d', title: 'No SharedWorker: tab → durable ack', target: '≤ 1.5×', run: () => b4d({ browser, sharedRow: shared.b4, n: q(600, 200), warmup: q(100, 30) }) },
+  {
+    id: 'B4-sqlite',
+    title: 'SQLite: tab → durable ack',
+    target: 'p50 ≤ 1.5 ms',
+    run: async () => {
+      const out = await b4Sequential({ browser, engine: 'sqlite', n: q(600, 200), warmup: q(100, 30) });
+      shared.b4sqlite = out[0];
+      return out;
+    },
+  },
+  { id: 'B4d-sqlite', title: 'SQLite: no SharedWorker: tab → durable ack', target: '≤ 1.5×', run: () => b4d({ browser, engine: 'sqlite', sharedRow: shared.b4sqlite, n: q(600, 200), warmup: q(100, 30) }) },
   {
     id: 'B4c',
     title: 'Concurrent durable writes',
     target: '≥ 3,000/s',
     run: () => b4Concurrent({ browser, perTab: 250, rounds: q(4, 2), rawSequentialPerSecond: shared.rawSequentialPerSecond ?? NaN, rawMedianMs: shared.rawMedianMs ?? NaN }),
   },
-  { id: 'B7', title: 'Reactive loop', target: 'p50 ≤ 5 ms', run: () => b7({ browser, n: q(500, 100), warmup: q(50, 10), echoN: q(500, 100) }) },
-  { id: 'B7-sqlite', also: ['B7u-sqlite'], title: 'SQLite: reactive loop', target: 'p50 ≤ 5 ms', run: () => b7({ browser, engine: 'sqlite', n: q(500, 100), warmup: q(50, 10), echoN: q(500, 100) }) },
+  {
+    id: 'B7',
+    title: 'Reactive loop',
+    target: 'p50 ≤ 5 ms',
+    run: async () => {
+      const out = await b7({ browser, n: q(500, 100), warmup: q(50, 10), echoN: q(500, 100) });
+      shared.b7 = out[0];
+      return out;
+    },
+  },
+  { id: 'B7d', title: 'No SharedWorker: reactive loop', target: '≤ 2×', run: () => b7d({ browser, sharedRow: shared.b7, n: q(500, 100), warmup: q(50, 10) }) },
+  {
+    id: 'B7-sqlite',
+    also: ['B7u-sqlite'],
+    title: 'SQLite: reactive loop',
+    target: 'p50 ≤ 5 ms',
+    run: async () => {
+      const out = await b7({ browser, engine: 'sqlite', n: q(500, 100), warmup: q(50, 10), echoN: q(500, 100) });
+      shared.b7sqlite = out[0];
+      return out;
+    },
+  },
+  { id: 'B7d-sqlite', title: 'SQLite: no SharedWorker: reactive loop', target: '≤ 2×', run: () => b7d({ browser, engine: 'sqlite', sharedRow: shared.b7sqlite, n: q(500, 100), warmup: q(50, 10) }) },
   { id: 'B9a', title: 'Second tab start-up', target: '≤ 50 ms', run: () => b9Second({ browser, samples: q(20, 6) }) },
   { id: 'B9a-sqlite', title: 'SQLite: second tab start-up', target: '≤ 50 ms', run: () => b9Second({ browser, engine: 'sqlite', samples: q(20, 6) }) },
   { id: 'B9b', title: 'Cold start on 10k rows', target: '≤ 1.2×', run: () => b9Cold({ browser, rows: 10_000, samples: q(5, 2) }) },
@@ -96,6 +131,8 @@ const plan = [
   { id: 'B13-sqlite', title: 'SQLite: cold start with a pending migration, 10k rows', target: 'report', run: () => b13Migrate({ browser, engine: 'sqlite', rows: 10_000, samples: q(3, 1) }) },
   { id: 'B14', title: 'Hand-off to a new version', target: '≤ 3 s', run: () => b14Handoff({ browser, samples: q(8, 3) }) },
   { id: 'B14-sqlite', title: 'SQLite: hand-off to a new version', target: '≤ 3 s', run: () => b14Handoff({ browser, engine: 'sqlite', samples: q(8, 3) }) },
+  { id: 'B15', title: 'Worker killed → first acknowledged write', target: 'report', timeoutMs: 480_000, run: () => b15({ browser, samples: q(15, 4) }) },
+  { id: 'B15-sqlite', title: 'SQLite: worker killed → first acknowledged write', target: 'report', timeoutMs: 480_000, run: () => b15({ browser, engine: 'sqlite', samples: q(15, 4) }) },
   { id: 'Size', also: ['Size-pglite', 'Size-sqlite'], title: 'Download size per engine', target: 'report', browser: false, run: () => size() },
   { id: 'Mem', title: 'Worker memory after tab cycles', target: '≤ 1.10×', run: () => memory({ browser, frameCycles: q(1000, 200), frameBudgetMs: q(75_000, 15_000), pageBudgetMs: q(20_000, 5_000), closeCycles: q(200, 50) }) },
   { id: 'B10', title: 'Initial sync of 100k rows', target: '≥ 50,000 rows/s', timeoutMs: 600_000, run: () => b10({ browser, rows: 100_000, channels: 10, samples: q(3, 1) }) },

@@ -3,10 +3,10 @@
 // bench pages from it, so pages and /sync share an origin.
 import { WebSocketServer } from 'ws';
 import { benchPage, launchBrowser, waitForWorkerGone } from '../lib/browser.mjs';
+import { clockOffset, nodeNow } from '../lib/clock.mjs';
 import { ms, summarize } from '../lib/stats.mjs';
 import { benchDatabase, startBenchServer, syncApp } from '../lib/sync-server.mjs';
 
-const nodeNow = () => performance.timeOrigin + performance.now();
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
 const USER = { id: 'bench-user' };
 
@@ -103,18 +103,6 @@ export async function b10({ browser, rows = 100_000, channels = 10, samples = 3 
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** Offset of a page's absNow() clock against Node's (NTP-style, min round trip of `n` probes). */
-async function clockOffset(page, n = 40) {
-  let best = { rtt: Infinity, offset: 0 };
-  for (let i = 0; i < n; i++) {
-    const n0 = nodeNow();
-    const p = await page.evaluate(() => globalThis.bench.clockNow());
-    const n1 = nodeNow();
-    if (n1 - n0 < best.rtt) best = { rtt: n1 - n0, offset: p - (n0 + n1) / 2 };
-  }
-  return best;
-}
 
 export async function b11({ browser, n = 300, warmup = 30, block = 25, pauseMs = 20 }) {
   const db = await benchDatabase('b11');

@@ -15,10 +15,13 @@ export function workerUrl(): string {
   return new URL(WORKER_FILE, location.href).href;
 }
 
-/** openTandem on the bench worker: what an app's tab does. */
-export function open(name: string, extra: Partial<TandemConfig> = {}): Promise<BenchDb> {
+/**
+ * openTandem on the bench worker: what an app's tab does. `sharedWorker: false` is the
+ * no-SharedWorker mode (a tab elected by a Web Lock runs the worker as a dedicated Worker).
+ */
+export function open(name: string, extra: Partial<TandemConfig> = {}, options: { sharedWorker?: boolean } = {}): Promise<BenchDb> {
   const { actionsUrl, ...config } = benchConfig(name, extra);
-  return openTandem<typeof benchActions>({ ...config, actionsUrl, worker: workerUrl() });
+  return openTandem<typeof benchActions>({ ...config, actionsUrl, worker: workerUrl(), ...options });
 }
 
 /**

@@ -5,6 +5,8 @@ import { b4ConcurrentCounters, b4ConcurrentFire, b4ConcurrentOpen, b4Sequential 
 import { b7 } from './b7.ts';
 import { b9Cold, b9ColdBaseline, b9Hold, b9Populate, b9Second, b9SecondBaseline } from './b9.ts';
 import { b13Open } from './b13.ts';
+import { b4d, b7d, noSwClose, noSwLead } from './nosw.ts';
+import { b15Arm, b15Open, b15Seed, b15Timeline, b15Write } from './b15.ts';
 import { b10Raw, b10Sync, clockNow, drainOffline, drainReconnect, syncDeviceArm, syncDeviceClose, syncDeviceOpen, syncDeviceSeen, syncDeviceStatus, syncDeviceWrite, wsEcho } from './sync.ts';
 import { memFrameCycles, memHold, memInPageCycles, memStatus, memTab } from './memory.ts';
 
@@ -16,6 +18,10 @@ const bench = {
   b4ConcurrentFire,
   b4ConcurrentCounters,
   b7,
+  noSwLead,
+  noSwClose,
+  b4d,
+  b7d,
   b9Hold,
   b9Second,
   b9SecondBaseline,
@@ -23,6 +29,11 @@ const bench = {
   b9Cold,
   b9ColdBaseline,
   b13Open,
+  b15Open,
+  b15Seed,
+  b15Arm,
+  b15Write,
+  b15Timeline,
   memHold,
   memStatus,
   memTab,
