@@ -27,7 +27,17 @@ export function loadSqlite(assetsUrl?: string): Promise<Sqlite3Static> {
   return loading;
 }
 
+/**
+ * The engine runs in memory: sqlite-wasm's OPFS VFSes are never used. Left on, in a dedicated Worker
+ * (the no-SharedWorker mode) they try to start, fetch `sqlite3-opfs-async-proxy.js`, which is not
+ * shipped, and log errors on every start. The library reads this global once, at init.
+ */
+function disableOpfs(): void {
+  (globalThis as { sqlite3ApiConfig?: unknown }).sqlite3ApiConfig = { disable: { vfs: { opfs: true, 'opfs-vfs': true, 'opfs-sahpool': true } } };
+}
+
 async function instantiate(assetsUrl: string | undefined): Promise<Sqlite3Static> {
+  disableOpfs();
   if (assetsUrl === undefined) {
     // The package finds sqlite3.wasm beside its own module (import.meta.url), wherever a bundler put it.
     return initModule().catch((error: unknown) => {
