@@ -11,6 +11,8 @@ export class Checkpointer {
   readonly #onError: (error: unknown) => void;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #running = false;
+  /** After a failure, the forced checkpoint waits for this many records: not one full dump per batch. */
+  #retryAt = 0;
   recordsSince = 0;
 
   /** `onError`: a checkpoint of its own that failed (the journal still holds everything; the next one retries). */
@@ -25,7 +27,7 @@ export class Checkpointer {
   /** Called after each committed batch. */
   noteRecords(n: number): void {
     this.recordsSince += n;
-    if (this.recordsSince >= this.#every * 4) void this.#checkpoint();
+    if (this.recordsSince >= Math.max(this.#every * 4, this.#retryAt)) void this.#checkpoint();
     else if (this.recordsSince >= this.#every) this.#schedule(this.#idleMs);
   }
 
@@ -47,7 +49,9 @@ export class Checkpointer {
     this.#running = true;
     try {
       await this.#run();
+      this.#retryAt = 0;
     } catch (error) {
+      this.#retryAt = this.recordsSince + this.#every;
       this.#onError(error);
     } finally {
       this.#running = false;

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineName, LiveBatch } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { DexieJournalStore } from '../store/dexie-journal-store.ts';
+import { refuseBlobsInIndexedDB } from '../test-support/blob-fault.ts';
 import { failCommitsWithQuota } from '../test-support/quota-fault.ts';
 import { TODO_SCHEMA, todoActions } from '../test-support/todo-fixture.ts';
 import { TandemRuntime } from './tandem-runtime.ts';
@@ -326,6 +327,25 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       expect(status.storage.durability).toBe('relaxed');
       // A test page is not granted persistence; what matters is that the browser's answer is passed on.
       expect(status.storage.persisted).toBe(await navigator.storage.persisted());
+    });
+
+    it('where IndexedDB refuses Blobs (WebKit ephemeral sessions), checkpoints are kept as bytes and the next start opens from them', async () => {
+      const fault = refuseBlobsInIndexedDB();
+      try {
+        const name = newName();
+        const { runtime, store } = await start(name);
+        await runtime.run('add', { title: 'a' });
+        await runtime.run('add', { title: 'b' });
+        await runtime.checkpoint();
+        expect(fault.refusals()).toBeGreaterThanOrEqual(1);
+        expect((await runtime.status()).lastError).toBeNull();
+        // The journal was trimmed: only the checkpoint can bring the rows back.
+        expect(await store.count()).toBe(0);
+        const { runtime: again } = await restart(runtime, name);
+        expect((await again.query('select title from todos order by title', [])).map((r) => r.title)).toEqual(['a', 'b']);
+      } finally {
+        fault.restore();
+      }
     });
 
     describe('when the storage quota is exhausted', () => {

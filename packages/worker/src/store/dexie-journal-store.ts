@@ -1,7 +1,7 @@
 import Dexie from 'dexie';
 import type { Table } from 'dexie';
 import type { Checkpoint, JournalEntry, JournalRecord, JournalStore } from './journal-store.ts';
-import { guardStorage, toStorageError } from './storage-errors.ts';
+import { guardStorage, isQuotaError, toStorageError } from './storage-errors.ts';
 import type { StorageOperation } from './storage-errors.ts';
 
 interface MetaRow {
@@ -9,9 +9,12 @@ interface MetaRow {
   value: unknown;
 }
 
+/** A checkpoint as stored: its image a Blob, or its bytes where IndexedDB refuses Blobs. */
+type StoredCheckpoint = Omit<Checkpoint, 'image'> & { image: Blob | ArrayBuffer };
+
 class TandemDexie extends Dexie {
   journal!: Table<JournalEntry, number>;
-  checkpoints!: Table<Checkpoint, number>;
+  checkpoints!: Table<StoredCheckpoint, number>;
   meta!: Table<MetaRow, string>;
   constructor(name: string, durability: 'relaxed' | 'strict', indexedDB: IDBFactory | null) {
     // Dexie reads `indexedDB` once, when it is imported; the store reads it now. An explicit
@@ -34,6 +37,8 @@ export interface DexieJournalStoreOptions {
 export class DexieJournalStore implements JournalStore {
   readonly #db: TandemDexie;
   readonly #durability: 'relaxed' | 'strict';
+  /** Set once IndexedDB refused a Blob here: images are stored as bytes from then on. */
+  #imagesAsBytes = false;
 
   constructor(name: string, durability: 'relaxed' | 'strict' = 'relaxed', options: DexieJournalStoreOptions = {}) {
     this.#db = new TandemDexie(`tandem:${name}`, durability, options.indexedDB !== undefined ? options.indexedDB : globalIndexedDB());
@@ -85,12 +90,31 @@ export class DexieJournalStore implements JournalStore {
     return this.#guard('read', () => this.#db.journal.count());
   }
 
-  latestCheckpoint(): Promise<Checkpoint | undefined> {
-    return this.#guard('read', () => this.#db.checkpoints.orderBy('seq').last());
+  async latestCheckpoint(): Promise<Checkpoint | undefined> {
+    const stored = await this.#guard('read', () => this.#db.checkpoints.orderBy('seq').last());
+    if (!stored || stored.image instanceof Blob) return stored as Checkpoint | undefined;
+    return { ...stored, image: new Blob([stored.image]) };
   }
 
+  /**
+   * A Blob where IndexedDB takes one (Chromium keeps it as a file, no copy in the database); its
+   * bytes where it does not: WebKit's ephemeral sessions (Safari's private browsing, WebKitGTK
+   * under automation) fail a Blob with "Error preparing Blob/File data to be stored", which made
+   * every checkpoint fail there, and a start that must checkpoint (a migration) fatal.
+   */
   async putCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    await this.#guard('checkpoint', () => this.#db.checkpoints.put(checkpoint));
+    await this.#guard('checkpoint', async () => {
+      if (!this.#imagesAsBytes) {
+        try {
+          return await this.#db.checkpoints.put(checkpoint);
+        } catch (error) {
+          // A full quota refuses the bytes as well: only another refusal is worth the retry.
+          if (isQuotaError(error) || !this.#db.isOpen()) throw error;
+          this.#imagesAsBytes = true;
+        }
+      }
+      return this.#db.checkpoints.put({ ...checkpoint, image: await checkpoint.image.arrayBuffer() });
+    });
   }
 
   async trimThrough(seq: number): Promise<void> {

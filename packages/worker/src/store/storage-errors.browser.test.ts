@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { refuseBlobsInIndexedDB } from '../test-support/blob-fault.ts';
 import { failCommitsWithQuota } from '../test-support/quota-fault.ts';
 import { DexieJournalStore } from './dexie-journal-store.ts';
 import type { ActionRecord } from './journal-store.ts';
@@ -30,7 +31,7 @@ describe('DexieJournalStore: IndexedDB unavailable', () => {
     const store = openStore();
     const unavailable = {
       kind: 'storage_unavailable',
-      message: expect.stringMatching(/IndexedDB is not available here.*private mode.*Nothing was saved/s),
+      message: expect.stringMatching(/IndexedDB is not available here.*could not be opened.*private mode/s),
       details: { operation: 'open', cause: { name: 'MissingAPIError' } },
     };
     await expect(store.getMeta('clientId')).rejects.toMatchObject(unavailable);
@@ -52,6 +53,26 @@ describe('DexieJournalStore: IndexedDB unavailable', () => {
       message: expect.stringContaining('SecurityError: The operation is insecure.'),
       details: { operation: 'open', cause: { name: 'SecurityError' } },
     });
+  });
+});
+
+describe('DexieJournalStore: an IndexedDB that refuses Blobs (WebKit ephemeral sessions)', () => {
+  it('stores the checkpoint image as bytes and gives it back as a Blob with the same content', async () => {
+    const fault = refuseBlobsInIndexedDB();
+    cleanups.push(fault.restore);
+    const name = `se-${crypto.randomUUID()}`;
+    const store = openStore(name);
+    const image = new Blob([new Uint8Array([1, 2, 3, 250])]);
+    await store.putCheckpoint({ seq: 3, image, createdAt: 1, version: '1' });
+    await store.putCheckpoint({ seq: 5, image: new Blob([new Uint8Array([9])]), createdAt: 2, version: '1' });
+    // Refused once, then straight to bytes.
+    expect(fault.refusals()).toBe(1);
+    fault.restore();
+    const again = openStore(name);
+    const latest = await again.latestCheckpoint();
+    expect(latest).toMatchObject({ seq: 5, createdAt: 2, version: '1' });
+    expect(latest!.image).toBeInstanceOf(Blob);
+    expect([...new Uint8Array(await latest!.image.arrayBuffer())]).toEqual([9]);
   });
 });
 
@@ -86,6 +107,7 @@ describe('DexieJournalStore: quota exceeded', () => {
       message: expect.stringContaining('The checkpoint was not saved; the journal still holds every change'),
       details: { operation: 'checkpoint', cause: { name: 'QuotaExceededError' } },
     });
+    // Once: a full quota would refuse the image's bytes too, so they are not tried.
     expect(fault.failures()).toBe(1);
     const kept = await store.latestCheckpoint();
     expect(kept?.seq).toBe(seqs[0]);

@@ -33,17 +33,22 @@ export function storageFullError(operation: StorageOperation, cause: unknown): T
 export function storageUnavailableError(operation: StorageOperation, cause: unknown): TandemError {
   return new TandemError(
     ErrorKind.storageUnavailable,
-    `IndexedDB is not available here, so Tandem cannot keep local data (${summary(cause)}). ` +
-      'Private browsing modes and blocked site data cause this: allow site data for this site or leave private mode, then reload. Nothing was saved.',
+    `IndexedDB is not available here, so Tandem cannot keep local data (${summary(cause)}). ${NOT_SAVED[operation]}. ` +
+      'Private browsing modes and blocked site data cause this: allow site data for this site or leave private mode, then reload.',
     { operation, cause: describe(cause) },
   );
+}
+
+/** Whether `error` (or what it wraps) is the quota refusing a write. */
+export function isQuotaError(error: unknown): boolean {
+  return causes(error).some((e) => e.name === 'QuotaExceededError');
 }
 
 /** `error` as a storage error when it is one (looking through Dexie's wrappers), else `error` unchanged. */
 export function toStorageError(operation: StorageOperation, error: unknown): unknown {
   if (error instanceof TandemError) return error;
   const chain = causes(error);
-  if (chain.some((e) => e.name === 'QuotaExceededError')) return storageFullError(operation, error);
+  if (isQuotaError(error)) return storageFullError(operation, error);
   // Failing to open is decisive; the same names later (a transaction on an open database) mean
   // the browser's storage broke under it, which the user can address the same way.
   if (chain.some((e) => UNAVAILABLE.has(e.name))) return storageUnavailableError(operation, error);
