@@ -66,7 +66,8 @@ const browserOutput = [];
 function pullBrowserOutput() {
   for (const line of browser.browserOutput?.() ?? []) {
     browserOutput.push(line);
-    if (/^(console\.(error|warn|assert)|JavaScript error|JavaScript warning)/.test(line)) logs.push({ tab: 'firefox-stdout', kind: 'browser-stdout', text: line.slice(0, 3000) });
+    // Firefox's own chrome code (resource://, chrome://) logs errors of its own under automation: not the page's.
+    if (/^(console\.(error|warn|assert)|JavaScript error|JavaScript warning)/.test(line) && !/^JavaScript (error|warning): (resource|chrome):\/\//.test(line)) logs.push({ tab: 'firefox-stdout', kind: 'browser-stdout', text: line.slice(0, 3000) });
   }
 }
 
