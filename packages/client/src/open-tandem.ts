@@ -5,7 +5,7 @@ import { SharedWorkerConnector } from './connection/shared-worker-connector.ts';
 import type { WorkerConnector } from './connection/connector.ts';
 import { WorkerConnection } from './connection/worker-connection.ts';
 import type { WorkerLink } from './connection/worker-connection.ts';
-import { requestPersistentStorage } from './persist-storage.ts';
+import { requestPersistentStorageOnInteraction } from './persist-storage.ts';
 import { SyncFeed } from './sync-feed.ts';
 import { UpdateFeed } from './update-feed.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
@@ -111,8 +111,8 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     subs.add(result.subId, result.rows, handle.onChange);
   };
 
-  // Not awaited: the browser's answer (or its prompt, in some) must not hold the open up.
-  if (persistStorage) void requestPersistentStorage();
+  // On the user's first interaction: Firefox prompts for it, and ignores a request without a gesture.
+  const stopAskingForStorage = persistStorage ? requestPersistentStorageOnInteraction() : () => {};
   const tabId = newTabId();
   const lock = holdTabLock(tabLockName(tabId));
   await lock.held;
@@ -143,6 +143,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     // A failed open keeps nothing: the worker sees this tab go (its lock) and the port closes.
     lock.release();
     connection.close();
+    stopAskingForStorage();
     throw error;
   }
   const call = <T>(fn: (api: WorkerLink['api'], link: WorkerLink) => Promise<T>): Promise<T> => connection.call(fn).catch(rethrow);
@@ -241,6 +242,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       updates.clear();
       connection.close();
       lock.release();
+      stopAskingForStorage();
     },
   };
   unregister = registerInPage(db as unknown as Tandem);

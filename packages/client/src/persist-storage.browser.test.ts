@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { requestPersistentStorage } from './persist-storage.ts';
+import { requestPersistentStorage, requestPersistentStorageOnInteraction } from './persist-storage.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -27,5 +27,37 @@ describe('requestPersistentStorage (real Chromium)', () => {
     });
     expect(await requestPersistentStorage()).toBeNull();
     expect(persist).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('requestPersistentStorageOnInteraction (real Chromium)', () => {
+  it("asks on the user's first click or key press, once; not before; not after cancel", async () => {
+    vi.spyOn(StorageManager.prototype, 'persisted').mockResolvedValue(false);
+    const persist = vi.spyOn(StorageManager.prototype, 'persist').mockResolvedValue(true);
+    const cancel = requestPersistentStorageOnInteraction();
+    // persisted() answered (false) and the page has no user activation here: nothing asked yet.
+    await navigator.storage.persisted();
+    await Promise.resolve();
+    expect(persist).not.toHaveBeenCalled();
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'a' }));
+    expect(persist).toHaveBeenCalledTimes(1);
+    window.dispatchEvent(new PointerEvent('pointerdown'));
+    expect(persist).toHaveBeenCalledTimes(1);
+    cancel();
+
+    const cancelled = requestPersistentStorageOnInteraction();
+    cancelled();
+    window.dispatchEvent(new PointerEvent('pointerdown'));
+    expect(persist).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not ask when storage is persistent already', async () => {
+    const persisted = vi.spyOn(StorageManager.prototype, 'persisted').mockResolvedValue(true);
+    const persist = vi.spyOn(StorageManager.prototype, 'persist').mockResolvedValue(true);
+    requestPersistentStorageOnInteraction();
+    await persisted.mock.results[0]!.value;
+    await Promise.resolve();
+    window.dispatchEvent(new PointerEvent('pointerdown'));
+    expect(persist).not.toHaveBeenCalled();
   });
 });
