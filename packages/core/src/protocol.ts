@@ -75,6 +75,11 @@ export interface LiveSubscribeResult {
 /** All live updates caused by one committed transaction, for one tab, in one message. */
 export interface LiveBatch {
   updates: { subId: string; diff: RowDiff }[];
+  /**
+   * Subscriptions whose re-evaluation after this commit failed (`query_failed`): they keep their
+   * last rows and stay subscribed, so a later commit that makes the query work again sends a diff.
+   */
+  errors?: { subId: string; error: TandemErrorData }[];
 }
 
 /**
