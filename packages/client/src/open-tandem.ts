@@ -1,5 +1,6 @@
-import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, tabLockName, TandemError } from '@tandem/core';
+import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, tabLockName, TandemError, toErrorData } from '@tandem/core';
 import type { ActionCallers, ActionDefinitions, Row, TandemConfig, WorkerEvent } from '@tandem/core';
+import { liveErrorHandler } from './live-error.ts';
 import { ElectedWorkerConnector } from './connection/elected-worker-connector.ts';
 import { SharedWorkerConnector } from './connection/shared-worker-connector.ts';
 import type { WorkerConnector } from './connection/connector.ts';
@@ -58,6 +59,8 @@ interface LiveHandle {
   sql: string;
   params: unknown[];
   onChange: (rows: Row[]) => void;
+  /** The app's onError, or the console: a refused subscribe, re-subscribe or re-evaluation. */
+  onError: (error: TandemError) => void;
   /** Its id at the worker of `link`; null until subscribed. */
   subId: string | null;
   link: WorkerLink | null;
@@ -108,7 +111,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     if (handle.cancelled) return void link.api.unsubscribe(result.subId).catch(() => {});
     handle.subId = result.subId;
     handle.link = link;
-    subs.add(result.subId, result.rows, handle.onChange);
+    subs.add(result.subId, result.rows, handle.onChange, handle.onError);
   };
 
   // On the user's first interaction: Firefox prompts for it, and ignores a request without a gesture.
@@ -131,7 +134,15 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       const again = [...handles].filter((h) => !h.pending && !h.cancelled);
       for (const h of again) h.subId = null;
       const results = await Promise.allSettled(again.map((h) => subscribe(h, link)));
-      results.forEach((r) => r.status === 'rejected' && console.error('[tandem] a live query failed on the new worker', toError(r.reason)));
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') return;
+        // The new worker refused it (e.g. its table is gone): it is over. Anything else (this worker
+        // died too) leaves it to the next restore.
+        if (!isTandemErrorData(r.reason)) return console.error('[tandem] a live query failed on the new worker', r.reason);
+        const handle = again[i]!;
+        handles.delete(handle);
+        handle.onError(fromErrorData(r.reason));
+      });
       if (token !== null) await link.api.setSyncToken(token);
       const status = await link.api.status();
       feed?.setStatus(status.sync);
@@ -194,15 +205,25 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     },
     onUpdate: (fn) => updates.onUpdate(fn),
     query: <R extends Row>(sql: string, params?: unknown[]) => call((api) => api.query(sql, params)) as Promise<R[]>,
-    live<R extends Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void) {
-      const handle: LiveHandle = { sql, params: params ?? [], onChange: onChange as (rows: Row[]) => void, subId: null, link: null, pending: true, cancelled: false };
+    live<R extends Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void, onError?: (error: TandemError) => void) {
+      const handle: LiveHandle = {
+        sql,
+        params: params ?? [],
+        onChange: onChange as (rows: Row[]) => void,
+        onError: liveErrorHandler(sql, onError),
+        subId: null,
+        link: null,
+        pending: true,
+        cancelled: false,
+      };
       handles.add(handle);
       call((_api, link) => subscribe(handle, link)).then(
         () => (handle.pending = false),
         (error: unknown) => {
           handle.pending = false;
           handles.delete(handle);
-          console.error('[tandem] live query failed', error);
+          // Unsubscribed meanwhile: the app no longer listens.
+          if (!handle.cancelled) handle.onError(error instanceof TandemError ? error : fromErrorData(toErrorData(error)));
         },
       );
       return () => {

@@ -1,6 +1,6 @@
 import type { ConnectionState } from './connection/connection-state.ts';
 import type { TandemUpdate } from './update-feed.ts';
-import type { ActionCallers, ActionDefinitions, DebugCounters, Rejection, Row, SyncStatus, WorkerStatus } from '@tandem/core';
+import type { ActionCallers, ActionDefinitions, DebugCounters, Rejection, Row, SyncStatus, TandemError, WorkerStatus } from '@tandem/core';
 
 /** An open connection to the app's Tandem worker, as `openTandem()` gives it. */
 export interface Tandem<A extends ActionDefinitions = ActionDefinitions> {
@@ -33,8 +33,14 @@ export interface Tandem<A extends ActionDefinitions = ActionDefinitions> {
    */
   onUpdate(fn: (update: TandemUpdate) => void): () => void;
   query<R extends Row = Row>(sql: string, params?: unknown[]): Promise<R[]>;
-  /** Calls `onChange` with the current rows, then after every committed change. Returns unsubscribe. */
-  live<R extends Row = Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void): () => void;
+  /**
+   * Calls `onChange` with the current rows, then after every committed change. Returns unsubscribe.
+   * `onError` gets a `TandemError` (`kind`, `message`) when the query fails: at subscribe or when a
+   * fresh worker refuses it (the query is then over), or when a re-run after a commit fails (it keeps
+   * its last rows and updates again once it works). Without `onError` the failure is logged with
+   * `console.error`.
+   */
+  live<R extends Row = Row>(sql: string, params: unknown[] | undefined, onChange: (rows: R[]) => void, onError?: (error: TandemError) => void): () => void;
   status(): Promise<WorkerStatus>;
   debug(): Promise<DebugCounters>;
   readonly sync: TandemSync;

@@ -28,4 +28,11 @@ describe('protocol validators', () => {
     expect(() => parseParams([{}])).toThrow(/params\[0\]/);
     expect(parseParams([1, 'a', null, true])).toEqual([1, 'a', null, true]);
   });
+
+  it('refuses a Date for the SQLite engine only, naming the fix', () => {
+    const params = [5n, new Date(0), new Uint8Array([1])];
+    expect(parseParams(params, 'pglite')).toBe(params);
+    expect(parseParams([5n, new Uint8Array([1])], 'sqlite')).toEqual([5n, new Uint8Array([1])]);
+    expect(() => parseParams(params, 'sqlite')).toThrow(expect.objectContaining({ kind: 'invalid_request', message: expect.stringMatching(/params\[1\] is a Date.*toISOString/) }));
+  });
 });

@@ -75,6 +75,11 @@ export interface LiveSubscribeResult {
 /** All live updates caused by one committed transaction, for one tab, in one message. */
 export interface LiveBatch {
   updates: { subId: string; diff: RowDiff }[];
+  /**
+   * Subscriptions whose re-evaluation after this commit failed (`query_failed`): they keep their
+   * last rows and stay subscribed, so a later commit that makes the query work again sends a diff.
+   */
+  errors?: { subId: string; error: TandemErrorData }[];
 }
 
 /**
@@ -234,13 +239,18 @@ export function parseSql(sql: unknown): string {
   return sql;
 }
 
-export function parseParams(params: unknown): unknown[] {
+/**
+ * `engine`, when given, also refuses what that engine cannot bind: SQLite has no date type, and
+ * whether a Date should be text or epoch ms is the caller's choice (PGlite binds it as ISO text).
+ */
+export function parseParams(params: unknown, engine?: EngineName): unknown[] {
   if (params === undefined || params === null) return [];
   if (!Array.isArray(params)) bad('params must be an array (or omitted).');
   if (params.length > MAX_PARAMS) bad(`params has ${params.length} entries; the limit is ${MAX_PARAMS}.`);
   params.forEach((p, i) => {
     const ok = p === null || ['string', 'number', 'boolean', 'bigint'].includes(typeof p) || p instanceof Date || p instanceof Uint8Array;
     if (!ok) bad(`params[${i}] is ${typeof p}; use string, number, boolean, bigint, null, Date or Uint8Array.`);
+    if (engine === 'sqlite' && p instanceof Date) bad(`params[${i}] is a Date, which the SQLite engine cannot bind (it has no date type): pass date.toISOString() or date.getTime().`);
   });
   return params;
 }

@@ -47,11 +47,17 @@ export class TabSession implements WorkerApi {
   }
 
   query(sql: string, params?: unknown[]): Promise<Row[]> {
-    return guard(() => this.#connected().query(parseSql(sql), parseParams(params)));
+    return guard(async () => {
+      const runtime = this.#connected();
+      return runtime.query(parseSql(sql), parseParams(params, runtime.engineName));
+    });
   }
 
   subscribe(sql: string, params?: unknown[]) {
-    return guard(() => this.#connected().subscribe(this.#tabId!, parseSql(sql), parseParams(params)));
+    return guard(async () => {
+      const runtime = this.#connected();
+      return runtime.subscribe(this.#tabId!, parseSql(sql), parseParams(params, runtime.engineName));
+    });
   }
 
   unsubscribe(subId: string): Promise<void> {

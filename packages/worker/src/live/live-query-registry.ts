@@ -1,5 +1,5 @@
-import { computeRowDiff, diffState, ErrorKind, TandemError } from '@tandem/core';
-import type { DiffState, LiveBatch, Row, RowDiff } from '@tandem/core';
+import { computeRowDiff, diffState, ErrorKind, TandemError, toErrorData } from '@tandem/core';
+import type { DiffState, LiveBatch, Row, RowDiff, TandemErrorData } from '@tandem/core';
 
 /** What the registry needs from an engine: run a read, and say which tables it reads. */
 export interface LiveQuerySource {
@@ -62,7 +62,7 @@ export class LiveQueryRegistry {
         tables = await this.#source.tablesRead(sql, params);
         rows = await this.#evaluate(sql, params);
       } catch (error) {
-        throw new TandemError(ErrorKind.queryFailed, `Live query failed: ${(error as Error).message ?? String(error)}`, { sql });
+        throw liveQueryFailed(sql, error);
       }
       query = { key, sql, params, tables: new Set(tables), rows, state: diffState(rows), subs: new Set() };
       this.#queries.set(key, query);
@@ -99,6 +99,12 @@ export class LiveQueryRegistry {
   async afterCommit(changedTables: ReadonlySet<string>): Promise<Map<string, LiveBatch>> {
     const byTab = new Map<string, LiveBatch>();
     if (changedTables.size === 0) return byTab;
+    const batchOf = (subId: string): LiveBatch => {
+      const tabId = this.#subs.get(subId)!.tabId;
+      let batch = byTab.get(tabId);
+      if (!batch) byTab.set(tabId, (batch = { updates: [] }));
+      return batch;
+    };
     for (const query of this.#queries.values()) {
       if (!intersects(query.tables, changedTables)) continue;
       let diff: RowDiff;
@@ -108,17 +114,14 @@ export class LiveQueryRegistry {
         diff = computeRowDiff(query.state, state, rows);
         query.rows = rows;
         query.state = state;
-      } catch {
-        // A query that stopped working (its table was dropped…) keeps its last result.
+      } catch (error) {
+        // It keeps its last result (the diffs of a later success start from it); its tabs hear why.
+        const data: TandemErrorData = toErrorData(liveQueryFailed(query.sql, error));
+        for (const subId of query.subs) (batchOf(subId).errors ??= []).push({ subId, error: data });
         continue;
       }
       if (diff.length === 0) continue;
-      for (const subId of query.subs) {
-        const sub = this.#subs.get(subId)!;
-        let batch = byTab.get(sub.tabId);
-        if (!batch) byTab.set(sub.tabId, (batch = { updates: [] }));
-        batch.updates.push({ subId, diff });
-      }
+      for (const subId of query.subs) batchOf(subId).updates.push({ subId, diff });
     }
     return byTab;
   }
@@ -127,6 +130,10 @@ export class LiveQueryRegistry {
     this.#evaluations.set(sql, (this.#evaluations.get(sql) ?? 0) + 1);
     return this.#source.query(sql, params);
   }
+}
+
+function liveQueryFailed(sql: string, error: unknown): TandemError {
+  return new TandemError(ErrorKind.queryFailed, `Live query failed: ${(error as Error)?.message ?? String(error)}`, { sql });
 }
 
 function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

@@ -223,6 +223,31 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       expect(batches.at(-1)!.updates[0]!.diff).toEqual([{ op: 'insert', index: 2, row: { id: expect.any(String), title: 'c', done: false } }]);
     });
 
+    it('sends a failing re-evaluation to the subscribed tab as an error, then diffs again once the query works', async () => {
+      const { runtime } = await start(newName());
+      const batches: LiveBatch[] = [];
+      runtime.addTab('tab1', (m) => {
+        if (m.tandem === 'live') batches.push(m.batch);
+      });
+      // Fails only while an open todo's title is not a number: each engine's own way to fail on data.
+      const sql =
+        engineName === 'sqlite'
+          ? "select json_extract(title, '$') as n from todos where done = false"
+          : 'select cast(title as integer) as n from todos where done = false';
+      const seven = (await runtime.run('add', { title: '7' })) as string;
+      const sub = await runtime.subscribe('tab1', sql, []);
+      expect(sub.rows).toEqual([{ n: 7 }]);
+      const milk = (await runtime.run('add', { title: 'milk' })) as string;
+      expect(batches).toEqual([{ updates: [], errors: [{ subId: sub.subId, error: { kind: 'query_failed', message: expect.stringContaining('Live query failed'), details: { sql } } }] }]);
+      // Still failing: reported again, and the tab keeps its last rows ([{ n: 7 }]).
+      await runtime.run('toggle', { id: seven, done: true });
+      expect(batches).toHaveLength(2);
+      expect(batches[1]!.errors).toHaveLength(1);
+      // Working again: the diff starts from the last rows it sent.
+      await runtime.run('toggle', { id: milk, done: true });
+      expect(batches[2]).toEqual({ updates: [{ subId: sub.subId, diff: [{ op: 'delete', index: 0 }] }] });
+    });
+
     describe('journaling the server\'s changes', () => {
       // A synced todo list; `fetch` stands in for the server (HTTP only: the socket's port is closed).
       const SYNCED_SCHEMA = 'create table todos (id text primary key, title text not null, done boolean not null default false, created_at bigint not null, list_id text);';

@@ -1,5 +1,5 @@
 import { ErrorKind, schemaIdentity, TandemError, validateActionArgs } from '@tandem/core';
-import type { ActionDefinitions, DebugCounters, Row, TandemConfig, WorkerStatus } from '@tandem/core';
+import type { ActionDefinitions, DebugCounters, EngineName, Row, TandemConfig, WorkerStatus } from '@tandem/core';
 import { Ledger, readLedgerState } from '../actions/ledger.ts';
 import type { CreateEngine } from '../engine/engine.ts';
 import { LiveQueryRegistry } from '../live/live-query-registry.ts';
@@ -317,6 +317,11 @@ export class TandemRuntime {
   debug(): DebugCounters {
     this.#assertOpen();
     return { liveEvaluations: this.#live.evaluations(), ...this.#ledger.counters, pokesApplied: this.#sync?.pokesApplied ?? 0 };
+  }
+
+  /** The engine this runtime runs on: what a tab's params must suit. */
+  get engineName(): EngineName {
+    return this.#ledger.engine.name;
   }
 
   get actionNames(): string[] {
