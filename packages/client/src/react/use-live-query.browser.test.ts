@@ -62,7 +62,15 @@ function mount() {
         }),
       ),
     );
-  const nextError = () => new Promise<unknown>((resolve) => (onCaught = () => resolve(caught)));
+  // Fails in seconds, not at the test timeout, when nothing reaches the boundary.
+  const nextError = (ms = 10_000) =>
+    new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`No error reached the error boundary within ${ms} ms.`)), ms);
+      onCaught = () => {
+        clearTimeout(timer);
+        resolve(caught);
+      };
+    });
   return { render, seen, nextError };
 }
 
