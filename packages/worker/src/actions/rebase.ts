@@ -119,7 +119,9 @@ export async function rebase(
       result.replayFailures.push({ id: action.id, message: (error as Error).message });
     }
   }
-  for (const { patch } of await tx.patchesSince(0)) result.changedTables.add(patch.table);
+  // The re-run's patches, and the tables without capture it wrote (their writes are not reverted
+  // above: see docs/decisions.md, 2026-12-03).
+  for (const table of (await tx.changedTablesSince(0)).tables) result.changedTables.add(table);
   return result;
 }
 

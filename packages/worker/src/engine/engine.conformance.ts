@@ -366,6 +366,22 @@ export function runEngineConformance(name: string, create: CreateEngine): void {
       });
     });
 
+    describe('tables without capture', () => {
+      it('are reported as changed by the transaction that wrote them, with the patched ones', async () => {
+        const changed = await engine.transaction(async (tx) => {
+          const seq = await tx.lastPatchSeq();
+          await tx.actionScope('touch-1', async () => {
+            await tx.query(sql('insert into pairs (a, id) values ($1, $2)'), ['touch', 't1']);
+            await tx.query(sql('insert into lists (id, name) values ($1, $2)'), ['touch-l1', 'x']);
+          });
+          return (await tx.changedTablesSince(seq)).tables;
+        });
+        expect([...changed].sort()).toEqual(['lists', 'pairs']);
+        // A later transaction starts with nothing noted.
+        expect(await engine.transaction(async (tx) => (await tx.changedTablesSince(await tx.lastPatchSeq())).tables)).toEqual([]);
+      });
+    });
+
     describe('revert', () => {
       it('undoes a sequence of patches exactly and records nothing', async () => {
         await act('rv-seed', async (q) => {
@@ -417,6 +433,94 @@ export function runEngineConformance(name: string, create: CreateEngine): void {
       });
     });
 
+    describe('read (db.query and live queries)', () => {
+      /** Everything a refused statement could have touched. */
+      const state = async () => ({
+        pairs: await engine.query('select * from pairs order by a, id'),
+        todos: await all('todos'),
+        pending: await engine.query('select * from tandem_pending order by seq'),
+        meta: await engine.query('select * from tandem_meta order by key'),
+        tables: (await engine.query<{ n: number }>(
+          engine.dialect === 'postgres'
+            ? "select count(*)::int as n from pg_class where relnamespace = 'public'::regnamespace"
+            : 'select count(*) as n from sqlite_schema',
+        ))[0]!.n,
+        seq: await lastSeq(),
+      });
+
+      it('runs queries: SELECT, WITH, VALUES, behind comments and parentheses, with parameters', async () => {
+        expect(await engine.read(sql('select $1 + 0 as v'), [7])).toEqual([{ v: 7 }]);
+        expect(await engine.read('with x as (select 1 as v) select v from x')).toEqual([{ v: 1 }]);
+        expect(await engine.read("/* why */ -- a comment\n select 'a' as v")).toEqual([{ v: 'a' }]);
+        expect(await engine.read('values (1)')).toHaveLength(1);
+        expect(await engine.read('select count(*) as n from tandem_pending')).toHaveLength(1);
+        expect(await engine.tablesRead('select * from todos')).toEqual(['todos']);
+      });
+
+      it.each([
+        ['an INSERT into a table that is not synced', "insert into pairs (a, id) values ('ro', 'x')"],
+        ['an INSERT into a synced table', "insert into todos (id, title) values ('ro', 'x')"],
+        ['an UPDATE', "update pairs set a = 'changed'"],
+        ['a DELETE', 'delete from pairs'],
+        ["an INSERT into Tandem's pending actions", "insert into tandem_pending (seq, id, name, args, time) values (999, 'forged', 'add', null, 0)"],
+        ["an UPDATE of Tandem's meta", "insert into tandem_meta (key, value) values ('client_seq', '999')"],
+        ['a write behind a WITH', "with x as (select 'ro' as a) insert into pairs (a, id) select a, 'cte' from x"],
+        ['CREATE TABLE', 'create table ro_new (id text primary key)'],
+        ['DROP TABLE', 'drop table notes'],
+        ['ALTER TABLE', 'alter table notes add column ro text'],
+        ['several statements', "select 1; insert into pairs (a, id) values ('ro', 'multi')"],
+        ['a COMMIT to escape the read, then a write', "commit; insert into pairs (a, id) values ('ro', 'escape')"],
+        ['BEGIN', 'begin'],
+        ['a SAVEPOINT', 'savepoint ro'],
+      ])('refuses %s, with a clear error, and changes nothing', async (_what, text) => {
+        const before = await state();
+        await expect(engine.read(text)).rejects.toThrow(/db\.query and live queries only read/);
+        // A live query asks for its tables first: that must run nothing either (it may refuse).
+        await engine.tablesRead(text).catch(() => undefined);
+        expect(await state()).toEqual(before);
+        // The connection is as it was: a transaction still opens, commits and captures.
+        await act('after-refusal', async () => undefined);
+        expect(await engine.read('select 1 as ok')).toEqual([{ ok: 1 }]);
+      });
+      // Statements a read may not slip past the engine: they would change the connection, not rows.
+      const connectionChanges =
+        name === 'pglite'
+          ? [
+              "select set_config('tandem.action_id', 'forged', false)",
+              "select set_config('tandem.bypass', 'on', false)",
+              "select set_config('session_replication_role', 'replica', false)",
+              'set tandem.bypass = on',
+              'set transaction read write',
+              'deallocate all',
+              "prepare forged as insert into todos (id, title) values ('forged', 'x')",
+              'listen forged',
+              'discard all',
+            ]
+          : [
+              'pragma case_sensitive_like = off',
+              'pragma foreign_keys = on',
+              'pragma user_version = 5',
+              "attach ':memory:' as forged",
+              'detach temp',
+              'vacuum',
+              'analyze',
+              'reindex',
+            ];
+      it.each(connectionChanges)('%s: refused or undone; later writes are captured under their own action only', async (text) => {
+        const before = await state();
+        await engine.read(text).then(
+          () => undefined,
+          (error: Error) => expect(error.message).toMatch(/db\.query and live queries only read/),
+        );
+        expect(await state()).toEqual(before);
+        await expect(engine.transaction((tx) => tx.query(sql('insert into todos (id, title) values ($1, $2)'), ['forged', 'x']))).rejects.toThrow(/outside an action/);
+        const seq = await lastSeq();
+        await act('own-id', (q) => q('insert into todos (id, title) values ($1, $2)', [`own-${seq}`, 'x']).then(() => undefined));
+        expect((await patchesAfter(seq)).map((p) => p.actionId)).toEqual(['own-id']);
+        expect(await engine.read(sql('select title from todos where id = $1'), [`own-${seq}`])).toEqual([{ title: 'x' }]);
+      });
+    });
+
     describe('tablesRead', () => {
       it('finds the table of a simple query with parameters', async () => {
         expect(await engine.tablesRead(sql('select * from todos where id = $1'), ['x'])).toEqual(['todos']);
@@ -442,7 +546,8 @@ export function runEngineConformance(name: string, create: CreateEngine): void {
 
       it('runs nothing', async () => {
         const before = await count('counters');
-        await engine.tablesRead(sql('insert into counters (id, value) values ($1, $2)'), [999, 1]);
+        await expect(engine.tablesRead(sql('insert into counters (id, value) values ($1, $2)'), [999, 1])).rejects.toThrow(/only read/);
+        await engine.tablesRead(sql('with x as (insert into counters (id, value) values ($1, $2) returning id) select * from x'), [999, 1]).catch(() => undefined);
         expect(await count('counters')).toBe(before);
       });
     });

@@ -27,8 +27,19 @@ export interface Engine {
   readonly dialect: Dialect;
   readonly name: 'pglite' | 'sqlite';
 
-  /** Runs one statement with positional parameters ($1, $2… on every engine: SQLite binds $n by number too). */
+  /**
+   * Runs one statement with positional parameters ($1, $2… on every engine: SQLite binds $n by number
+   * too). Tandem's own work (bookkeeping, migrations): it may write; a tab's SQL goes to {@link read}.
+   */
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs one statement that only reads (db.query, live queries). Anything that would change the
+   * database or the connection (a write to any table, DDL, a transaction or savepoint, a setting,
+   * PRAGMA, ATTACH, several statements) is refused before it changes anything, with an error that
+   * says so (`readOnly: true` on it), so no write can happen outside an action and nothing can
+   * change how a later action is captured.
+   */
+  read<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   /**
    * Runs a script of several statements without parameters (schema DDL). When one fails, the error
    * carries it as `statement` where the engine can tell (failed-statement.ts): schema errors name it.
@@ -36,7 +47,7 @@ export interface Engine {
   exec(sql: string): Promise<void>;
   transaction<T>(fn: (tx: EngineTx) => Promise<T>): Promise<T>;
 
-  /** The tables a query reads, for live-query invalidation (from the engine's plan). */
+  /** The tables a query reads, for live-query invalidation (from the engine's plan); refuses what {@link read} refuses. */
   tablesRead(sql: string, params?: readonly unknown[]): Promise<string[]>;
 
   /** Lists user tables eligible for sync: those with a text primary key column `id`. */

@@ -96,9 +96,68 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       const { runtime } = await start(newName());
       await expect(runtime.query("insert into todos (id, title, created_at) values ('x', 'y', 1)", [])).rejects.toMatchObject({
         kind: 'query_failed',
-        message: expect.stringContaining('outside an action'),
+        message: expect.stringContaining('write through an action'),
       });
       expect(await runtime.query('select count(*) as n from todos', [])).toEqual([{ n: 0 }]);
+    });
+
+    it('refuses every write through query and live queries, whatever the table, and changes nothing', async () => {
+      const { runtime, store } = await start(newName());
+      await runtime.run('add', { title: 'keep' });
+      await runtime.run('setPref', { key: 'theme', value: 'dark' });
+      const snapshot = async () => ({
+        todos: await runtime.query('select * from todos order by id', []),
+        prefs: await runtime.query('select * from prefs order by key', []),
+        pending: await runtime.query('select * from tandem_pending order by seq', []),
+        meta: await runtime.query('select * from tandem_meta order by key', []),
+        patches: await runtime.query('select * from tandem_patches order by seq', []),
+      });
+      const before = await snapshot();
+      const writes = [
+        "update prefs set value = 'light'",
+        "insert into prefs (key, value) values ('forged', 'x')",
+        'delete from tandem_pending',
+        "update tandem_meta set value = '999' where key = 'client_seq'",
+        'drop table prefs',
+        'create table sneaky (id text primary key)',
+        "select 1; delete from prefs",
+        engineName === 'pglite' ? "commit; delete from prefs" : "attach ':memory:' as sneaky",
+        engineName === 'pglite' ? "select set_config('tandem.action_id', 'forged', false)" : 'pragma foreign_keys = off',
+      ];
+      for (const sql of writes) {
+        const refused = { kind: 'query_failed', message: expect.stringContaining('only read') };
+        // set_config is a query: PostgreSQL runs it, then the read's rollback undoes it.
+        if (!sql.startsWith('select set_config')) {
+          await expect(runtime.query(sql, [])).rejects.toMatchObject(refused);
+          await expect(runtime.subscribe('tab1', sql, [])).rejects.toMatchObject({ kind: 'query_failed' });
+        } else await runtime.query(sql, []);
+      }
+      expect(await snapshot()).toEqual(before);
+      expect(await store.count()).toBe(2);
+      // Actions still write, captured under their own ids.
+      const id = await runtime.run('add', { title: 'after' });
+      const patches = await runtime.query('select action_id from tandem_patches order by seq', []);
+      expect(patches.at(-1)).toEqual({ action_id: String(id).replace(/\.\d+$/, '') });
+    });
+
+    it('updates a live query on a local-only table (no capture) when an action writes it', async () => {
+      const { runtime } = await start(newName());
+      const batches: LiveBatch[] = [];
+      runtime.addTab('tab1', (m) => {
+        if (m.tandem === 'live') batches.push(m.batch);
+      });
+      const prefs = await runtime.subscribe('tab1', 'select key, value from prefs order by key', []);
+      const todos = await runtime.subscribe('tab1', 'select id from todos', []);
+      expect(prefs.rows).toEqual([]);
+      await runtime.run('setPref', { key: 'theme', value: 'dark' });
+      expect(batches.flatMap((b) => b.updates.map((u) => u.subId))).toEqual([prefs.subId]);
+      await runtime.run('setPref', { key: 'theme', value: 'light' });
+      expect(batches).toHaveLength(2);
+      // A failed action's write is rolled back: nothing to show (a re-run may happen, no diff).
+      await expect(runtime.run('boom', {})).rejects.toMatchObject({ kind: 'action_failed' });
+      expect(batches).toHaveLength(2);
+      expect(runtime.debug().liveEvaluations['select id from todos']).toBe(1);
+      expect(todos.rows).toEqual([]);
     });
 
     it('restores every acknowledged action after a restart by replaying the journal', async () => {

@@ -122,7 +122,8 @@ export class TandemRuntime {
     log(`engine ready from ${opened.from} in ${(performance.now() - t0).toFixed(0)} ms`);
 
     const live = new LiveQueryRegistry({
-      query: (sql, params) => engine.query(sql, params),
+      // Read-only: a tab's SQL never writes (engine.read).
+      query: (sql, params) => engine.read(sql, params),
       tablesRead: (sql, params) => engine.tablesRead(sql, params),
     });
     const tabs = new TabFanout(live, log);
@@ -191,12 +192,12 @@ export class TandemRuntime {
     return queued.then(({ result }) => result);
   }
 
-  /** A read that sees only durable state (it runs between batches). */
+  /** A read that sees only durable state (it runs between batches); anything that would write is refused. */
   query(sql: string, params: readonly unknown[]): Promise<Row[]> {
     this.#assertOpen();
     return this.#ledger.task(async () => {
       try {
-        return await this.#ledger.engine.query(sql, params);
+        return await this.#ledger.engine.read(sql, params);
       } catch (error) {
         throw new TandemError(ErrorKind.queryFailed, `Query failed: ${(error as Error).message}`, { sql });
       }

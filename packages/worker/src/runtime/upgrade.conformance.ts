@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionDefinitions, EngineName, Migration, Rejection, WorkerEvent } from '@tandem/core';
-import type { CreateEngine } from '../engine/engine.ts';
+import type { CreateEngine, Engine } from '../engine/engine.ts';
 import { DexieJournalStore } from '../store/dexie-journal-store.ts';
 import { actionsV0, actionsV1, flakyControl, migrationsV1, UPGRADE_SCHEMA } from '../test-support/upgrade-fixture.ts';
 import { legacySchemaVersion } from './config-version.ts';
@@ -28,12 +28,16 @@ export function runUpgradeConformance(engineName: EngineName, createEngine: Crea
     const newName = () => `up-${crypto.randomUUID()}`;
     const config = (name: string, schema = UPGRADE_SCHEMA) => ({ name, schema, actionsUrl: 'https://app.test/actions.js', engine: engineName, checkpointEvery: 10_000 });
 
+    /** The engine of the runtime started last: tests write what a tab cannot (db.query only reads). */
+    let lastEngine: Engine | undefined;
+    const trackingEngine: CreateEngine = async (options) => (lastEngine = await createEngine(options));
+
     async function start(name: string, app: { actions: ActionDefinitions; migrations?: Migration[] }, o: { schema?: string; logs?: string[] } = {}) {
       const store = new DexieJournalStore(name);
       const runtime = await TandemRuntime.start({
         config: config(name, o.schema),
         store,
-        createEngine,
+        createEngine: trackingEngine,
         loadActions: async () => app,
         emptyImage: async () => emptyImage,
         checkpointIdleMs: 60_000,
@@ -147,7 +151,7 @@ export function runUpgradeConformance(engineName: EngineName, createEngine: Crea
         let { runtime, store } = await start(name, v0);
         await runtime.run('add', { title: 'old' });
         // What such a database looks like: no identity anywhere, the raw schema hash in the meta.
-        await runtime.query("delete from tandem_meta where key = 'schema_identity'", []);
+        await lastEngine!.query("delete from tandem_meta where key = 'schema_identity'");
         if (withCheckpoint) await runtime.checkpoint();
         await runtime.run('add', { title: 'older' });
         await stop(runtime);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 export const TODO_SCHEMA = `
 create table todos (id text primary key, title text not null, done boolean not null default false, created_at bigint not null);
 create table tags (id text primary key, todo_id text not null, name text not null);
+create table prefs (key text primary key, value text not null);
 `;
 
 export const todoActions = defineActions({
@@ -27,6 +28,13 @@ export const todoActions = defineActions({
     args: z.object({ todoId: z.string(), name: z.string() }),
     async run(tx, { todoId, name }, ctx) {
       await tx.query('insert into tags (id, todo_id, name) values ($1, $2, $3)', [ctx.id(), todoId, name]);
+    },
+  },
+  /** Writes prefs, a table without capture (no text primary key "id"): local-only. */
+  setPref: {
+    args: z.object({ key: z.string(), value: z.string() }),
+    async run(tx, { key, value }) {
+      await tx.query('insert into prefs (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value', [key, value]);
     },
   },
   boom: {

@@ -1,4 +1,4 @@
-import { installTriggersSql as captureTriggersSql, raiseWriteOutsideActionSql, refuseTruncateFunctionSql, WRITE_PATH } from '@tandem/core/sql';
+import { installTriggersSql as captureTriggersSql, quoteIdent, raiseWriteOutsideActionSql, refuseTruncateFunctionSql, WRITE_PATH } from '@tandem/core/sql';
 
 // The scaffolding the server shares (trigger names, TD001, the refusals) lives in @tandem/core/sql.
 export { WRITE_OUTSIDE_ACTION_SQLSTATE } from '@tandem/core/sql';
@@ -84,6 +84,20 @@ begin
 end
 $fn$;
 
+-- Tables without capture (no text primary key "id") have no patches to say that an action wrote
+-- them: this notes their names, once each, in a transaction-local setting that the batch's
+-- bookkeeping reads for live queries (and that a rolled-back savepoint forgets with the writes).
+create or replace function tandem_touch() returns trigger language plpgsql as $fn$
+declare
+  v_touched jsonb := coalesce(nullif(current_setting('tandem.touched', true), ''), '{}')::jsonb;
+begin
+  if not v_touched ? TG_TABLE_NAME then
+    perform set_config('tandem.touched', (v_touched || jsonb_build_object(TG_TABLE_NAME, true))::text, true);
+  end if;
+  return null;
+end
+$fn$;
+
 -- TRUNCATE fires no row triggers, so it could neither be captured nor refused row by row.
 ${refuseTruncateFunctionSql({ guard: BYPASS_GUARD, writePath: WRITE_PATH.worker })}
 `;
@@ -150,4 +164,25 @@ where n.nspname = 'public'
   and (case when t.typtype = 'd' then t.typbasetype else t.oid end)
       in ('text'::regtype, 'varchar'::regtype, 'uuid'::regtype)
 order by c.relname collate "C"
+`;
+
+/** The statement trigger that notes writes to a table without capture (see tandem_touch). */
+export const TOUCH_TRIGGER = 'tandem_touch';
+
+export function installTouchSql(table: string): string {
+  const t = quoteIdent(table);
+  return `drop trigger if exists ${TOUCH_TRIGGER} on ${t};
+create trigger ${TOUCH_TRIGGER} after insert or update or delete or truncate on ${t} for each statement execute function tandem_touch();`;
+}
+
+export function dropTouchSql(table: string): string {
+  return `drop trigger if exists ${TOUCH_TRIGGER} on ${quoteIdent(table)};`;
+}
+
+/** App tables in public (ordinary or partitioned, partitions too, not tandem_*): $1 the trigger name; \`touched\` says whether it has it. */
+export const APP_TABLES_SQL = `
+select c.relname as name, exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = $1) as touched
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = 'public' and c.relkind in ('r', 'p') and left(c.relname, 7) <> 'tandem_'
 `;

@@ -4,6 +4,10 @@ import type { PgColumns } from './revert-sql.ts';
 import { REVERT_SQL } from './revert-sql.ts';
 import { SERVER_ROWS_SQL } from './server-rows-sql.ts';
 
+// Tables with patches, the last patch seq, and the tables without capture written so far (tandem_touch).
+const CHANGED_TABLES_SELECT = `select array_agg(distinct table_name) as tables, max(seq) as last,
+  current_setting('tandem.touched', true) as touched from tandem_patches`;
+
 const RECORD_PENDING_SQL = `with pending as (
   insert into tandem_pending (seq, id, name, args, time)
   select seq, id, name, args, time from jsonb_to_recordset($1::jsonb) as x(seq bigint, id text, name text, args jsonb, time bigint)
@@ -19,7 +23,7 @@ const RECORD_BATCH_SQL = `with pending as (
   insert into tandem_meta (key, value) values ('client_seq', to_jsonb($2::bigint))
   on conflict (key) do update set value = excluded.value
 )
-select array_agg(distinct table_name) as tables, max(seq) as last from tandem_patches where seq > $3`;
+${CHANGED_TABLES_SELECT} where seq > $3`;
 
 function pendingParams(actions: readonly PendingAction[]): [string, number] {
   return [JSON.stringify(actions.map((a) => ({ ...a, args: a.args ?? null }))), Math.max(...actions.map((a) => a.seq))];
@@ -29,10 +33,11 @@ function pendingParams(actions: readonly PendingAction[]): [string, number] {
 export const PGLITE_SQL: DialectSql<PgColumns> = {
   recordPending: (actions) => [{ sql: RECORD_PENDING_SQL, params: pendingParams(actions) }],
   recordBatch: (actions, afterSeq) => ({ sql: RECORD_BATCH_SQL, params: [...pendingParams(actions), afterSeq] }),
-  changedTablesSql: 'select array_agg(distinct table_name) as tables, max(seq) as last from tandem_patches where seq > $1',
+  changedTablesSql: `${CHANGED_TABLES_SELECT} where seq > $1`,
   readChangedTables(rows, afterSeq) {
-    const [row] = rows as { tables: string[] | null; last: number | null }[];
-    return { tables: row?.tables ?? [], lastSeq: row?.last ?? afterSeq };
+    const [row] = rows as { tables: string[] | null; last: number | null; touched: string | null }[];
+    const tables = row?.tables ?? [];
+    return { tables: row?.touched ? [...tables, ...Object.keys(JSON.parse(row.touched) as object)] : tables, lastSeq: row?.last ?? afterSeq };
   },
   dropPendingSql: [
     `with dropped as (delete from tandem_pending where seq <= $1 returning id)

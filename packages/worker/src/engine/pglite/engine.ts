@@ -5,14 +5,29 @@ import type { Row } from '@tandem/core';
 import { CAPTURE_TRIGGER_NAMES, createSerialQueue, dropTriggersSql, postgresTextParsers } from '@tandem/core/sql';
 import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
 import { withStatement } from '../failed-statement.ts';
+import { readOnlyRefusal } from '../read-only.ts';
 import { TandemTx } from '../tandem-tx.ts';
-import { CAPTURE_SCHEMA_SQL, CAPTURED_TABLES_SQL, installTriggersSql, SYNCED_TABLES_SQL, TABLES_WITHOUT_ID_SQL } from './capture-sql.ts';
+import {
+  APP_TABLES_SQL,
+  CAPTURE_SCHEMA_SQL,
+  CAPTURED_TABLES_SQL,
+  dropTouchSql,
+  installTouchSql,
+  installTriggersSql,
+  SYNCED_TABLES_SQL,
+  TABLES_WITHOUT_ID_SQL,
+  TOUCH_TRIGGER,
+} from './capture-sql.ts';
 import { PGLITE_SQL } from './dialect-sql.ts';
 import { failingStatement } from './failing-statement.ts';
 import { loadPgliteAssets } from './load-assets.ts';
+import { startsAsRead } from './starts-as-read.ts';
 import { relationNames } from './tables-read.ts';
 import { PgliteTxPort } from './tx.ts';
 import { PgliteWire } from './wire.ts';
+
+/** read_only_sql_transaction: a write in a READ ONLY transaction. */
+const READ_ONLY_SQLSTATE = '25006';
 
 /**
  * PGlite in memory. Durability is the journal's job (see DESIGN "Durability"), so the engine starts
@@ -46,6 +61,10 @@ class PgliteEngine implements Engine {
 
   query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     return this.#run(async () => (await this.#wire.query<R>(sql, params)).rows);
+  }
+
+  read<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.#run(async () => (await this.#readOnly<R>(sql, params)).rows);
   }
 
   exec(sql: string): Promise<void> {
@@ -88,8 +107,8 @@ class PgliteEngine implements Engine {
 
   tablesRead(sql: string, params: readonly unknown[] = []): Promise<string[]> {
     return this.#run(async () => {
-      // EXPLAIN plans with the real parameters and runs nothing, so it is safe for any statement.
-      const result = await this.#wire.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${sql}`, params);
+      // EXPLAIN plans with the real parameters and runs nothing; read-only all the same, as the query it plans.
+      const result = await this.#readOnly<{ 'QUERY PLAN': unknown }>(`explain (format json) ${sql}`, params, sql);
       return relationNames(result.rows.map((r) => r['QUERY PLAN']));
     });
   }
@@ -114,7 +133,11 @@ class PgliteEngine implements Engine {
         const current = (await tx.query<{ name: string }>(CAPTURED_TABLES_SQL, [[...CAPTURE_TRIGGER_NAMES]])).rows.map((r) => r.name);
         // "Exactly those tables": a table dropped from the synced set must stop refusing writes.
         const stale = current.filter((t) => !wanted.includes(t));
-        const script = [...stale.map(dropTriggersSql), ...wanted.map(installTriggersSql)].join('\n');
+        // Every other app table notes its writes for live queries instead (tandem_touch).
+        const apps = (await tx.query<{ name: string; touched: boolean }>(APP_TABLES_SQL, [TOUCH_TRIGGER])).rows;
+        const touch = apps.filter((t) => !wanted.includes(t.name) && !t.touched).map((t) => installTouchSql(t.name));
+        const untouch = apps.filter((t) => wanted.includes(t.name) && t.touched).map((t) => dropTouchSql(t.name));
+        const script = [...stale.map(dropTriggersSql), ...untouch, ...wanted.map(installTriggersSql), ...touch].join('\n');
         if (script) await tx.exec(script);
       }).finally(() => this.#wire.forgetStatements()),
     );
@@ -134,6 +157,19 @@ class PgliteEngine implements Engine {
     // Queued behind work already accepted, which still runs; anything later is refused.
     this.#closing ??= this.#enqueue(() => this.#pg.close());
     return this.#closing;
+  }
+
+  /** `text` (which is `sql`, or EXPLAIN of it) as a read: see PgliteWire.queryReadOnly. */
+  async #readOnly<R>(text: string, params: readonly unknown[], sql = text) {
+    if (!startsAsRead(sql)) throw readOnlyRefusal(sql, 'not be a query (SELECT, WITH, VALUES or TABLE)');
+    try {
+      return await this.#wire.queryReadOnly<R>(text, params);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === READ_ONLY_SQLSTATE) throw readOnlyRefusal(sql, `write (${(error as Error).message})`);
+      // The extended protocol takes one statement: PostgreSQL's words for more are less clear than ours.
+      if (/multiple commands/.test((error as Error).message)) throw readOnlyRefusal(sql, 'run several statements');
+      throw error;
+    }
   }
 
   #run<T>(job: () => Promise<T>): Promise<T> {

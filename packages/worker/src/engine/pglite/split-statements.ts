@@ -35,13 +35,13 @@ export function splitStatements(script: string): ScriptStatement[] {
   return out;
 }
 
-function lineEnd(s: string, i: number): number {
+export function lineEnd(s: string, i: number): number {
   const n = s.indexOf('\n', i);
   return n === -1 ? s.length : n + 1;
 }
 
 /** Postgres block comments nest. */
-function blockCommentEnd(s: string, i: number): number {
+export function blockCommentEnd(s: string, i: number): number {
   let depth = 0;
   while (i < s.length) {
     if (s.startsWith('/*', i)) {

@@ -6,6 +6,8 @@ const { serialize } = protocol;
 /** Command tags after which the parameter types PostgreSQL infers for a statement text may differ. */
 const CATALOG_STABLE = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'BEGIN', 'START', 'COMMIT', 'SAVEPOINT', 'RELEASE', 'SET', 'SHOW', 'EXPLAIN', 'ROLLBACK']);
 const MAX_CACHED_STATEMENTS = 1000;
+const BEGIN_READ_ONLY = serialize.query('begin transaction read only');
+const ROLLBACK = serialize.query('rollback');
 
 /**
  * Statements sent to PGlite's backend as whole protocol messages, one `execProtocolRawSync` round
@@ -41,6 +43,20 @@ export class PgliteWire {
 
   /** One statement with positional parameters. */
   query<R>(sql: string, params: readonly unknown[] = []): Promise<Results<R>> {
+    return this.#query<R>(sql, params, false);
+  }
+
+  /**
+   * One statement, in a READ ONLY transaction of its own that is then rolled back: a write fails
+   * (SQLSTATE 25006) and a setting it made (set_config, SET) is undone. BEGIN and ROLLBACK ride in
+   * the statement's own round trip; the extended protocol takes exactly one statement, so nothing
+   * can end the transaction and go on writing. Call it outside any transaction.
+   */
+  queryReadOnly<R>(sql: string, params: readonly unknown[] = []): Promise<Results<R>> {
+    return this.#query<R>(sql, params, true);
+  }
+
+  #query<R>(sql: string, params: readonly unknown[], readOnly: boolean): Promise<Results<R>> {
     return this.#serial(async () => {
       await this.#closeStale();
       let statement = this.#prepared.get(sql);
@@ -53,12 +69,11 @@ export class PgliteWire {
         this.#prepared.set(sql, statement);
       }
       const values = this.#serializeParams(params, statement.types);
-      const messages = await this.#send(
-        [serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()],
-        sql,
-        params,
-      );
+      const run = [serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()];
+      // After Sync, the ROLLBACK runs whether the statement failed or not.
+      const messages = await this.#send(readOnly ? [BEGIN_READ_ONLY, ...run, ROLLBACK] : run, sql, params);
       const results = parse.parseResults(messages, this.#pg.parsers);
+      if (readOnly) return results[results.length - 2] as Results<R>;
       this.#noteCommands(results);
       return results[results.length - 1] as Results<R>;
     });

@@ -116,3 +116,30 @@ create trigger ${trigger('after_update_id')} after update on ${t} when ${capture
 end;
 `;
 }
+
+const TOUCH_PREFIX = 'tandem_touch_';
+
+/**
+ * App tables (ordinary, not sqlite_* or tandem_*), each with whether it has touch triggers now.
+ * Tables without capture get them: they have no patches to tell live queries that an action wrote
+ * them, so their triggers call tandem_touch(name), which notes the table in JS for the batch.
+ */
+export const APP_TABLES_SQL = `
+select t.name as name, exists (
+  select 1 from sqlite_schema s where s.type = 'trigger' and s.tbl_name = t.name and substr(s.name, 1, ${TOUCH_PREFIX.length}) = '${TOUCH_PREFIX}'
+) as touched
+from pragma_table_list t
+where t.schema = 'main' and t.type = 'table' and substr(t.name, 1, 7) not in ('sqlite_', 'tandem_')
+`;
+
+const TOUCH_KINDS = ['insert', 'update', 'delete'] as const;
+
+export function installTouchSql(table: string): string {
+  return TOUCH_KINDS.map(
+    (kind) => `create trigger ${quoteIdent(`${TOUCH_PREFIX}${kind}_${table}`)} after ${kind} on ${quoteIdent(table)} begin select tandem_touch(${quoteLiteral(table)}); end;`,
+  ).join('\n');
+}
+
+export function dropTouchSql(table: string): string {
+  return TOUCH_KINDS.map((kind) => dropTriggerSql(`${TOUCH_PREFIX}${kind}_${table}`)).join('\n');
+}

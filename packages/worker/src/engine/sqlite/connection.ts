@@ -2,6 +2,7 @@ import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
 import { withStatement } from '../failed-statement.ts';
+import { readOnlyRefusal } from '../read-only.ts';
 import { SqliteError } from './error.ts';
 import { bindValue, columnKind, readValue } from './values.ts';
 import type { ColumnKind } from './values.ts';
@@ -22,6 +23,9 @@ interface Statement {
 // grow the cache without bound.
 const MAX_CACHED_STATEMENTS = 256;
 const SQLITE_HEADER = 'SQLite format 3\0';
+// Authorizer action codes a read may compile to: SQLITE_READ, SQLITE_SELECT, SQLITE_FUNCTION, SQLITE_RECURSIVE.
+const READ_CODES = new Set([20, 21, 31, 33]);
+const SQLITE_SELECT = 21;
 
 /**
  * One SQLite connection over the C API, synchronous. Statements are prepared once per SQL text and
@@ -33,6 +37,10 @@ export class SqliteConnection {
   readonly #db: Database;
   readonly #pointer: number;
   readonly #statements = new Map<string, Statement>();
+  /** SQL texts vetted by {@link assertReads}: true, or why the statement is no read. */
+  readonly #vetted = new Map<string, true | string>();
+  /** Set while {@link assertReads} prepares: what the authorizer saw. */
+  #vetting: { selects: number; denied: string | null } | null = null;
 
   /** Opens an in-memory database, empty or restored from `image` (from {@link export}). */
   static open(sqlite: Sqlite3Static, image: Uint8Array | null): SqliteConnection {
@@ -53,12 +61,62 @@ export class SqliteConnection {
     this.#sqlite = sqlite;
     this.#db = db;
     this.#pointer = db.pointer as number;
+    // Installed once (setting one expires every prepared statement); it judges only while vetting.
+    const rc = sqlite.capi.sqlite3_set_authorizer(this.#pointer, (_p, code, arg1) => this.#authorize(code, arg1), 0);
+    if (rc !== sqlite.capi.SQLITE_OK) throw this.#error(rc);
   }
 
-  /** A JS function callable from SQL (triggers included); zero arguments, not deterministic. */
-  defineFunction(name: string, fn: () => string | number | null): void {
-    // innocuous: triggers may call it whatever trusted_schema says; it only reads JS state.
-    this.#db.createFunction({ name, arity: 0, deterministic: false, innocuous: true, xFunc: () => fn() });
+  /** A JS function callable from SQL (triggers included); at most one argument, not deterministic. */
+  defineFunction(name: string, fn: (arg?: unknown) => string | number | null, arity: 0 | 1 = 0): void {
+    // innocuous: triggers may call it whatever trusted_schema says; it only touches JS state.
+    this.#db.createFunction({ name, arity, deterministic: false, innocuous: true, xFunc: (_ctx: number, arg?: unknown) => fn(arg) });
+  }
+
+  /**
+   * Throws, before anything runs, unless `sql` is one statement that only reads: compiled with an
+   * authorizer that allows nothing but reading tables, selecting and calling functions (so no
+   * write, DDL, PRAGMA, ATTACH/DETACH, transaction or savepoint), and that SQLite calls read-only.
+   * The verdict is kept per SQL text (until {@link forgetStatements}): one extra prepare per text.
+   */
+  assertReads(sql: string): void {
+    let verdict = this.#vetted.get(sql);
+    if (verdict === undefined) {
+      verdict = this.#vet(sql);
+      if (this.#vetted.size >= MAX_CACHED_STATEMENTS) this.#vetted.clear();
+      this.#vetted.set(sql, verdict);
+    }
+    if (verdict !== true) throw readOnlyRefusal(sql, verdict);
+  }
+
+  #vet(sql: string): true | string {
+    const { capi } = this.#sqlite;
+    const seen = (this.#vetting = { selects: 0, denied: null });
+    let prepared: { pointer: number; more: boolean };
+    try {
+      prepared = this.#prepareFirst(sql, 0);
+    } catch (error) {
+      if (seen.denied) return seen.denied;
+      throw error;
+    } finally {
+      this.#vetting = null;
+    }
+    try {
+      if (prepared.more) return 'run several statements';
+      if (capi.sqlite3_stmt_readonly(prepared.pointer) === 0 || seen.selects === 0) return 'not be a query (SELECT, WITH or VALUES)';
+      return true;
+    } finally {
+      capi.sqlite3_finalize(prepared.pointer);
+    }
+  }
+
+  /** SQLite's authorizer: while vetting, anything but reading is denied and remembered. */
+  #authorize(code: number, arg1: string | 0): number {
+    const seen = this.#vetting;
+    if (!seen) return 0;
+    if (code === SQLITE_SELECT) seen.selects++;
+    if (READ_CODES.has(code)) return 0;
+    seen.denied ??= `${AUTHORIZER_ACTIONS[code] ?? `do action ${code}`}${arg1 ? ` (${arg1})` : ''}`;
+    return this.#sqlite.capi.SQLITE_DENY;
   }
 
   /** Runs one statement and returns its rows as plain JSON objects. */
@@ -155,6 +213,7 @@ export class SqliteConnection {
 
   /** Finalizes kept statements (after DDL scripts, so stale plans do not pile up). */
   forgetStatements(): void {
+    this.#vetted.clear();
     for (const statement of this.#statements.values()) this.#sqlite.capi.sqlite3_finalize(statement.pointer);
     this.#statements.clear();
   }
@@ -202,6 +261,21 @@ export class SqliteConnection {
   }
 
   #prepare(sql: string, flags: number): Statement {
+    const { pointer, more } = this.#prepareFirst(sql, flags);
+    try {
+      if (more) {
+        // Running only the first statement silently would lose the others; exec() is for scripts.
+        throw new SqliteError('query() runs one statement; the SQL holds more (use exec() for scripts).', 'SQLITE_MISUSE', sql);
+      }
+      return { pointer, ...this.#parameters(pointer, sql), columns: null, prepares: 0 };
+    } catch (error) {
+      this.#sqlite.capi.sqlite3_finalize(pointer);
+      throw error;
+    }
+  }
+
+  /** Prepares the first statement of `sql`; `more`: statements follow it. */
+  #prepareFirst(sql: string, flags: number): { pointer: number; more: boolean } {
     const { capi, wasm } = this.#sqlite;
     const stack = wasm.pstack.pointer;
     const [sqlPointer, sqlBytes] = wasm.allocCString(sql, true);
@@ -220,11 +294,7 @@ export class SqliteConnection {
     }
     if (!pointer) throw new SqliteError('The SQL holds no statement.', 'SQLITE_MISUSE', sql);
     try {
-      if (rest.trim() !== '' && this.#holdsStatement(rest)) {
-        // Running only the first statement silently would lose the others; exec() is for scripts.
-        throw new SqliteError('query() runs one statement; the SQL holds more (use exec() for scripts).', 'SQLITE_MISUSE', sql);
-      }
-      return { pointer, ...this.#parameters(pointer, sql), columns: null, prepares: 0 };
+      return { pointer, more: rest.trim() !== '' && this.#holdsStatement(rest) };
     } catch (error) {
       capi.sqlite3_finalize(pointer);
       throw error;
@@ -342,6 +412,16 @@ export class SqliteConnection {
     return new SqliteError(capi.sqlite3_errmsg(this.#pointer), capi.sqlite3_js_rc_str(code) ?? `SQLITE_${code}`, sql);
   }
 }
+
+/** What the authorizer's action codes a read may not compile to mean, as "this statement would …". */
+const AUTHORIZER_ACTIONS: Record<number, string> = {
+  1: 'create an index', 2: 'create a table', 3: 'create a temporary index', 4: 'create a temporary table', 5: 'create a temporary trigger',
+  6: 'create a temporary view', 7: 'create a trigger', 8: 'create a view', 9: 'delete rows', 10: 'drop an index', 11: 'drop a table',
+  12: 'drop a temporary index', 13: 'drop a temporary table', 14: 'drop a temporary trigger', 15: 'drop a temporary view', 16: 'drop a trigger',
+  17: 'drop a view', 18: 'insert rows', 19: 'run a PRAGMA', 22: 'begin or end a transaction', 23: 'update rows', 24: 'ATTACH a database',
+  25: 'DETACH a database', 26: 'alter a table', 27: 'reindex', 28: 'analyze', 29: 'create a virtual table', 30: 'drop a virtual table',
+  32: 'open or end a savepoint',
+};
 
 function setColumn(row: Row, name: string, value: unknown): void {
   // Assigning '__proto__' would replace the row's prototype instead of adding a column.

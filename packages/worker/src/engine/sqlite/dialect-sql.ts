@@ -16,10 +16,12 @@ export const SQLITE_SQL: DialectSql<readonly TableColumn[]> = {
     { sql: RECORD_CLIENT_SEQ_SQL, params: [Math.max(...actions.map((a) => a.seq))] },
   ],
   recordBatch: null,
-  changedTablesSql: 'select table_name, max(seq) as last from tandem_patches where seq > $1 group by table_name order by table_name',
+  // Plus the tables without capture written in this transaction (tandem_touched(), no seq).
+  changedTablesSql: `select table_name, max(seq) as last from tandem_patches where seq > $1 group by table_name
+union all select value, null from json_each(tandem_touched())`,
   readChangedTables(rows, afterSeq) {
-    const tables = rows as { table_name: string; last: number }[];
-    return { tables: tables.map((r) => r.table_name), lastSeq: tables.reduce((max, r) => Math.max(max, r.last), afterSeq) };
+    const tables = rows as { table_name: string; last: number | null }[];
+    return { tables: tables.map((r) => r.table_name), lastSeq: tables.reduce((max, r) => Math.max(max, r.last ?? max), afterSeq) };
   },
   dropPendingSql: ['delete from tandem_patches where action_id in (select id from tandem_pending where seq <= $1)', 'delete from tandem_pending where seq <= $1'],
   // The column name becomes a quoted JSON path key ($."name"), whatever characters it holds.

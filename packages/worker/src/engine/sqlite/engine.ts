@@ -3,7 +3,17 @@ import type { Row } from '@tandem/core';
 import { createSerialQueue } from '@tandem/core/sql';
 import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
 import { TandemTx } from '../tandem-tx.ts';
-import { CAPTURABLE_TABLE_SQL, CAPTURE_SCHEMA_SQL, CAPTURE_TRIGGERS_SQL, dropTriggerSql, installTriggersSql, SYNCED_TABLES_SQL } from './capture-sql.ts';
+import {
+  APP_TABLES_SQL,
+  CAPTURABLE_TABLE_SQL,
+  CAPTURE_SCHEMA_SQL,
+  CAPTURE_TRIGGERS_SQL,
+  dropTouchSql,
+  dropTriggerSql,
+  installTouchSql,
+  installTriggersSql,
+  SYNCED_TABLES_SQL,
+} from './capture-sql.ts';
 import { SqliteConnection } from './connection.ts';
 import { SQLITE_SQL } from './dialect-sql.ts';
 import { SqliteError } from './error.ts';
@@ -33,7 +43,7 @@ class SqliteEngine implements Engine {
   readonly dialect = 'sqlite' as const;
   readonly name = 'sqlite' as const;
   readonly #connection: SqliteConnection;
-  readonly #capture: CaptureState = { actionId: null, bypass: false };
+  readonly #capture: CaptureState = { actionId: null, bypass: false, touched: new Set() };
   readonly #enqueue = createSerialQueue();
   #closing: Promise<void> | null = null;
 
@@ -42,12 +52,23 @@ class SqliteEngine implements Engine {
     // Per connection, and before anything writes: a restored image's triggers already call them.
     connection.defineFunction('tandem_action_id', () => this.#capture.actionId);
     connection.defineFunction('tandem_bypass', () => (this.#capture.bypass ? 1 : 0));
+    // Tables without capture written in this transaction (see installTouchSql). A savepoint rolled
+    // back keeps its tables noted: a live query then re-runs for nothing, which is only slower.
+    connection.defineFunction('tandem_touch', (table) => (this.#capture.touched.add(String(table)), null), 1);
+    connection.defineFunction('tandem_touched', () => (this.#capture.touched.size > 0 ? JSON.stringify([...this.#capture.touched]) : null));
     // LIKE as in PostgreSQL, which runs the same actions on the server: SQLite's ignores ASCII case.
     connection.exec('pragma case_sensitive_like = on');
   }
 
   query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     return this.#run(async () => this.#connection.all<R>(sql, params));
+  }
+
+  read<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.#run(async () => {
+      this.#connection.assertReads(sql);
+      return this.#connection.all<R>(sql, params);
+    });
   }
 
   exec(sql: string): Promise<void> {
@@ -64,6 +85,7 @@ class SqliteEngine implements Engine {
     return this.#run(async () => {
       const connection = this.#connection;
       connection.run('begin');
+      this.#capture.touched.clear();
       const port = new SqliteTxPort(connection, this.#capture);
       let result: T;
       try {
@@ -96,7 +118,10 @@ class SqliteEngine implements Engine {
   }
 
   tablesRead(sql: string, params: readonly unknown[] = []): Promise<string[]> {
-    return this.#run(async () => tablesRead(this.#connection, sql, params));
+    return this.#run(async () => {
+      this.#connection.assertReads(sql);
+      return tablesRead(this.#connection, sql, params);
+    });
   }
 
   syncedTables(): Promise<string[]> {
@@ -122,6 +147,11 @@ class SqliteEngine implements Engine {
         // and a table whose columns changed gets triggers that list the new ones.
         const stale = connection.all<{ name: string }>(CAPTURE_TRIGGERS_SQL).map((r) => dropTriggerSql(r.name));
         if (stale.length > 0) connection.exec(stale.join('\n'));
+        // Every other app table notes its writes for live queries instead (tandem_touch).
+        const apps = connection.all<{ name: string; touched: number }>(APP_TABLES_SQL);
+        const touch = apps.filter((t) => !wanted.includes(t.name) && !t.touched).map((t) => installTouchSql(t.name));
+        const untouch = apps.filter((t) => wanted.includes(t.name) && t.touched).map((t) => dropTouchSql(t.name));
+        if (touch.length + untouch.length > 0) connection.exec([...untouch, ...touch].join('\n'));
         for (const table of wanted) {
           const columns = tableColumns(connection.all<{ name: string; type: string | null; hidden: number }>(TABLE_COLUMNS_SQL, [table]));
           connection.exec(installTriggersSql(table, columns));
@@ -161,6 +191,7 @@ class SqliteEngine implements Engine {
   #resetCapture(): void {
     this.#capture.actionId = null;
     this.#capture.bypass = false;
+    this.#capture.touched.clear();
   }
 
   #run<T>(job: () => Promise<T>): Promise<T> {

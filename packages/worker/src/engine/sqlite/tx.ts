@@ -11,6 +11,8 @@ import type { TableColumn } from './row-json.ts';
 export interface CaptureState {
   actionId: string | null;
   bypass: boolean;
+  /** Tables without capture written in the open transaction (tandem_touch()). */
+  touched: Set<string>;
 }
 
 /** The failure of a statement that the transaction has not rolled back past yet. */
