@@ -18,6 +18,7 @@ import { consoleLogger, describeError } from './errors.ts';
 import type { Logger } from './errors.ts';
 import { addSyncRoutes } from './sync-routes.ts';
 import { addSocketRoute } from './socket-route.ts';
+import { addSyncFallback } from './sync-fallback.ts';
 
 export interface RealtimeOptions {
   /** Postgres notification channel shared by all instances of this app (default `tandem_commits`). */
@@ -134,6 +135,12 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
           helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
         })
       : null;
+  addSyncFallback(app, base, [
+    { path: `${base}/push`, methods: ['POST'] },
+    { path: `${base}/pull`, methods: ['POST'] },
+    { path: `${base}/health`, methods: ['GET'] },
+    ...(sockets ? [{ path: `${base}/ws`, methods: ['GET'], websocket: true }] : []),
+  ]);
 
   let closed = false;
   return {
