@@ -14,6 +14,7 @@ import type { PokeHub } from '../realtime/poke-hub.ts';
 import type { SqlDriver } from '../store/sql-driver.ts';
 import type { AuthUser, CommitInfo, SyncStore } from '../sync/sync-store.ts';
 import type { Authenticate, CanRead } from './auth.ts';
+import { ensureErrorEvent } from './error-event.ts';
 import { consoleLogger, describeError } from './errors.ts';
 import type { Logger } from './errors.ts';
 import { addSyncRoutes } from './sync-routes.ts';
@@ -117,6 +118,7 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
     ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
   });
 
+  if (hub) ensureErrorEvent(); // else a bad frame never reaches the socket's onError on Node 20
   const ws = hub ? createNodeWebSocket({ app }) : null;
   const sockets =
     ws && hub
