@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { notesPush, post, pullAll, snapshotNotes } from '../http/sync-app.fixture.ts';
-import { LOCK_FILE } from './data-dir-lock.ts';
+import { LOCK_FILE, lockDataDir } from './data-dir-lock.ts';
 import { createPgliteDriver } from './pglite-driver.ts';
 
 const FIXTURE = fileURLToPath(new URL('./data-dir-server.fixture.ts', import.meta.url));
+const HOLDER = fileURLToPath(new URL('./data-dir-lock-holder.fixture.ts', import.meta.url));
 
 interface Started {
   child: ChildProcess;
@@ -98,15 +99,121 @@ describe('the embedded data directory is locked (real processes)', () => {
     await again.close();
   }, 60_000);
 
-  it('a lock left by another host is not taken over; a corrupt one is', async () => {
+  it('a corrupt lock is taken over', async () => {
     const dir = await tempDir();
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere.example', startedAt: '2026-12-01T00:00:00.000Z' }));
-    await expect(createPgliteDriver({ dataDir: dir })).rejects.toThrow(
-      new RegExp(`in use by process 1 on elsewhere\\.example, started at 2026-12-01T00:00:00\\.000Z \\(a lock from another host.*delete ${join(dir, LOCK_FILE).replace(/[.\\/]/g, '\\$&')}`),
-    );
     writeFileSync(join(dir, LOCK_FILE), '{"pid":');
     const driver = await createPgliteDriver({ dataDir: dir });
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     await driver.close();
   }, 60_000);
+});
+
+describe('the lock beats; one from another host is stale once it stops (a restarted pod or container)', () => {
+  const HEARTBEAT = 100;
+  const STALE = 3 * HEARTBEAT;
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  const tempDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tandem-beat-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await Promise.all(children.map(exited));
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A process holding `dir`'s lock as host `host`, beating every HEARTBEAT ms. */
+  function holder(dir: string, host: string): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--conditions=@tandem/source', '--import', 'tsx', HOLDER, dir, host, String(HEARTBEAT)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    children.push(child);
+    return new Promise((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve(child));
+      child.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
+    });
+  }
+  const mtime = (dir: string) => statSync(join(dir, LOCK_FILE)).mtimeMs;
+  const options = { host: 'pod-b', heartbeatMs: HEARTBEAT, staleMs: STALE, pollMs: 20 };
+
+  it('a live holder on another host is refused as soon as a beat is seen; once it is SIGKILLed the lock is taken after the stale window', async () => {
+    const dir = await tempDir();
+    const pod = await holder(dir, 'pod-a');
+    let started = Date.now();
+    await expect(lockDataDir(dir, options)).rejects.toThrow(
+      new RegExp(`in use by process ${pod.pid} on pod-a, started at \\S+ \\(a lock from another host, refreshed within the last ${STALE} ms: it is running\\).*delete ${join(dir, LOCK_FILE).replace(/[.\\/]/g, '\\$&')}`),
+    );
+    expect(Date.now() - started).toBeLessThan(STALE);
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).host).toBe('pod-a');
+
+    pod.kill('SIGKILL'); // an OOM kill: the lock stays, and stops beating
+    await exited(pod);
+    started = Date.now();
+    const lock = await lockDataDir(dir, options);
+    const waited = Date.now() - started;
+    // Waited for the lock to go unrefreshed for the whole window (less what had already passed since the kill), not forever.
+    expect(waited).toBeGreaterThanOrEqual(STALE - 10);
+    expect(waited).toBeLessThan(STALE + 1_000);
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, host: 'pod-b' });
+    lock.release();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  }, 30_000);
+
+  it('the holder touches the file every beat while it holds it, and stops on release', async () => {
+    const dir = await tempDir();
+    const lock = await lockDataDir(dir, options);
+    const path = join(dir, LOCK_FILE);
+    const text = readFileSync(path, 'utf8');
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(path, past, past);
+    await new Promise((r) => setTimeout(r, 2.5 * HEARTBEAT));
+    expect(mtime(dir)).toBeGreaterThan(past.getTime() + 30_000);
+
+    lock.release();
+    writeFileSync(path, text); // the same content: only a stopped timer leaves it untouched
+    utimesSync(path, past, past);
+    await new Promise((r) => setTimeout(r, 2.5 * HEARTBEAT));
+    expect(mtime(dir)).toBeLessThan(past.getTime() + 1_000);
+  });
+
+  it('a holder whose lock was taken over stops touching it and warns', async () => {
+    const dir = await tempDir();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const lock = await lockDataDir(dir, options);
+      const path = join(dir, LOCK_FILE);
+      const other = `${JSON.stringify({ pid: 1, host: 'pod-c', startedAt: '2026-12-03T00:00:00.000Z' })}\n`;
+      writeFileSync(path, other);
+      const past = new Date(Date.now() - 60_000);
+      utimesSync(path, past, past);
+      await new Promise((r) => setTimeout(r, 2.5 * HEARTBEAT));
+      expect(mtime(dir)).toBeLessThan(past.getTime() + 1_000);
+      expect(warnings).toEqual([`The data-directory lock ${path} is no longer this process's: another server may be using ${dir}.`]);
+      lock.release();
+      expect(readFileSync(path, 'utf8')).toBe(other); // not ours to remove
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('a lock from another host that nobody refreshes is taken after the window; a same-host one with a live pid is refused at once', async () => {
+    const dir = await tempDir();
+    const path = join(dir, LOCK_FILE);
+    writeFileSync(path, JSON.stringify({ pid: 1, host: 'elsewhere.example', startedAt: '2026-12-01T00:00:00.000Z' }));
+    let started = Date.now();
+    const lock = await lockDataDir(dir, options);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(STALE - 10);
+    lock.release();
+
+    const sibling = await holder(dir, 'pod-b'); // this host's name: judged by its pid
+    started = Date.now();
+    await expect(lockDataDir(dir, options)).rejects.toThrow(`in use by process ${sibling.pid} on pod-b`);
+    expect(Date.now() - started).toBeLessThan(HEARTBEAT);
+    sibling.stdin!.end('release\n');
+    await exited(sibling);
+    expect(sibling.exitCode).toBe(0);
+    expect(existsSync(path)).toBe(false);
+  }, 30_000);
 });

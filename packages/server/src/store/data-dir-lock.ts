@@ -4,16 +4,39 @@
  * directory can become unreadable. So the directory holds `tandem-server.lock` (JSON: pid, host,
  * started at), created exclusively before PGlite opens it and removed on close.
  *
- * A lock whose process is gone (on this host) is stale, as after a SIGKILL or a crash: it is taken
- * over. One from another host cannot be checked and is never taken over: the message says which
- * file to delete once that host is known to be done with the directory.
+ * The holder touches the file (its mtime) every {@link LOCK_HEARTBEAT_MS}. A lock is stale, and
+ * taken over, when:
+ * - it was written on this host and its process is gone (SIGKILL, a crash): decided at once;
+ * - it was written on another host (a container or pod restarted after a crash gets a new
+ *   hostname) and its mtime does not change for {@link LOCK_STALE_MS}: the new server watches it
+ *   that long, and refuses as soon as it sees a beat (a live server holds it);
+ * - it is corrupt (a process killed while writing it).
+ * The mtime is only compared with itself, never with this host's clock: hosts sharing a volume
+ * may disagree on the time. A holder whose event loop is blocked for longer than the stale window
+ * misses its beats and can lose the lock to a server on another host; each beat checks that the
+ * file is still its own and warns once it is not.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 export const LOCK_FILE = 'tandem-server.lock';
+/** How often the holder touches the lock file. */
+export const LOCK_HEARTBEAT_MS = 5_000;
+/** A lock from another host whose mtime has not changed for this long is stale: three missed beats. */
+export const LOCK_STALE_MS = 3 * LOCK_HEARTBEAT_MS;
+
+export interface DataDirLockOptions {
+  /** Default {@link LOCK_HEARTBEAT_MS}. */
+  heartbeatMs?: number;
+  /** Default 3 × heartbeatMs. */
+  staleMs?: number;
+  /** How often a foreign lock is checked while waiting for it to go stale (default heartbeatMs / 5). */
+  pollMs?: number;
+  /** This host's name as written in the lock (default `os.hostname()`; tests). */
+  host?: string;
+}
 
 interface LockOwner {
   pid: number;
@@ -23,11 +46,11 @@ interface LockOwner {
 
 export interface DataDirLock {
   readonly path: string;
-  /** Removes the lock file if it is still this process's. */
+  /** Stops the heartbeat and removes the lock file if it is still this process's. */
   release(): void;
 }
 
-/** Directories this process holds: a second open in the same process is refused too. */
+/** Directories this process holds or is acquiring: a second open in the same process is refused too. */
 const held = new Set<string>();
 
 function alive(pid: number): boolean {
@@ -40,9 +63,17 @@ function alive(pid: number): boolean {
   }
 }
 
-function read(path: string): { text: string; owner: LockOwner | null } | null {
+interface Found {
+  text: string;
+  owner: LockOwner | null;
+  mtimeMs: number;
+}
+
+function read(path: string): Found | null {
   let text: string;
+  let mtimeMs: number;
   try {
+    mtimeMs = statSync(path).mtimeMs;
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -50,9 +81,9 @@ function read(path: string): { text: string; owner: LockOwner | null } | null {
   }
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
-    return { text, owner: typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.startedAt === 'string' ? (o as LockOwner) : null };
+    return { text, mtimeMs, owner: typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.startedAt === 'string' ? (o as LockOwner) : null };
   } catch {
-    return { text, owner: null }; // half-written by a process killed while creating it
+    return { text, mtimeMs, owner: null }; // half-written by a process killed while creating it
   }
 }
 
@@ -85,19 +116,43 @@ function refusal(dir: string, path: string, owner: LockOwner | null, why: string
   );
 }
 
-export function lockDataDir(dir: string): DataDirLock {
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Watches a lock from another host until its mtime changes (alive: true) or stays put for
+ * `staleMs` (false), or the file itself changes (null: look again).
+ */
+async function watchForeign(path: string, found: Found, staleMs: number, pollMs: number): Promise<boolean | null> {
+  const deadline = Date.now() + staleMs;
+  for (;;) {
+    await sleep(Math.max(1, Math.min(pollMs, deadline - Date.now())));
+    const now = read(path);
+    if (!now || now.text !== found.text) return null;
+    if (now.mtimeMs !== found.mtimeMs) return true;
+    if (Date.now() >= deadline) return false;
+  }
+}
+
+export async function lockDataDir(dir: string, options: DataDirLockOptions = {}): Promise<DataDirLock> {
+  const heartbeatMs = options.heartbeatMs ?? LOCK_HEARTBEAT_MS;
+  const staleMs = options.staleMs ?? 3 * heartbeatMs;
+  const pollMs = options.pollMs ?? Math.max(1, Math.floor(heartbeatMs / 5));
   const path = join(dir, LOCK_FILE);
   if (held.has(path)) {
     throw new Error(`The embedded database at ${dir} is already open in this process: close that driver first (two on one data directory lose each other's commits).`);
   }
-  mkdirSync(dir, { recursive: true });
-  const mine: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  // Claimed before the first await: a concurrent open in this process would otherwise find our
+  // lock, see our own pid, and take it for a previous life of this pid.
+  held.add(path);
+  const mine: LockOwner = { pid: process.pid, host: options.host ?? hostname(), startedAt: new Date().toISOString() };
   const text = `${JSON.stringify(mine)}\n`;
-  // Written aside, then linked into place: link fails if the lock exists, and a lock that exists
-  // is always complete (no reader can see it half-written and mistake it for stale).
-  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  writeFileSync(draft, text);
+  let draft: string | null = null;
   try {
+    mkdirSync(dir, { recursive: true });
+    // Written aside, then linked into place: link fails if the lock exists, and a lock that exists
+    // is always complete (no reader can see it half-written and mistake it for stale).
+    draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+    writeFileSync(draft, text);
     for (let attempt = 0; ; attempt++) {
       if (attempt === 5) throw refusal(dir, path, read(path)?.owner ?? null, 'the lock kept changing hands while this server started');
       try {
@@ -109,18 +164,44 @@ export function lockDataDir(dir: string): DataDirLock {
       const found = read(path);
       if (!found) continue; // released meanwhile
       const { owner } = found;
-      if (owner && owner.host !== mine.host) throw refusal(dir, path, owner, 'a lock from another host, which cannot be checked from here');
-      // A pid equal to ours is a previous life of this pid (a restarted container), since `held` does not have it.
-      if (owner && owner.pid !== process.pid && alive(owner.pid)) throw refusal(dir, path, owner, 'it is running');
+      if (owner && owner.host !== mine.host) {
+        // Its process cannot be checked from here: it is alive if it keeps beating.
+        const beating = await watchForeign(path, found, staleMs, pollMs);
+        if (beating === null) continue;
+        if (beating) throw refusal(dir, path, owner, `a lock from another host, refreshed within the last ${staleMs} ms: it is running`);
+      } else if (owner && owner.pid !== process.pid && alive(owner.pid)) {
+        // A pid equal to ours is a previous life of this pid (a restarted container), since `held` did not have it.
+        throw refusal(dir, path, owner, 'it is running');
+      }
       removeStale(path, found.text);
     }
+  } catch (error) {
+    held.delete(path);
+    throw error;
   } finally {
-    unlinkSync(draft);
+    if (draft !== null) unlinkSync(draft);
   }
-  held.add(path);
+
+  let warned = false;
+  const beat = setInterval(() => {
+    try {
+      if (read(path)?.text !== text) {
+        clearInterval(beat);
+        if (!warned) process.emitWarning(`The data-directory lock ${path} is no longer this process's: another server may be using ${dir}.`);
+        warned = true;
+        return;
+      }
+      const now = new Date();
+      utimesSync(path, now, now);
+    } catch {
+      // A transient file-system error: the next beat tries again.
+    }
+  }, heartbeatMs);
+  beat.unref();
   return {
     path,
     release() {
+      clearInterval(beat);
       if (!held.delete(path)) return;
       if (read(path)?.text === text) unlinkSync(path);
     },

@@ -48,8 +48,9 @@ function diskPath(dataDir: string): string | null {
 export async function createPgliteDriver(options: PgliteDriverOptions): Promise<SqlDriver> {
   const { PGlite } = await loadPglite();
   const dir = diskPath(options.dataDir);
-  // Before PGlite touches the files: a second process must not even open them.
-  const lock: DataDirLock | null = dir === null ? null : lockDataDir(dir);
+  // Before PGlite touches the files: a second process must not even open them. A lock from
+  // another host is watched for up to LOCK_STALE_MS before this resolves or refuses.
+  const lock: DataDirLock | null = dir === null ? null : await lockDataDir(dir);
   let pg: InstanceType<PgliteModule['PGlite']>;
   try {
     pg = await PGlite.create({ dataDir: options.dataDir, parsers: postgresTextParsers });
