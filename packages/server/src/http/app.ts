@@ -20,6 +20,8 @@ import type { Logger } from './errors.ts';
 import { addSyncRoutes } from './sync-routes.ts';
 import { addSocketRoute } from './socket-route.ts';
 import { addSyncFallback } from './sync-fallback.ts';
+import { createOriginPolicy, guardUpgrades } from './origins.ts';
+import type { CorsOptions } from './origins.ts';
 
 export interface RealtimeOptions {
   /** Postgres notification channel shared by all instances of this app (default `tandem_commits`). */
@@ -48,6 +50,12 @@ export interface TandemAppOptions {
   /** Request body limit in bytes (default `SYNC_LIMITS.body`). */
   bodyLimit?: number;
   logger?: Logger;
+  /**
+   * Lets browser pages on other origins use the sync endpoints: preflights answered, answers
+   * readable, sockets accepted. Default: same-origin only (no CORS headers; a socket upgrade whose
+   * `Origin` is not this server's is refused 403, one without `Origin` is not a browser's and passes).
+   */
+  cors?: CorsOptions;
   /**
    * Adds the app's own routes and middleware. Called before the sync routes are mounted, so its
    * middleware wraps them too (logging, CORS); errors its routes throw are answered like the sync
@@ -85,6 +93,8 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
   const base = (options.base ?? '/sync').replace(/\/+$/, '');
   const logger = options.logger ?? consoleLogger;
   const realtime = options.realtime ?? true;
+  // First: a bad option throws before anything is opened.
+  const origins = createOriginPolicy(options.cors, ['GET', 'POST']);
 
   const fanOut: FanOut | null =
     realtime === false
@@ -108,6 +118,11 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
     return c.json(body, status);
   });
   options.configure?.(app, { store, invoke });
+  // After configure, so the app's middleware (logging) wraps preflights too; before the sync routes.
+  if (origins.cors) {
+    const paths = base === '' ? ['/push', '/pull', '/health', '/ws'] : [`${base}/*`];
+    for (const path of paths) app.use(path, origins.cors);
+  }
 
   addSyncRoutes(app, {
     base,
@@ -150,7 +165,8 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
     store,
     instanceId: fanOut?.instanceId ?? null,
     attach(server) {
-      ws?.injectWebSocket(server);
+      // CORS does not cover WebSockets, and a browser sends cookies with any site's upgrade.
+      if (ws) guardUpgrades(server, (s) => ws.injectWebSocket(s as ServerType), origins.socketRefusal);
     },
     invoke,
     flush: async () => {
