@@ -13,6 +13,11 @@
 // TANDEM_ENGINE=sqlite runs the tabs' local database on sqlite-wasm instead of PGlite (the default);
 // the server stays on Postgres/PGlite either way.
 // Tokens are signed with TANDEM_DEMO_SECRET, or a key generated once into the data directory.
+// POST /api/session is rate-limited per client address (server/rate-limit.mjs): TANDEM_SESSION_LIMIT
+// per minute (default 20; 0 turns it off), answered 429 JSON { kind: 'rate_limited', message } with
+// Retry-After beyond that. The address is the TCP peer's; behind one reverse proxy that appends to
+// X-Forwarded-For, set TANDEM_TRUST_PROXY=1 to use the last address there (else every client shares
+// the proxy's budget).
 // Another build of the app (tests of a deploy): TANDEM_DEMO_ROOT=<dir> serves that directory instead
 // of apps/demo/dist (its actions.js is what the workers load), TANDEM_DEMO_APP=<file> runs that
 // server module (SCHEMA_SQL, actions, migrations, as build.mjs makes dist-server/app.mjs).
@@ -28,6 +33,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startTandemServer } from '@tandem/server';
 import { addApiRoutes } from './server/api-routes.mjs';
+import { SESSION_LIMIT, createRateLimiter } from './server/rate-limit.mjs';
 import { canReadList, createSessions, loadSecret } from './server/session.mjs';
 import { createSite } from './server/static.mjs';
 import { openSchemaDriver } from './server/storage.mjs';
@@ -63,7 +69,9 @@ async function loadServerApp(file) {
  * `databaseUrl` (default $DATABASE_URL) names a Postgres server; `databaseSchema` (default
  * $DATABASE_SCHEMA) is the schema to work in there (created if missing), `notifyChannel` (default
  * $TANDEM_NOTIFY_CHANNEL) the LISTEN/NOTIFY channel shared with the app's other instances.
- * `adminToken` (default $TANDEM_ADMIN_TOKEN) turns on the /api/admin/* endpoints. `root` (default
+ * `adminToken` (default $TANDEM_ADMIN_TOKEN) turns on the /api/admin/* endpoints. `sessionLimit`
+ * (default $TANDEM_SESSION_LIMIT or 20; 0 = off) is how many sessions one address may get per
+ * minute; `trustProxy` (default $TANDEM_TRUST_PROXY=1) takes that address from X-Forwarded-For. `root` (default
  * $TANDEM_DEMO_ROOT or apps/demo/dist) is the built app to serve and `serverApp` (default
  * $TANDEM_DEMO_APP or apps/demo/dist-server/app.mjs) the schema, migrations and actions the server runs.
  * Resolves once listening with the actual port and a `close()` that stops everything.
@@ -79,7 +87,10 @@ export async function startServer({
   notifyChannel = process.env.TANDEM_NOTIFY_CHANNEL || undefined,
   adminToken = process.env.TANDEM_ADMIN_TOKEN || undefined,
   engine = process.env.TANDEM_ENGINE || 'pglite',
+  sessionLimit = process.env.TANDEM_SESSION_LIMIT ? Number(process.env.TANDEM_SESSION_LIMIT) : SESSION_LIMIT,
+  trustProxy = process.env.TANDEM_TRUST_PROXY === '1',
 } = {}) {
+  if (!Number.isInteger(sessionLimit) || sessionLimit < 0) throw new Error(`TANDEM_SESSION_LIMIT=${sessionLimit} is not a number of sessions per minute: use a whole number (0 turns the limit off).`);
   if (!ENGINES.includes(engine)) throw new Error(`TANDEM_ENGINE=${engine} is not an engine: use ${ENGINES.join(' or ')}.`);
   if (databaseSchema && !databaseUrl) throw new Error('DATABASE_SCHEMA needs DATABASE_URL: the embedded PGlite database has no schema to choose.');
   const siteRoot = (() => {
@@ -107,7 +118,8 @@ export async function startServer({
       ...(notifyChannel && { realtime: { channel: notifyChannel } }),
       authenticate: (token) => sessions.verify(token),
       canRead: canReadList,
-      configure: (app, sync) => addApiRoutes(app, { sessions, adminToken, tandem: sync }),
+      configure: (app, sync) =>
+        addApiRoutes(app, { sessions, adminToken, tandem: sync, trustProxy, sessionLimiter: sessionLimit > 0 ? createRateLimiter({ limit: sessionLimit }) : null }),
       static: { fetch: createSite(siteRoot, engine).fetch },
     });
   } catch (e) {

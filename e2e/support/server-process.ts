@@ -5,7 +5,9 @@ const SERVE = fileURLToPath(new URL('../../apps/demo/serve.mjs', import.meta.url
 
 /** How the testing kit starts the demo's server (`node apps/demo/serve.mjs`). */
 export function demoServerOptions(env: Record<string, string> = {}) {
-  return { command: `"${process.execPath}" "${SERVE}"`, readyPath: '/sync/health', env };
+  // One server serves a whole project's browser contexts (each a new session) from 127.0.0.1: the
+  // demo's per-address session limit is off here, and tested on its own (apps/demo/server).
+  return { command: `"${process.execPath}" "${SERVE}"`, readyPath: '/sync/health', env: { TANDEM_SESSION_LIMIT: '0', ...env } };
 }
 
 export interface DemoServerOptions {

@@ -200,7 +200,7 @@ test.describe('malformed requests are refused and change nothing', () => {
       [{ clientId, channels: [{ channel: listId, cursor: 0 }, { channel: listId, cursor: 1 }] }, /listed twice/],
       [{ clientId, channels: [{ channel: listId, cursor: 0, since: 5 }] }, /channels\[0\] has unknown field\(s\) "since"/],
       [{ clientId, channels: [{ channel: listId, cursor: 0 }], all: true }, /pull request has unknown field\(s\) "all"/],
-      [{ clientId, channels: [{ channel: '', cursor: 0 }] }, /channel must be a non-empty string/],
+      [{ clientId, channels: [{ channel: '', cursor: 0 }] }, /channels\[0\]\.channel must be a channel name of 1-200 characters/],
       [{ clientId, channels: [{ channel: listId, cursor: 0 }], pendingFrom: 0 }, /pendingFrom must be an integer ≥ 1/],
     ];
     for (const [body, message] of cases) {

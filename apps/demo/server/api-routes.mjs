@@ -3,6 +3,7 @@
 // `{ kind, message }` with the status of their kind, like its own.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { bearerToken, forbidden, invalidRequest, readJsonBody, unauthorized } from '@tandem/server';
+import { rateLimit } from './rate-limit.mjs';
 import { plainText } from './static.mjs';
 
 /** Admin request bodies are small: `{ name, args }` or `{ version }`. */
@@ -27,9 +28,11 @@ async function adminBody(request, allowed, { optional = false } = {}) {
 }
 
 /** Adds the routes to the sync server's app (`configure(app, tandem)` of startTandemServer). */
-export function addApiRoutes(app, { sessions, adminToken, tandem }) {
-  // A token or an admin answer is for this request only (admin errors included).
-  app.post('/api/session', async (c) => c.json(await sessions.issue(), 200, { 'Cache-Control': 'no-store' }));
+export function addApiRoutes(app, { sessions, adminToken, tandem, sessionLimiter = null, trustProxy = false }) {
+  // A token or an admin answer is for this request only (admin errors included). Each token is a
+  // new user: `sessionLimiter` (rate-limit.mjs) caps how fast one address gets them (429).
+  const limited = sessionLimiter ? [rateLimit(sessionLimiter, { trustProxy, what: 'session requests' })] : [];
+  app.post('/api/session', ...limited, async (c) => c.json(await sessions.issue(), 200, { 'Cache-Control': 'no-store' }));
   app.all('/api/session', (c) => plainText(c, 405, 'Method not allowed: POST to get a session token.\n', { Allow: 'POST' }));
 
   app.use('/api/admin/*', async (c, next) => {

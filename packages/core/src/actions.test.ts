@@ -40,6 +40,15 @@ describe('validateActionArgs', () => {
   it('refuses args that are not JSON, since they are journaled and synced', async () => {
     await expect(validateActionArgs(actions, 'when', { at: new Date() })).rejects.toMatchObject({ kind: 'invalid_args', message: expect.stringContaining('at') });
   });
+
+  it('refuses at the call what the server would refuse: strings Postgres cannot store', async () => {
+    // Else the action would be queued, and every push of the outbox refused with it.
+    await expect(validateActionArgs(actions, 'add', { title: 'a\u0000b' })).rejects.toMatchObject({
+      kind: 'invalid_args',
+      message: expect.stringMatching(/^Invalid arguments for action "add": title: the string contains U\+0000/),
+    });
+    await expect(validateActionArgs(actions, 'add', { title: 'ok', tags: ['\ud800'] })).rejects.toMatchObject({ kind: 'invalid_args', details: { issues: [{ path: 'tags.0' }] } });
+  });
 });
 
 describe('createActionContext', () => {

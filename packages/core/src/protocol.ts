@@ -8,6 +8,7 @@ import type { Row } from './patch.ts';
 import type { RowDiff } from './row-diff.ts';
 import type { Rejection } from './sync-protocol.ts';
 import { parseChannels } from './sync-protocol.ts';
+import { unprintableText } from './text.ts';
 
 /** The local engines: PGlite (Postgres in wasm, the default) and sqlite-wasm (smaller, faster point writes). */
 export type EngineName = 'pglite' | 'sqlite';
@@ -314,8 +315,11 @@ export function parseChannelColumns(value: unknown): Record<string, string> {
   return out;
 }
 
+/** The socket's rule for tokens too (`unprintableText`): a control character would also make the HTTP header invalid. */
 export function parseSyncToken(token: unknown): string {
   if (typeof token !== 'string' || token.length === 0 || token.length > 10_000) bad('The sync token must be a non-empty string.');
+  const why = unprintableText(token);
+  if (why) bad(`The sync token ${why}: a token may not hold control characters or invalid Unicode.`);
   return token;
 }
 

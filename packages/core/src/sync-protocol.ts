@@ -25,9 +25,10 @@
  */
 import { ErrorKind, TandemError } from './errors.ts';
 import type { TandemErrorData } from './errors.ts';
-import { findNonJson } from './json-value.ts';
+import { findNonJson, JSON_MAX_DEPTH } from './json-value.ts';
 import type { JsonValue } from './json-value.ts';
 import type { PatchOp } from './patch.ts';
+import { unprintableText } from './text.ts';
 
 export const SYNC_LIMITS = {
   /** Actions per push request. */
@@ -36,6 +37,11 @@ export const SYNC_LIMITS = {
   channels: 1000,
   channelLength: 200,
   idLength: 200,
+  actionNameLength: 64,
+  /** Socket `hello` token, characters. */
+  tokenLength: 10_000,
+  /** Nesting of action args (arrays and objects), the limit of {@link findNonJson}. */
+  jsonDepth: JSON_MAX_DEPTH,
   /** Serialised request body size, bytes. */
   body: 4 * 1024 * 1024,
   /** Changes per pull response; `more: true` asks the client to pull again. */
@@ -176,7 +182,22 @@ function object(value: unknown, what: string): Record<string, unknown> {
 
 function unknownKeys(o: Record<string, unknown>, allowed: readonly string[], what: string): void {
   const extra = Object.keys(o).filter((k) => !allowed.includes(k));
-  if (extra.length) bad(`${what} has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${allowed.join(', ')}.`);
+  if (extra.length === 0) return;
+  // Named, but a few and short: the message must not grow with what a hostile peer sent.
+  const named = extra.slice(0, 5).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k));
+  bad(`${what} has unknown field(s) ${named.join(', ')}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}; allowed: ${allowed.join(', ')}.`);
+}
+
+/**
+ * A name or a token: a string of 1-`max` characters without control characters or lone surrogates
+ * (Postgres cannot store U+0000 in text nor a lone surrogate in jsonb, and a rejection stores the
+ * action's name in both; nothing legitimate needs a control character in a name).
+ */
+function printable(value: unknown, where: string, what: string, max: number, min = 1): string {
+  if (typeof value !== 'string' || value.length < min || value.length > max) bad(`${where} must be ${what} of ${min}-${max} characters.`);
+  const why = unprintableText(value);
+  if (why) bad(`${where} ${why}: ${what} may not hold control characters or invalid Unicode.`);
+  return value;
 }
 
 const idPattern = /^[\w.:-]+$/;
@@ -194,10 +215,7 @@ function seqOf(value: unknown, where: string, min = 1): number {
 }
 
 export function parseChannel(value: unknown, where = 'channel'): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > SYNC_LIMITS.channelLength) {
-    bad(`${where} must be a non-empty string of at most ${SYNC_LIMITS.channelLength} characters.`);
-  }
-  return value;
+  return printable(value, where, 'a channel name', SYNC_LIMITS.channelLength);
 }
 
 export function parseChannels(value: unknown, where = 'channels'): string[] {
@@ -222,11 +240,12 @@ export function parsePushRequest(value: unknown): PushRequest {
     if (seq <= prev) bad(`${where}.seq ${seq} is not above the previous action's ${prev}: push actions in seq order.`);
     prev = seq;
     if (a.id !== `${clientId}-${seq}`) bad(`${where}.id must be "${clientId}-${seq}" (clientId-seq).`);
-    if (typeof a.name !== 'string' || a.name.length === 0 || a.name.length > 64) bad(`${where}.name must be an action name.`);
+    const name = printable(a.name, `${where}.name`, 'an action name', SYNC_LIMITS.actionNameLength);
+    // Also bounds the nesting (SYNC_LIMITS.jsonDepth), in one pass without recursion.
     const nonJson = findNonJson(a.args);
-    if (nonJson || a.args === undefined) bad(`${where}.args must be JSON${nonJson ? ` (${nonJson.path.join('.')}: ${nonJson.reason})` : ''}.`);
+    if (nonJson || a.args === undefined) bad(`${where}.args must be JSON${nonJson ? ` (${nonJson.path.join('.') || '(root)'}: ${nonJson.reason})` : ''}.`);
     if (typeof a.time !== 'number' || !Number.isFinite(a.time)) bad(`${where}.time must be a number (ms since epoch).`);
-    return { id: a.id as string, seq, name: a.name, args: a.args as JsonValue, time: a.time };
+    return { id: a.id as string, seq, name, args: a.args as JsonValue, time: a.time };
   });
   const out: PushRequest = { clientId, actions };
   if (o.schemaVersion !== undefined) out.schemaVersion = seqOf(o.schemaVersion, 'schemaVersion', 0);
@@ -259,9 +278,10 @@ export function parseClientSocketMessage(value: unknown): ClientSocketMessage {
   const o = object(value, 'socket message');
   if (o.type === 'hello') {
     unknownKeys(o, ['type', 'token', 'clientId', 'channels', 'schemaVersion'], 'hello');
-    if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length > 10_000)) bad('hello.token must be a string.');
+    // The token goes to the app's `authenticate`, which may well look it up in Postgres.
+    const token = o.token === undefined ? undefined : printable(o.token, 'hello.token', 'a token', SYNC_LIMITS.tokenLength, 0);
     const msg: ClientSocketMessage = { type: 'hello', clientId: parseClientId(o.clientId, 'hello.clientId'), channels: parseChannels(o.channels, 'hello.channels') };
-    if (o.token !== undefined) msg.token = o.token as string;
+    if (token !== undefined) msg.token = token;
     if (o.schemaVersion !== undefined) msg.schemaVersion = seqOf(o.schemaVersion, 'hello.schemaVersion', 0);
     return msg;
   }

@@ -14,10 +14,14 @@ import type { PokeHub } from '../realtime/poke-hub.ts';
 import type { SqlDriver } from '../store/sql-driver.ts';
 import type { AuthUser, CommitInfo, SyncStore } from '../sync/sync-store.ts';
 import type { Authenticate, CanRead } from './auth.ts';
+import { ensureErrorEvent } from './error-event.ts';
 import { consoleLogger, describeError } from './errors.ts';
 import type { Logger } from './errors.ts';
 import { addSyncRoutes } from './sync-routes.ts';
 import { addSocketRoute } from './socket-route.ts';
+import { addSyncFallback } from './sync-fallback.ts';
+import { createOriginPolicy, guardUpgrades } from './origins.ts';
+import type { CorsOptions } from './origins.ts';
 
 export interface RealtimeOptions {
   /** Postgres notification channel shared by all instances of this app (default `tandem_commits`). */
@@ -46,6 +50,12 @@ export interface TandemAppOptions {
   /** Request body limit in bytes (default `SYNC_LIMITS.body`). */
   bodyLimit?: number;
   logger?: Logger;
+  /**
+   * Lets browser pages on other origins use the sync endpoints: preflights answered, answers
+   * readable, sockets accepted. Default: same-origin only (no CORS headers; a socket upgrade whose
+   * `Origin` is not this server's is refused 403, one without `Origin` is not a browser's and passes).
+   */
+  cors?: CorsOptions;
   /**
    * Adds the app's own routes and middleware. Called before the sync routes are mounted, so its
    * middleware wraps them too (logging, CORS); errors its routes throw are answered like the sync
@@ -83,6 +93,8 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
   const base = (options.base ?? '/sync').replace(/\/+$/, '');
   const logger = options.logger ?? consoleLogger;
   const realtime = options.realtime ?? true;
+  // First: a bad option throws before anything is opened.
+  const origins = createOriginPolicy(options.cors, ['GET', 'POST']);
 
   const fanOut: FanOut | null =
     realtime === false
@@ -106,6 +118,11 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
     return c.json(body, status);
   });
   options.configure?.(app, { store, invoke });
+  // After configure, so the app's middleware (logging) wraps preflights too; before the sync routes.
+  if (origins.cors) {
+    const paths = base === '' ? ['/push', '/pull', '/health', '/ws'] : [`${base}/*`];
+    for (const path of paths) app.use(path, origins.cors);
+  }
 
   addSyncRoutes(app, {
     base,
@@ -116,6 +133,7 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
     ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
   });
 
+  if (hub) ensureErrorEvent(); // else a bad frame never reaches the socket's onError on Node 20
   const ws = hub ? createNodeWebSocket({ app }) : null;
   const sockets =
     ws && hub
@@ -134,6 +152,12 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
           helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
         })
       : null;
+  addSyncFallback(app, base, [
+    { path: `${base}/push`, methods: ['POST'] },
+    { path: `${base}/pull`, methods: ['POST'] },
+    { path: `${base}/health`, methods: ['GET'] },
+    ...(sockets ? [{ path: `${base}/ws`, methods: ['GET'], websocket: true }] : []),
+  ]);
 
   let closed = false;
   return {
@@ -141,7 +165,8 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
     store,
     instanceId: fanOut?.instanceId ?? null,
     attach(server) {
-      ws?.injectWebSocket(server);
+      // CORS does not cover WebSockets, and a browser sends cookies with any site's upgrade.
+      if (ws) guardUpgrades(server, (s) => ws.injectWebSocket(s as ServerType), origins.socketRefusal);
     },
     invoke,
     flush: async () => {

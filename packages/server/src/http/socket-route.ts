@@ -97,6 +97,9 @@ export function addSocketRoute(app: Hono, options: SocketRouteOptions): SocketRo
           logger.error('sync socket error:', (event as ErrorEvent).error ?? event);
         },
       };
+    }, {
+      // What our handlers above throw (the library catches it): the logger, not console.error.
+      onError: (error) => logger.error('sync socket handler failed:', error),
     }),
   );
 

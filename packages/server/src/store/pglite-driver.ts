@@ -1,5 +1,7 @@
 import type { Transaction } from '@electric-sql/pglite';
 import { createSerialQueue, postgresTextParsers, quoteIdent } from '@tandem/core/sql';
+import { lockDataDir } from './data-dir-lock.ts';
+import type { DataDirLock } from './data-dir-lock.ts';
 import type { SqlDriver, SqlTransaction, SqlTx } from './sql-driver.ts';
 import { isAbortedError, transactionOver } from './sql-errors.ts';
 
@@ -37,9 +39,25 @@ async function loadPglite(): Promise<PgliteModule> {
  * {@link SqlDriver} on an embedded PGlite: one connection, so every call (and every transaction,
  * whole) runs in one queue, one after another.
  */
+/** A directory on disk (a plain path or `file://`), as opposed to `memory://`, `idb://`…: those are locked. */
+function diskPath(dataDir: string): string | null {
+  if (dataDir.startsWith('file://')) return dataDir.slice('file://'.length);
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir) ? null : dataDir;
+}
+
 export async function createPgliteDriver(options: PgliteDriverOptions): Promise<SqlDriver> {
   const { PGlite } = await loadPglite();
-  const pg = await PGlite.create({ dataDir: options.dataDir, parsers: postgresTextParsers });
+  const dir = diskPath(options.dataDir);
+  // Before PGlite touches the files: a second process must not even open them. A lock from
+  // another host is watched for up to LOCK_STALE_MS before this resolves or refuses.
+  const lock: DataDirLock | null = dir === null ? null : await lockDataDir(dir);
+  let pg: InstanceType<PgliteModule['PGlite']>;
+  try {
+    pg = await PGlite.create({ dataDir: options.dataDir, parsers: postgresTextParsers });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const enqueue = createSerialQueue();
   if (options.searchPath) {
     const schema = quoteIdent(options.searchPath);
@@ -182,7 +200,14 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
       enqueue(async () => {
         await pg.query('select pg_notify($1, $2)', [channel, payload]);
       }),
-    close: () => enqueue(() => pg.close()),
+    close: () =>
+      enqueue(async () => {
+        try {
+          await pg.close();
+        } finally {
+          lock?.release();
+        }
+      }),
   };
 }
 

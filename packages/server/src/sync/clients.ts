@@ -1,4 +1,4 @@
-import { ErrorKind, TandemError } from '@tandem/core';
+import { ErrorKind, TandemError, unstorableText } from '@tandem/core';
 import type { AuthUser } from './sync-store.ts';
 
 /** The client id of actions the server invokes itself; no client may push as it. */
@@ -18,6 +18,9 @@ export function checkUser(user: AuthUser): void {
   if (typeof user !== 'object' || user === null || typeof user.id !== 'string' || user.id.length === 0) {
     throw new TandemError(ErrorKind.unauthorized, 'No authenticated user: the auth hook must resolve a user with a non-empty string id.');
   }
+  // The id is stored as the client's owner: one Postgres cannot store would fail every push.
+  const bad = unstorableText(user.id);
+  if (bad) throw new TandemError(ErrorKind.unauthorized, `The auth hook resolved a user id that ${bad}; user ids must be text Postgres can store.`);
 }
 
 export function forbiddenClient(clientId: string): TandemError {

@@ -5,6 +5,7 @@ import { checkUser, forbiddenClient, LOCK_CLIENT_SQL, SERVER_CLIENT_ID } from '.
 import { commitVersion } from './commit.ts';
 import { isAbortedError } from './db-errors.ts';
 import { NeedsSavepoints, runActions } from './run-actions.ts';
+import { storableJson } from './storable-json.ts';
 import type { RunActionsOptions } from './run-actions.ts';
 import type { AuthUser, CommitInfo } from './sync-store.ts';
 import { checkPushVersion } from './versions.ts';
@@ -90,7 +91,8 @@ async function pushOnce(tx: SqlTransaction, run: RunActionsOptions, clientId: st
     if (!outcome.ok) {
       const a = fresh[i]!;
       // An older client may not be able to read its action back under its new code: say what it was.
-      rejected.push({ id: a.id, seq: a.seq, name: a.name, error: outcome.error, ...(run.upgrade && { args: a.args }) });
+      // The error is the action's own words; as stored (and so as every later answer reports it).
+      rejected.push({ id: a.id, seq: a.seq, name: a.name, error: storableJson(outcome.error), ...(run.upgrade && { args: a.args }) });
     }
   });
   const newLastSeq = fresh[fresh.length - 1]!.seq;

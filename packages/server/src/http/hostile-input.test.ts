@@ -1,0 +1,3 @@
+import { describeHostileInput } from './hostile-input.conformance.ts';
+
+describeHostileInput('embedded PGlite', async () => ({ options: { dataDir: 'memory://' }, cleanup: async () => {} }));
