@@ -1,6 +1,6 @@
 // parseSyncToken's own file: protocol.test.ts is busy on other branches.
 import { describe, expect, it } from 'vitest';
-import { parseSyncToken } from './protocol.ts';
+import { parseConnectRequest, parseSyncToken } from './protocol.ts';
 import { parseClientSocketMessage } from './sync-protocol.ts';
 
 describe('parseSyncToken: the rule socket tokens follow', () => {
@@ -22,5 +22,17 @@ describe('parseSyncToken: the rule socket tokens follow', () => {
 
   it('still refuses what it refused before', () => {
     for (const token of [undefined, 42, '', 'x'.repeat(10_001)]) expect(() => parseSyncToken(token)).toThrow('The sync token must be a non-empty string.');
+  });
+});
+
+describe('parseConnectRequest: the initial token follows the same rule', () => {
+  const request = (token: unknown) => ({
+    tabId: 't1',
+    config: { name: 'app', schema: 'create table t (id text primary key, list text);', channels: { t: 'list' }, actionsUrl: 'https://app.test/actions.js', sync: { url: 'https://app.test/sync', token } },
+  });
+  it('refuses a config.sync.token with a control character or a lone surrogate, and keeps a printable one', () => {
+    expect(() => parseConnectRequest(request('abc\r\nX-Evil: 1'))).toThrow('config.sync.token contains a control character (U+000D) at index 3');
+    expect(() => parseConnectRequest(request('abc\ud800'))).toThrow('config.sync.token contains a lone UTF-16 surrogate (U+D800) at index 3');
+    expect(parseConnectRequest(request('jeton-é')).config.sync?.token).toBe('jeton-é');
   });
 });

@@ -289,6 +289,8 @@ export function parseConnectRequest(value: unknown): ConnectRequest {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') bad('config.sync.url must be an http(s) URL.');
     if (s.token !== undefined && (typeof s.token !== 'string' || s.token.length > 10_000)) bad('config.sync.token must be a string.');
+    const why = typeof s.token === 'string' ? unprintableText(s.token) : null;
+    if (why) bad(`config.sync.token ${why}: a token may not hold control characters or invalid Unicode.`);
     if (!out.channels) bad('config.sync needs config.channels: the channel column of every synced table, e.g. { todos: "list_id" }.');
     out.sync = { url: url.href.replace(/\/$/, '') };
     if (s.token !== undefined) out.sync.token = s.token as string;
