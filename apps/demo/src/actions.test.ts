@@ -73,6 +73,19 @@ describe('demo actions on PGlite', () => {
   const todos = async () =>
     (await pg.query<{ id: string; title: string; completed: boolean }>('SELECT id, title, completed FROM todos ORDER BY created_at, id')).rows;
 
+  it('orders todos by the device clock: on the server ctx.time is the push time, shared by a whole push', async () => {
+    const clientTime = 1_600_000_000_000;
+    const valid = await validateActionArgs(actions, 'addTodo', { title: 'offline', listId: 'clock' });
+    const ctx = createActionContext('srv-clock', 1_900_000_000_000, { server: true, clientTime });
+    await pg.transaction(async (t) => {
+      const tx: ActionTx = { dialect: 'postgres', query: async (sql, params) => (await t.query(sql, params as unknown[])).rows as never };
+      await actions.addTodo.run(tx, valid as never, ctx);
+    });
+    const [row] = (await pg.query<{ created_at: string | number }>("SELECT created_at FROM todos WHERE list_id = 'clock'")).rows;
+    expect(Number(row!.created_at)).toBe(clientTime);
+    await pg.query("DELETE FROM todos WHERE list_id = 'clock'"); // the other tests list every todo
+  });
+
   it('adds, toggles, edits, deletes, toggles all and clears completed', async () => {
     const a = await invoke('addTodo', { title: '  first ' });
     expect(a).toBe(`act${seq}.0`);

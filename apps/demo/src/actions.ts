@@ -5,7 +5,11 @@ import { DEFAULT_LIST_ID, MIGRATIONS } from './schema.ts';
 
 /**
  * The demo's actions: the only way to write to `todos`. They run in the worker (and later again on
- * the server), so they must be deterministic: ids come from `ctx.id()`, time from `ctx.time`.
+ * the server), so they must be deterministic: ids come from `ctx.id()`, time from the context.
+ * `created_at` is only the list's display order, so it takes `ctx.clientTime`, the device's clock:
+ * `ctx.time` is the server's clock there (one value per push), which would move todos added
+ * offline to the end at sync and tie those pushed together. A forged value only reorders a list
+ * its writer may edit anyway.
  * This module is bundled on its own to `dist/actions.js` and loaded by the worker at connect time.
  */
 
@@ -34,7 +38,7 @@ const actions = defineActions({
     args: z.object({ title, listId }),
     async run(tx, args, ctx) {
       const id = ctx.id();
-      await tx.query('INSERT INTO todos (id, list_id, title, completed, created_at) VALUES ($1, $2, $3, false, $4)', [id, args.listId, args.title, ctx.time]);
+      await tx.query('INSERT INTO todos (id, list_id, title, completed, created_at) VALUES ($1, $2, $3, false, $4)', [id, args.listId, args.title, ctx.clientTime]);
       return id;
     },
   },

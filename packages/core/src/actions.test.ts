@@ -60,4 +60,10 @@ describe('createActionContext', () => {
     expect(a.time).toBe(123);
     expect(a.server).toBe(false);
   });
+
+  it('gives the device its own time as clientTime, and the server both clocks apart', () => {
+    expect(createActionContext('c1-7', 123).clientTime).toBe(123);
+    const server = createActionContext('c1-7', 500, { server: true, clientTime: 123 });
+    expect([server.time, server.clientTime]).toEqual([500, 123]);
+  });
 });

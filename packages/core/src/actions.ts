@@ -20,8 +20,20 @@ export interface ActionTx {
 export interface ActionContext {
   /** Globally unique id of this invocation; the same on every replay. */
   readonly actionId: string;
-  /** Milliseconds since the epoch when the action was first invoked; the same on every replay. */
+  /**
+   * Milliseconds since the epoch. On the device, when the action was first invoked (the same on
+   * every replay). On the server, the server's clock when it received the push that carries the
+   * action (one value for every action of that push, like Postgres's `now()`), so authoritative
+   * timestamps cannot be forged by a client: the device shows its own time until the server's rows
+   * replace it at the next sync.
+   */
   readonly time: number;
+  /**
+   * The time the invoking device claimed (its `time`): equal to `time` on the device, the client's
+   * clock on the server. Untrusted there: use it only where a client may choose the value (e.g. its
+   * own display order).
+   */
+  readonly clientTime: number;
   /** The n-th call returns `${actionId}.${n}`: ids that are unique and identical on replay. */
   id(): string;
   /** True when the server runs the action authoritatively (false in the worker). */
@@ -143,12 +155,16 @@ export async function upgradeActionArgs(definitions: ActionDefinitions, name: st
   }
 }
 
-/** Builds the deterministic context for one invocation. */
-export function createActionContext(actionId: string, time: number, extra: { server?: boolean; user?: unknown } = {}): ActionContext {
+/**
+ * Builds the deterministic context for one invocation. `clientTime` defaults to `time` (the device,
+ * where both are the local clock); the server passes its own `time` and the client's as `clientTime`.
+ */
+export function createActionContext(actionId: string, time: number, extra: { server?: boolean; user?: unknown; clientTime?: number } = {}): ActionContext {
   let n = 0;
   const ctx: ActionContext = {
     actionId,
     time,
+    clientTime: extra.clientTime ?? time,
     id: () => `${actionId}.${n++}`,
     server: extra.server ?? false,
     ...(extra.user !== undefined ? { user: extra.user } : {}),

@@ -20,4 +20,4 @@ export { createPostgresDriver } from './store/postgres-driver.ts';
 export type { PostgresDriverOptions } from './store/postgres-driver.ts';
 export type { SqlDriver, SqlTransaction, SqlTx } from './store/sql-driver.ts';
 export { createSyncStore } from './sync/create-sync-store.ts';
-export type { AuthUser, ChannelColumns, CommitInfo, SyncStore, SyncStoreOptions } from './sync/sync-store.ts';
+export type { AuthUser, CanWrite, ChannelColumns, CommitInfo, SyncStore, SyncStoreOptions } from './sync/sync-store.ts';

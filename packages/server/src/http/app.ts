@@ -12,7 +12,7 @@ import type { CommitBusStats } from '../realtime/commit-bus.ts';
 import type { FanOut } from '../realtime/fan-out.ts';
 import type { PokeHub } from '../realtime/poke-hub.ts';
 import type { SqlDriver } from '../store/sql-driver.ts';
-import type { AuthUser, CommitInfo, SyncStore } from '../sync/sync-store.ts';
+import type { AuthUser, CanWrite, CommitInfo, SyncStore } from '../sync/sync-store.ts';
 import type { Authenticate, CanRead } from './auth.ts';
 import { ensureErrorEvent } from './error-event.ts';
 import { consoleLogger, describeError } from './errors.ts';
@@ -34,6 +34,12 @@ export interface TandemAppOptions {
   store: SyncStore;
   authenticate: Authenticate;
   canRead: CanRead;
+  /**
+   * May `user` change rows of `channel`? Checked for every channel a pushed action's changes touch
+   * (both sides of a row's move): a denied action is rolled back and rejected `forbidden`, naming
+   * the channel, and the client rolls it back. Default: `canRead`. Not applied to `invoke`.
+   */
+  canWrite?: CanWrite;
   /**
    * The store's driver: commits are announced to other server instances through its LISTEN/NOTIFY.
    * Omit it when this is the only instance.
@@ -111,6 +117,12 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
     return out;
   };
   const hub: PokeHub | null = fanOut?.hub ?? null;
+  // Pushes from clients (HTTP and socket) go through the write rule; the app's own `store` and
+  // `invoke` stay unchecked. A view over the store, so the routes need not know the rule.
+  const canWrite = options.canWrite ?? options.canRead;
+  const clientStore: SyncStore = Object.create(store, {
+    push: { value: ((clientId, user, actions, schemaVersion) => store.push(clientId, user, actions, schemaVersion, canWrite)) satisfies SyncStore['push'] },
+  }) as SyncStore;
 
   const app = new Hono();
   app.onError((error, c) => {
@@ -126,7 +138,7 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
 
   addSyncRoutes(app, {
     base,
-    store,
+    store: clientStore,
     authenticate: options.authenticate,
     canRead: options.canRead,
     committed,
@@ -141,7 +153,7 @@ export async function createTandemApp(options: TandemAppOptions): Promise<Tandem
           path: `${base}/ws`,
           upgradeWebSocket: ws.upgradeWebSocket,
           wss: ws.wss,
-          store,
+          store: clientStore,
           hub,
           committed,
           authenticate: options.authenticate,

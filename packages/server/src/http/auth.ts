@@ -11,7 +11,7 @@ import { forbidden, unauthorized } from './errors.ts';
  */
 export type Authenticate = (token: string | null, request: Request) => AuthUser | null | Promise<AuthUser | null>;
 
-/** May `user` read (pull, be poked about) `channel`? Writes are checked by the actions themselves. */
+/** May `user` read (pull, be poked about) `channel`? Writes: `canWrite` (defaults to this rule). */
 export type CanRead = (user: AuthUser, channel: string) => boolean | Promise<boolean>;
 
 /**

@@ -18,7 +18,7 @@ export async function createSyncStore(driver: SqlDriver, options: SyncStoreOptio
   const commitChanges = options.commitChanges ?? 100;
   return {
     schemaVersion,
-    push: (clientId, user, list, clientVersion = 0) => push(driver, actions, clientId, user, list, commitChanges, { client: clientVersion, server: schemaVersion }),
+    push: (clientId, user, list, clientVersion = 0, canWrite) => push(driver, actions, clientId, user, list, commitChanges, { client: clientVersion, server: schemaVersion }, canWrite),
     pull: (request, user) => pull(driver, pullOptions, request, user),
     invoke: (name, args, user) => invoke(driver, actions, name, args, user, commitChanges),
     async head() {

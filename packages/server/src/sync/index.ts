@@ -1,4 +1,4 @@
-export type { AuthUser, ChannelColumns, CommitInfo, SyncStore, SyncStoreOptions } from './sync-store.ts';
+export type { AuthUser, CanWrite, ChannelColumns, CommitInfo, SyncStore, SyncStoreOptions } from './sync-store.ts';
 export { createSyncStore } from './create-sync-store.ts';
 export { setupSyncSchema } from './setup.ts';
 export { SERVER_CLIENT_ID } from './clients.ts';

@@ -20,7 +20,7 @@ export async function invoke(driver: SqlDriver, definitions: ActionDefinitions, 
     const action = { id: `${SERVER_CLIENT_ID}-${seq}`, seq, name, args: args as JsonValue, time: Date.now() };
     let outcome;
     try {
-      [outcome] = await runActions(tx, [action], { definitions, user, savepointFrom: Number.POSITIVE_INFINITY });
+      [outcome] = await runActions(tx, [action], { definitions, user, savepointFrom: Number.POSITIVE_INFINITY, time: action.time });
     } catch (error) {
       throw error instanceof NeedsSavepoints ? fromErrorData(rejectionError(error.cause)) : error;
     }

@@ -7,8 +7,9 @@ import { isAbortedError } from './db-errors.ts';
 import { NeedsSavepoints, runActions } from './run-actions.ts';
 import { storableJson } from './storable-json.ts';
 import type { RunActionsOptions } from './run-actions.ts';
-import type { AuthUser, CommitInfo } from './sync-store.ts';
+import type { AuthUser, CanWrite, CommitInfo } from './sync-store.ts';
 import { checkPushVersion } from './versions.ts';
+import { createWriteCheck } from './write-rule.ts';
 
 export const REJECTIONS_SQL = `
 select action_id as id, seq, name, error, args from tandem_rejections
@@ -39,6 +40,9 @@ export interface PushVersions {
  *
  * A client older than the server has its args upgraded per action; one newer is refused whole
  * (`server_outdated`) before anything runs.
+ *
+ * With `canWrite`, an action whose changes touch a channel the user may not write is rolled back
+ * and rejected `forbidden` (see write-rule.ts); the actions after it still run.
  */
 export async function push(
   driver: SqlDriver,
@@ -48,16 +52,21 @@ export async function push(
   actions: readonly PushAction[],
   commitChanges = 0,
   versions: PushVersions = { client: 0, server: 0 },
+  canWrite?: CanWrite,
 ): Promise<PushResult> {
   checkUser(user);
   const request = parsePushRequest({ clientId, actions, schemaVersion: versions.client });
   if (request.clientId === SERVER_CLIENT_ID) throw forbiddenClient(request.clientId);
   checkPushVersion(versions.client, versions.server);
   const upgrade = versions.client < versions.server ? { from: versions.client, to: versions.server } : undefined;
+  // The server's clock, not the client's claim (see ActionContext.time): read once, so a retry
+  // with savepoints runs the actions with the same time as the first attempt.
+  const time = Date.now();
+  const writes = canWrite && createWriteCheck(canWrite, user);
   let savepointFrom = Number.POSITIVE_INFINITY;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await driver.transaction((tx) => pushOnce(tx, { definitions, user, savepointFrom, ...(upgrade && { upgrade }) }, request.clientId, request.actions, commitChanges));
+      return await driver.transaction((tx) => pushOnce(tx, { definitions, user, savepointFrom, time, ...(writes && { writes }), ...(upgrade && { upgrade }) }, request.clientId, request.actions, commitChanges));
     } catch (error) {
       if (!(error instanceof NeedsSavepoints)) throw error;
       savepointFrom = attempt === 0 ? error.index : 0;

@@ -3,6 +3,8 @@ import type { ActionDefinitions, ActionTx, PushAction, Row, TandemErrorData } fr
 import type { SqlTx } from '../store/sql-driver.ts';
 import { isAbortedError, isTransientDbError } from './db-errors.ts';
 import type { AuthUser } from './sync-store.ts';
+import { actionChannels, channelsByAction, forbiddenWrite, WriteRuleFailed } from './write-rule.ts';
+import type { WriteCheck } from './write-rule.ts';
 
 export type ActionOutcome = { ok: true; result: unknown } | { ok: false; error: TandemErrorData };
 
@@ -36,6 +38,17 @@ export interface RunActionsOptions {
   user: AuthUser;
   /** Actions at this index and after run in their own savepoint; before it, without (faster). */
   savepointFrom: number;
+  /**
+   * The server's clock for `ctx.time` (ms since the epoch), taken once per push so every attempt
+   * and every action of it sees the same value; the action's own `time` is the client's claim and
+   * becomes `ctx.clientTime`.
+   */
+  time: number;
+  /**
+   * The write rule: an action whose changes touch a channel it denies is rolled back and rejected
+   * `forbidden`. Absent (`invoke`, the server's own code): no check.
+   */
+  writes?: WriteCheck;
   /**
    * The actions were recorded under an older schema version: their args go through the action's
    * `upgrade` hook (see upgradeActionArgs) instead of straight to its schema.
@@ -77,7 +90,7 @@ export async function runActions(tx: SqlTx, actions: readonly PushAction[], opti
       continue;
     }
     const def = options.definitions[action.name]!;
-    const ctx = createActionContext(action.id, action.time, { server: true, user: options.user });
+    const ctx = createActionContext(action.id, options.time, { server: true, user: options.user, clientTime: action.time });
 
     if (i < options.savepointFrom) {
       const setting = tx.query(SET_ACTION_SQL, [action.id]);
@@ -102,13 +115,47 @@ export async function runActions(tx: SqlTx, actions: readonly PushAction[], opti
         setting.catch(() => undefined);
         const value: unknown = await def.run(actionTx(sp), args, ctx);
         await setting;
+        // Thrown inside the savepoint, so the forbidden writes roll back with it.
+        const denied = options.writes && (await options.writes.denied(await actionChannels(sp, action.id)));
+        if (denied !== undefined) throw forbiddenWrite(action.name, denied);
         return value;
       });
       outcomes.push({ ok: true, result });
     } catch (error) {
       if (isTransientDbError(error)) throw error;
+      if (error instanceof WriteRuleFailed) throw error.cause;
       outcomes.push({ ok: false, error: rejectionError(error) });
     }
   }
+  if (options.writes) await checkUnsavedWrites(tx, actions, options.writes, Math.min(options.savepointFrom, actions.length));
   return outcomes;
+}
+
+/**
+ * The write rule for the actions that ran without a savepoint (the first `count`): one query for
+ * all of them. A denied one cannot be undone alone, so, as for a throwing action, the transaction
+ * runs again with savepoints from it on, where it is checked and rejected inside its savepoint.
+ */
+async function checkUnsavedWrites(tx: SqlTx, actions: readonly PushAction[], writes: WriteCheck, count: number): Promise<void> {
+  if (count === 0) return;
+  let touched: Map<string, string[]>;
+  try {
+    touched = await channelsByAction(tx);
+  } catch (error) {
+    // An action swallowed a database error (see runActions): which one is unknown.
+    if (isAbortedError(error)) throw new NeedsSavepoints(0, error);
+    throw error;
+  }
+  for (let i = 0; i < count; i++) {
+    const action = actions[i]!;
+    const channels = touched.get(action.id);
+    if (!channels) continue;
+    let denied: string | undefined;
+    try {
+      denied = await writes.denied(channels);
+    } catch (error) {
+      throw error instanceof WriteRuleFailed ? error.cause : error;
+    }
+    if (denied !== undefined) throw new NeedsSavepoints(i, forbiddenWrite(action.name, denied));
+  }
 }

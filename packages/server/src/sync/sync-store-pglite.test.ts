@@ -1,5 +1,6 @@
 import { createPgliteDriver } from '../store/pglite-driver.ts';
 import { runMigrationConformance } from './migrations.conformance.ts';
+import { runPushRulesConformance } from './push-rules.conformance.ts';
 import { runSyncStoreConformance } from './sync-store.conformance.ts';
 
 const freshPglite = async () => {
@@ -9,3 +10,4 @@ const freshPglite = async () => {
 
 runSyncStoreConformance('pglite', freshPglite);
 runMigrationConformance('pglite', freshPglite);
+runPushRulesConformance('pglite', freshPglite);

@@ -6,6 +6,12 @@ export interface AuthUser {
   [claim: string]: unknown;
 }
 
+/**
+ * May `user` change rows of `channel`? Asked for every channel an action in a push touched (see
+ * {@link SyncStore.push}); the HTTP app's `canWrite` option, defaulting to its `canRead`.
+ */
+export type CanWrite = (user: AuthUser, channel: string) => boolean | Promise<boolean>;
+
 /** Table → its channel column (e.g. `{ todos: 'list_id' }`). Every synced table must have one. */
 export type ChannelColumns = Record<string, string>;
 
@@ -66,8 +72,20 @@ export interface SyncStore {
    * action's args go through `upgradeActionArgs`; an action it refuses, or one this server no
    * longer has, is rejected like a throwing one (`upgrade_rejected`, `unknown_action`, with its
    * args). Above the server's, the push is refused with `server_outdated` and nothing runs.
+   *
+   * `ctx.time` is the server's clock at this push (one value for all its actions), the action's
+   * own `time` is `ctx.clientTime`. With `canWrite`, an action whose captured changes touch a
+   * channel (before or after a row's move) the user may not write is rolled back and rejected
+   * `forbidden` with `details.channel`; later actions still run. Without it nothing is checked
+   * (the HTTP app always passes its rule, defaulting to `canRead`).
    */
-  push(clientId: string, user: AuthUser, actions: readonly PushAction[], schemaVersion?: number): Promise<{ response: PushResponse; commit: CommitInfo | null }>;
+  push(
+    clientId: string,
+    user: AuthUser,
+    actions: readonly PushAction[],
+    schemaVersion?: number,
+    canWrite?: CanWrite,
+  ): Promise<{ response: PushResponse; commit: CommitInfo | null }>;
   /**
    * Changes after each cursor up to one consistent version; snapshots for cursor 0 / too-old cursors.
    * Only for a client at the server's schema version (`request.schemaVersion`, absent = 0): an older

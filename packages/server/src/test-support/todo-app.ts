@@ -107,6 +107,19 @@ export const todoAppActions = defineActions({
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     },
   },
+  /** Stores both clocks: `created_at` is ctx.time (the server's, there), meta the client's claim. */
+  stamp: {
+    args: z.object({ listId: z.string(), id: z.string() }),
+    async run(tx, { listId, id }, ctx) {
+      await tx.query('insert into todos (id, list_id, title, created_at, meta) values ($1, $2, $3, $4, $5::jsonb)', [
+        id,
+        listId,
+        'stamped',
+        new Date(ctx.time).toISOString(),
+        JSON.stringify({ time: ctx.time, clientTime: ctx.clientTime }),
+      ]);
+    },
+  },
   whoami: {
     args: z.object({}),
     run(_tx, _args, ctx) {
