@@ -216,4 +216,24 @@ describe('the lock beats; one from another host is stale once it stops (a restar
     expect(sibling.exitCode).toBe(0);
     expect(existsSync(path)).toBe(false);
   }, 30_000);
+
+  it.skipIf(process.platform !== 'linux')('a same-host lock whose process is a zombie (killed, not reaped) is taken over at once (Linux: /proc)', async () => {
+    // `sleep 0.05` dies at once; its parent exec'd into `sleep 30`, which never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(parent);
+    const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(String(d).trim()))));
+    const isZombie = () => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
+    };
+    await expect.poll(isZombie, { timeout: 5_000 }).toBe(true);
+    // It still answers kill(pid, 0), as a server SIGKILLed under a shell does.
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    const dir = await tempDir();
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, host: 'pod-b', startedAt: '2026-12-03T00:00:00.000Z' }));
+    const started = Date.now();
+    const lock = await lockDataDir(dir, options);
+    expect(Date.now() - started).toBeLessThan(HEARTBEAT);
+    lock.release();
+  }, 30_000);
 });
