@@ -199,9 +199,18 @@ describe('fuzz: the sync server over HTTP (embedded PGlite)', () => {
         const clientId = `fz-big${unique++}`;
         const prefix = `{"clientId":"${clientId}","actions":[{"id":"${clientId}-1","seq":1,"name":"addNote","args":{"room":"r","body":"`;
         const body = prefix + fill.repeat(4 * 1024 * 1024 + extra) + '"},"time":1}]}';
-        const answer = (await send('POST', '/sync/push', body))!;
-        expect(answer).toMatchObject({ status: 413, body: { kind: ErrorKind.tooLarge } });
-        expectTypedError(answer);
+        // The server answers 413 on the Content-Length, before reading the body; on a busy machine
+        // it may then close while fetch is still uploading, and fetch reports the reset instead of
+        // the answer (seen under load). That is still a refusal: the checks below must hold.
+        const answer = await send('POST', '/sync/push', body).catch((error: unknown) => {
+          const code = (error as { cause?: { code?: string } }).cause?.code;
+          if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return undefined;
+          throw error;
+        });
+        if (answer) {
+          expect(answer).toMatchObject({ status: 413, body: { kind: ErrorKind.tooLarge } });
+          expectTypedError(answer);
+        }
         expect(await server.store.head()).toBe(head);
         await expectServing();
       }),
