@@ -18,7 +18,7 @@ export const ErrorKind = {
   unauthorized: 'unauthorized',
   /** Sync: the user may not read that channel or write that row (HTTP 403). */
   forbidden: 'forbidden',
-  /** Sync: the request body is larger than the server accepts (HTTP 413). */
+  /** Sync: the request body is larger than the server accepts (HTTP 413); or an action's args are over SYNC_LIMITS.actionArgs (refused at the call). */
   tooLarge: 'too_large',
   /** Sync: the server could not be reached or answered with an error; the worker retries. */
   syncFailed: 'sync_failed',

@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SYNC_LIMITS } from '@tandem/core';
 import type { EngineName, LiveBatch } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { DexieJournalStore } from '../store/dexie-journal-store.ts';
@@ -66,6 +67,19 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       await expect(runtime.run('nope', {})).rejects.toMatchObject({ kind: 'unknown_action' });
       expect(await runtime.query('select count(*) as n from todos', [])).toEqual([{ n: 0 }]);
       expect(await store.count()).toBe(0);
+    });
+
+    it('refuses args over the size a push can carry with too_large at the call, and writes nothing', async () => {
+      const { runtime, store } = await start(newName());
+      // Multi-byte text: the limit is in UTF-8 bytes (what the server's body limit counts), not characters.
+      const id = 'é'.repeat(SYNC_LIMITS.actionArgs / 2);
+      await expect(runtime.run('toggle', { id, done: true })).rejects.toMatchObject({ kind: 'too_large', details: { action: 'toggle', limit: SYNC_LIMITS.actionArgs } });
+      expect(await runtime.query('select count(*) as n from todos', [])).toEqual([{ n: 0 }]);
+      expect(await store.count()).toBe(0);
+      expect((await runtime.status()).pendingActions).toBe(0);
+      // Just under the limit still runs.
+      await runtime.run('setPref', { key: 'k', value: 'a'.repeat(SYNC_LIMITS.actionArgs - 100) });
+      expect((await runtime.status()).pendingActions).toBe(1);
     });
 
     it('rolls back a throwing action alone, voids it in the journal, and commits its batch-mates', async () => {
