@@ -31,6 +31,8 @@ export const ErrorKind = {
   serverOutdated: 'server_outdated',
   /** An action queued under an older version that the current code refuses (listed until acknowledged). */
   upgradeRejected: 'upgrade_rejected',
+  /** A pending action the app discarded (`db.sync.discard`): rolled back, never pushed (listed until acknowledged). */
+  discarded: 'discarded',
   /** A journaled action that failed when replayed at start (listed until acknowledged). */
   replayRejected: 'replay_rejected',
   /** IndexedDB is missing or refused (a privacy mode, a disabled storage setting): nothing can be kept. */

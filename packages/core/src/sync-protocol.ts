@@ -74,6 +74,15 @@ export interface PushRequest {
   schemaVersion?: number;
 }
 
+/** A pending action as the app sees it (`db.sync.pending()`): not yet settled by the server. */
+export interface PendingActionInfo {
+  id: string;
+  name: string;
+  args: JsonValue;
+  /** ctx.time of the invocation (ms since epoch). */
+  time: number;
+}
+
 export interface Rejection {
   id: string;
   seq: number;
