@@ -253,6 +253,8 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       },
       now: () => call((api) => api.syncNow()),
       acknowledgeRejections: (ids) => call((api) => api.acknowledgeRejections(ids)),
+      pending: () => call((api) => api.pendingActions()),
+      discard: (id) => call((api) => api.discard(id)),
     },
     close() {
       if (closed) return;

@@ -1,6 +1,6 @@
 import type { ConnectionState } from './connection/connection-state.ts';
 import type { TandemUpdate } from './update-feed.ts';
-import type { ActionCallers, ActionDefinitions, DebugCounters, Rejection, Row, SyncStatus, TandemError, WorkerStatus } from '@tandem/core';
+import type { ActionCallers, ActionDefinitions, DebugCounters, PendingActionInfo, Rejection, Row, SyncStatus, TandemError, WorkerStatus } from '@tandem/core';
 
 /** An open connection to the app's Tandem worker, as `openTandem()` gives it. */
 export interface Tandem<A extends ActionDefinitions = ActionDefinitions> {
@@ -61,6 +61,13 @@ export interface TandemSync {
   onRejected(fn: (rejections: Rejection[]) => void): () => void;
   /** Removes these rejections (by `id`) from the worker's durable list once the app has dealt with them. */
   acknowledgeRejections(ids: string[]): Promise<void>;
+  /** The actions the server has not settled yet (`{ id, name, args, time }`), oldest first. */
+  pending(): Promise<PendingActionInfo[]>;
+  /**
+   * Gives up on one pending action (one the server keeps refusing): its local effects are rolled
+   * back, it is reported through `onRejected` as `discarded`, and it is never pushed.
+   */
+  discard(id: string): Promise<void>;
   /** Starts syncing more channels (persisted in the worker). */
   addChannels(channels: string[]): Promise<void>;
   /** Gives the worker a new bearer token (e.g. after sign-in). */

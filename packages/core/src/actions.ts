@@ -1,4 +1,5 @@
 import { ErrorKind, TandemError } from './errors.ts';
+import { ACTION_ARGS_MAX_BYTES, jsonByteLength } from './json-size.ts';
 import { findNonJson } from './json-value.ts';
 import type { InferInput, InferOutput, StandardIssue, StandardSchemaV1 } from './standard-schema.ts';
 import { isStandardSchema } from './standard-schema.ts';
@@ -119,6 +120,15 @@ export async function validateActionArgs(definitions: ActionDefinitions, name: u
       action: name,
       issues: [{ path: bad.path.join('.') || '(root)', message: bad.reason }],
     });
+  }
+  const bytes = jsonByteLength(result.value);
+  if (bytes > ACTION_ARGS_MAX_BYTES) {
+    // Refused here rather than at the push: there, it would block every action behind it.
+    throw new TandemError(
+      ErrorKind.tooLarge,
+      `The arguments of action "${name}" are ${bytes} bytes as JSON; the limit is ${ACTION_ARGS_MAX_BYTES}. Store large content elsewhere (an asset, a blob) and pass a reference.`,
+      { action: name, bytes, limit: ACTION_ARGS_MAX_BYTES },
+    );
   }
   return result.value;
 }

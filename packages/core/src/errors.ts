@@ -18,7 +18,7 @@ export const ErrorKind = {
   unauthorized: 'unauthorized',
   /** Sync: the user may not read that channel or write that row (HTTP 403). */
   forbidden: 'forbidden',
-  /** Sync: the request body is larger than the server accepts (HTTP 413). */
+  /** Sync: the request body is larger than the server accepts (HTTP 413); or an action's args are over SYNC_LIMITS.actionArgs (refused at the call). */
   tooLarge: 'too_large',
   /** Sync: the server could not be reached or answered with an error; the worker retries. */
   syncFailed: 'sync_failed',
@@ -31,6 +31,8 @@ export const ErrorKind = {
   serverOutdated: 'server_outdated',
   /** An action queued under an older version that the current code refuses (listed until acknowledged). */
   upgradeRejected: 'upgrade_rejected',
+  /** A pending action the app discarded (`db.sync.discard`): rolled back, never pushed (listed until acknowledged). */
+  discarded: 'discarded',
   /** A journaled action that failed when replayed at start (listed until acknowledged). */
   replayRejected: 'replay_rejected',
   /** IndexedDB is missing or refused (a privacy mode, a disabled storage setting): nothing can be kept. */

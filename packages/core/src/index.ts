@@ -4,6 +4,7 @@ export * from './migrations.ts';
 export * from './row-diff.ts';
 export * from './protocol.ts';
 export * from './json-value.ts';
+export * from './json-size.ts';
 export * from './text.ts';
 export type { Patch, PatchOp, Row } from './patch.ts';
 export type { StandardSchemaV1, InferInput, InferOutput } from './standard-schema.ts';

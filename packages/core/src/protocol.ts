@@ -6,7 +6,7 @@ import { ErrorKind, TandemError } from './errors.ts';
 import type { TandemErrorData } from './errors.ts';
 import type { Row } from './patch.ts';
 import type { RowDiff } from './row-diff.ts';
-import type { Rejection } from './sync-protocol.ts';
+import type { PendingActionInfo, Rejection } from './sync-protocol.ts';
 import { parseChannels } from './sync-protocol.ts';
 import { unprintableText } from './text.ts';
 
@@ -225,6 +225,10 @@ export interface WorkerApi {
   syncNow(): Promise<void>;
   /** Removes these rejections (by action id) from the durable list once the app has dealt with them. */
   acknowledgeRejections(ids: string[]): Promise<void>;
+  /** The actions the server has not settled yet, oldest first. */
+  pendingActions(): Promise<PendingActionInfo[]>;
+  /** Rolls back one pending action, lists it as a `discarded` rejection; it is never pushed. */
+  discard(id: string): Promise<void>;
 }
 
 const MAX_SQL = 100_000;

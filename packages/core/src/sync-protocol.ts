@@ -25,6 +25,7 @@
  */
 import { ErrorKind, TandemError } from './errors.ts';
 import type { TandemErrorData } from './errors.ts';
+import { ACTION_ARGS_MAX_BYTES } from './json-size.ts';
 import { findNonJson, JSON_MAX_DEPTH } from './json-value.ts';
 import type { JsonValue } from './json-value.ts';
 import type { PatchOp } from './patch.ts';
@@ -44,6 +45,8 @@ export const SYNC_LIMITS = {
   jsonDepth: JSON_MAX_DEPTH,
   /** Serialised request body size, bytes. */
   body: 4 * 1024 * 1024,
+  /** One action's args as JSON, bytes: well below `body`, so every action fits in some push. */
+  actionArgs: ACTION_ARGS_MAX_BYTES,
   /** Changes per pull response; `more: true` asks the client to pull again. */
   pullChanges: 10_000,
   /** Changes a poke may carry; a larger commit is announced without them (clients pull). */
@@ -69,6 +72,15 @@ export interface PushRequest {
    * upgrading each action's args (`upgrade`); it refuses one from a newer client (`server_outdated`).
    */
   schemaVersion?: number;
+}
+
+/** A pending action as the app sees it (`db.sync.pending()`): not yet settled by the server. */
+export interface PendingActionInfo {
+  id: string;
+  name: string;
+  args: JsonValue;
+  /** ctx.time of the invocation (ms since epoch). */
+  time: number;
 }
 
 export interface Rejection {

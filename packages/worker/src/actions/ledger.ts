@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { ActionRecord, JournalEntry, JournalStore, SyncRecord } from '../store/journal-store.ts';
 import type { RejectionList } from '../store/rejection-list.ts';
 import { executeAction } from './action-executor.ts';
+import { discardPending } from './discard.ts';
 import { RECENT_CALLS_META_KEY, RecentCalls } from './recent-calls.ts';
 import type { StoredCall } from './recent-calls.ts';
 import { Checkpointer } from './checkpointer.ts';
@@ -351,6 +352,43 @@ export class Ledger {
       if (journal && result.applied) await this.#journalServerChanges(record);
     }
     return result;
+  }
+
+  /**
+   * The app gives up on one pending action: rolled back as a server rejection would be, listed as
+   * `discarded`, and voided in the journal, durably before the engine commits (a restart never
+   * replays it, so never pushes it). Resolves with its rejection once the tabs see the result.
+   */
+  discard(id: string): Promise<Rejection> {
+    return this.#scheduler.task(async () => {
+      await this.#journalCaughtUp();
+      let after = { patchSeq: this.#patchSeq };
+      let rejection: Rejection | undefined;
+      const result = await this.engine.transaction(async (tx) => {
+        const r = await discardPending(tx, this.#env, id, this.#clientSeq);
+        const { action } = r;
+        rejection = {
+          id: action.id,
+          seq: action.seq,
+          name: action.name,
+          error: { kind: ErrorKind.discarded, message: `Action "${action.name}" (${action.id}) was discarded by the app before the server ran it, so it was rolled back.`, details: { action: action.name } },
+          args: (action.args ?? null) as JsonValue,
+        };
+        // Listed, then voided, then committed: a crash in between lists one that a replay still
+        // runs (the app sees it twice), never drops one silently.
+        await this.#rejections.add([rejection]);
+        const seqs = await this.#store.append([{ kind: 'void', ids: [action.id] }]);
+        this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
+        this.#checkpointer.noteRecords(seqs.length);
+        after = { patchSeq: await tx.lastPatchSeq() };
+        return r;
+      });
+      this.#patchSeq = after.patchSeq;
+      this.#pendingCount = Math.max(0, this.#pendingCount - 1);
+      for (const f of result.replayFailures) this.#log(`discard: pending action ${f.id} failed without ${id}: ${f.message}`);
+      if (result.changedTables.size > 0) await this.#publish(result.changedTables);
+      return rejection!;
+    });
   }
 
   async #listRejections(rejected: Rejection[]): Promise<void> {

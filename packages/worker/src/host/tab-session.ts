@@ -1,5 +1,5 @@
 import { ErrorKind, parseCallId, parseChannels, parseConnectRequest, parseSyncToken, parseParams, parseSql, parseSubId, TandemError, toErrorData } from '@tandem/core';
-import type { ConnectRequest, ConnectResult, DebugCounters, Row, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
+import type { ConnectRequest, ConnectResult, DebugCounters, PendingActionInfo, Row, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
 import type { TandemRuntime } from '../runtime/tandem-runtime.ts';
 import type { TabEndpoint } from './tab-endpoint.ts';
 
@@ -90,6 +90,14 @@ export class TabSession implements WorkerApi {
 
   acknowledgeRejections(ids: string[]): Promise<void> {
     return guard(() => this.#connected().acknowledgeRejections(parseRejectionIds(ids)));
+  }
+
+  pendingActions(): Promise<PendingActionInfo[]> {
+    return guard(() => this.#connected().pendingActions());
+  }
+
+  discard(id: string): Promise<void> {
+    return guard(() => this.#connected().discard(id));
   }
 
   #connected(): TandemRuntime {

@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SYNC_LIMITS } from '@tandem/core';
 import type { EngineName, LiveBatch } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { DexieJournalStore } from '../store/dexie-journal-store.ts';
@@ -66,6 +67,19 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       await expect(runtime.run('nope', {})).rejects.toMatchObject({ kind: 'unknown_action' });
       expect(await runtime.query('select count(*) as n from todos', [])).toEqual([{ n: 0 }]);
       expect(await store.count()).toBe(0);
+    });
+
+    it('refuses args over the size a push can carry with too_large at the call, and writes nothing', async () => {
+      const { runtime, store } = await start(newName());
+      // Multi-byte text: the limit is in UTF-8 bytes (what the server's body limit counts), not characters.
+      const id = 'é'.repeat(SYNC_LIMITS.actionArgs / 2);
+      await expect(runtime.run('toggle', { id, done: true })).rejects.toMatchObject({ kind: 'too_large', details: { action: 'toggle', limit: SYNC_LIMITS.actionArgs } });
+      expect(await runtime.query('select count(*) as n from todos', [])).toEqual([{ n: 0 }]);
+      expect(await store.count()).toBe(0);
+      expect((await runtime.status()).pendingActions).toBe(0);
+      // Just under the limit still runs.
+      await runtime.run('setPref', { key: 'k', value: 'a'.repeat(SYNC_LIMITS.actionArgs - 100) });
+      expect((await runtime.status()).pendingActions).toBe(1);
     });
 
     it('rolls back a throwing action alone, voids it in the journal, and commits its batch-mates', async () => {
@@ -360,6 +374,50 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
         return runtime;
       }
       const titles = async (runtime: TandemRuntime) => (await runtime.query('select title from todos order by title', [])).map((r) => r.title as string);
+
+      it('lists pending actions and discards one: rolled back, listed as discarded, never pushed, still gone after a restart', async () => {
+        const name = newName();
+        const pushed: string[][] = [];
+        let recording = false;
+        const server: typeof fetch = async (input, init) => {
+          if (String(input).endsWith('/pull')) return Response.json({ version: 0, changes: [], snapshots: [], lastSeq: 0, rejected: [], more: false });
+          if (recording) pushed.push((JSON.parse(String(init?.body)) as { actions: { id: string }[] }).actions.map((a) => a.id));
+          return Response.json({ kind: 'internal', message: 'down for this test' }, { status: 503 });
+        };
+        const runtime = await TandemRuntime.start({
+          config: { name, schema: SYNCED_SCHEMA, actionsUrl: 'https://app.test/actions.js', engine: engineName, channels: { todos: 'list_id' }, sync: { url: 'http://127.0.0.1:9/sync', channels: ['l1'] } },
+          store: new DexieJournalStore(name),
+          createEngine,
+          loadActions: async () => todoActions,
+          emptyImage: async () => emptyImage,
+          checkpointIdleMs: 60_000,
+          fetch: server,
+          log: () => undefined,
+        });
+        open.push(runtime);
+        for (const title of ['a', 'b', 'c']) await runtime.run('add', { title });
+        const listed = await runtime.pendingActions();
+        expect(listed.map((p) => [p.name, p.args])).toEqual([['add', { title: 'a' }], ['add', { title: 'b' }], ['add', { title: 'c' }]]);
+        const [a, b, c] = listed.map((p) => p.id);
+
+        await runtime.discard(b!);
+        expect(await titles(runtime)).toEqual(['a', 'c']);
+        expect((await runtime.pendingActions()).map((p) => p.id)).toEqual([a, c]);
+        const status = await runtime.status();
+        expect(status.pendingActions).toBe(2);
+        expect(status.sync.rejections).toMatchObject([{ id: b, name: 'add', args: { title: 'b' }, error: { kind: 'discarded' } }]);
+        await expect(runtime.discard(b!)).rejects.toMatchObject({ kind: 'invalid_request' });
+
+        recording = true;
+        await runtime.syncNow().catch(() => undefined);
+        expect(pushed.length).toBeGreaterThan(0);
+        for (const ids of pushed) expect(ids).toEqual([a, c]);
+
+        const again = await startSynced(name, new DexieJournalStore(name), false);
+        expect(await titles(again)).toEqual(['a', 'c']);
+        expect((await again.pendingActions()).map((p) => p.id)).toEqual([a, c]);
+        expect((await again.status()).sync.rejections).toMatchObject([{ id: b, error: { kind: 'discarded' } }]);
+      }, 30_000);
 
       it('journals pulled changes: they are still there after a crash, with the local writes after them', async () => {
         const name = newName();

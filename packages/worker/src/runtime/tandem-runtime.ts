@@ -1,5 +1,5 @@
-import { ErrorKind, schemaIdentity, TandemError, validateActionArgs } from '@tandem/core';
-import type { ActionDefinitions, DebugCounters, EngineName, Row, TandemConfig, WorkerStatus } from '@tandem/core';
+import { ErrorKind, schemaIdentity, SYNC_LIMITS, TandemError, validateActionArgs } from '@tandem/core';
+import type { ActionDefinitions, DebugCounters, EngineName, JsonValue, PendingActionInfo, Row, TandemConfig, WorkerStatus } from '@tandem/core';
 import { Ledger, readLedgerState } from '../actions/ledger.ts';
 import type { CreateEngine } from '../engine/engine.ts';
 import { LiveQueryRegistry } from '../live/live-query-registry.ts';
@@ -282,6 +282,29 @@ export class TandemRuntime {
     this.#assertOpen();
     const valid = parseAcknowledgedIds(ids);
     if ((await this.#rejections.acknowledge(valid)) > 0) this.#sync?.rejectionsChanged();
+  }
+
+  /** The actions not yet settled by the server, oldest first: what the outbox still holds. */
+  pendingActions(): Promise<PendingActionInfo[]> {
+    this.#assertOpen();
+    return this.#ledger.task(async () => {
+      const rows = await this.#ledger.engine.transaction((tx) => tx.pendingActions(0));
+      return rows.map((a) => ({ id: a.id, name: a.name, args: (a.args ?? null) as JsonValue, time: a.time }));
+    });
+  }
+
+  /**
+   * Gives up on one pending action (one the server keeps refusing, say): its local effects are
+   * rolled back, it is listed as a `discarded` rejection and is never pushed.
+   */
+  async discard(id: unknown): Promise<void> {
+    this.#assertOpen();
+    if (typeof id !== 'string' || id.length === 0 || id.length > SYNC_LIMITS.idLength) {
+      throw new TandemError(ErrorKind.invalidRequest, `discard expects a pending action's id (a non-empty string of at most ${SYNC_LIMITS.idLength} characters).`);
+    }
+    const rejection = await this.#ledger.discard(id);
+    this.#sync?.discarded(id);
+    this.#tabs.broadcast({ tandem: 'rejected', rejections: [rejection] });
   }
 
   /**

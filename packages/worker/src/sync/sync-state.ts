@@ -68,6 +68,12 @@ export class SyncState {
     for (const record of records) this.#unpushed.push({ id: record.id, seq: record.clientSeq, name: record.name, args: (record.args ?? null) as PushAction['args'], time: record.time });
   }
 
+  /** A pending action the app discarded: never pushed. */
+  forget(id: string): void {
+    const at = this.#unpushed.findIndex((a) => a.id === id);
+    if (at !== -1) this.#unpushed.splice(at, 1);
+  }
+
   /**
    * This session's actions after `afterSeq` (the ones at or below it are acknowledged: forgotten),
    * at most `limit`; null when the cache cannot say (earlier sessions' actions may follow `afterSeq`).

@@ -102,6 +102,12 @@ export class WorkerSync implements SyncHost {
     this.#client.rejectionsChanged();
   }
 
+  /** The app discarded a pending action: it leaves the outbox, and tabs hear the new status. */
+  discarded(id: string): void {
+    this.#state.forget(id);
+    this.#client.rejectionsChanged();
+  }
+
   /**
    * Before the worker hands over: when the server is reachable, one more cycle, so local writes
    * leave with this version rather than wait for the next. Bounded: a slow server delays nothing.
