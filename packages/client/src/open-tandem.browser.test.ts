@@ -98,4 +98,28 @@ describe('one runtime per local database', () => {
     const error = await openTandem({ worker: other, schema: SCHEMA, actionsUrl: ACTIONS_URL, name }).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'database_locked', message: expect.stringContaining('Another Tandem worker') });
   });
+
+  it('lists the pending actions across the tab boundary and discards one: rolled back, reported, refused when unknown', async () => {
+    const db = await open(uniqueName());
+    const rejected: string[][] = [];
+    db.sync.onRejected((r) => rejected.push(r.map((x) => `${x.name}:${x.error.kind}`)));
+    await db.actions.add!({ title: 'a' });
+    await db.actions.add!({ title: 'b' });
+    const listed = await db.sync.pending();
+    expect(listed.map((p) => [p.name, p.args])).toEqual([
+      ['add', { title: 'a' }],
+      ['add', { title: 'b' }],
+    ]);
+    const seen: string[][] = [];
+    const stop = db.live('select title from todos order by title', [], (rows) => seen.push(rows.map((r) => r.title as string)));
+    await expect.poll(() => seen).toEqual([['a', 'b']]);
+    await db.sync.discard(listed[0]!.id);
+    await expect.poll(() => seen).toEqual([['a', 'b'], ['b']]);
+    stop();
+    expect((await db.sync.pending()).map((p) => p.id)).toEqual([listed[1]!.id]);
+    await expect.poll(() => rejected).toEqual([['add:discarded']]);
+    await expect(db.sync.discard(listed[0]!.id)).rejects.toMatchObject({ kind: 'invalid_request' });
+    await expect(db.sync.discard(42 as unknown as string)).rejects.toMatchObject({ kind: 'invalid_request' });
+    expect(await db.query('select title from todos')).toEqual([{ title: 'b' }]);
+  });
 });

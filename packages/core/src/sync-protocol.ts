@@ -187,6 +187,31 @@ function bad(message: string, details?: unknown): never {
   throw new TandemError(ErrorKind.invalidRequest, message, details);
 }
 
+/**
+ * Runs a check of one action's own content (name, args, time): its refusal names the action's index
+ * in `details.action`, so a client can give up on that action alone rather than retry the outbox
+ * behind it forever (see `refusedAction`). Faults of the request's frame (ids, seqs) name none.
+ */
+function actionContent<T>(index: number, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof TandemError) throw new TandemError(error.kind, error.message, { action: index });
+    throw error;
+  }
+}
+
+/**
+ * The index of the action a push's refusal blames, from the server's `{kind, details}` (as the
+ * client's transport wraps it: `details.details.action`), or null when it blames the request.
+ */
+export function refusedAction(error: { kind: string; details?: unknown }): number | null {
+  if (error.kind !== ErrorKind.invalidRequest) return null;
+  const details = error.details as { action?: unknown; details?: { action?: unknown } } | undefined;
+  const index = details?.details?.action ?? details?.action;
+  return typeof index === 'number' && Number.isSafeInteger(index) && index >= 0 ? index : null;
+}
+
 function object(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(`${what} must be a JSON object.`);
   return value as Record<string, unknown>;
@@ -252,11 +277,11 @@ export function parsePushRequest(value: unknown): PushRequest {
     if (seq <= prev) bad(`${where}.seq ${seq} is not above the previous action's ${prev}: push actions in seq order.`);
     prev = seq;
     if (a.id !== `${clientId}-${seq}`) bad(`${where}.id must be "${clientId}-${seq}" (clientId-seq).`);
-    const name = printable(a.name, `${where}.name`, 'an action name', SYNC_LIMITS.actionNameLength);
+    const name = actionContent(i, () => printable(a.name, `${where}.name`, 'an action name', SYNC_LIMITS.actionNameLength));
     // Also bounds the nesting (SYNC_LIMITS.jsonDepth), in one pass without recursion.
     const nonJson = findNonJson(a.args);
-    if (nonJson || a.args === undefined) bad(`${where}.args must be JSON${nonJson ? ` (${nonJson.path.join('.') || '(root)'}: ${nonJson.reason})` : ''}.`);
-    if (typeof a.time !== 'number' || !Number.isFinite(a.time)) bad(`${where}.time must be a number (ms since epoch).`);
+    if (nonJson || a.args === undefined) bad(`${where}.args must be JSON${nonJson ? ` (${nonJson.path.join('.') || '(root)'}: ${nonJson.reason})` : ''}.`, { action: i });
+    if (typeof a.time !== 'number' || !Number.isFinite(a.time)) bad(`${where}.time must be a number (ms since epoch).`, { action: i });
     return { id: a.id as string, seq, name, args: a.args as JsonValue, time: a.time };
   });
   const out: PushRequest = { clientId, actions };

@@ -57,7 +57,8 @@ export function describeHostileInput(label: string, database: () => Promise<{ op
       const head = await server.store.head();
       const refused = await post(server.url, '/sync/push', pushOf(clientId, action(clientId, 1, 'addNote', bad)));
       expect(refused.status).toBe(400);
-      expect(refused.body).toEqual({ kind: 'invalid_request', message: expect.stringMatching(message) });
+      // The refusal names the action, so a client gives up on that one alone (packages/worker push.ts).
+      expect(refused.body).toEqual({ kind: 'invalid_request', message: expect.stringMatching(message), details: { action: 0 } });
       expect(await server.store.head()).toBe(head);
       const next = await post(server.url, '/sync/push', pushOf(clientId, action(clientId, 1, 'addNote', { room: 'r', body: 'fine' })));
       expect(next.status).toBe(200);
@@ -71,6 +72,7 @@ export function describeHostileInput(label: string, database: () => Promise<{ op
         const refused = await post(server.url, '/sync/push', pushOf(clientId, action(clientId, 1, name, {})));
         expect(refused.status).toBe(400);
         expect(refused.body.message).toMatch(/^actions\[0\]\.name contains (U\+0000|a lone UTF-16 surrogate|a control character)/);
+        expect(refused.body.details).toEqual({ action: 0 });
         expect(await server.store.head()).toBe(head);
         const next = await post(server.url, '/sync/push', pushOf(clientId, action(clientId, 1, 'addNote', { room: 'r', body: 'ok' })));
         expect(next.status).toBe(200);

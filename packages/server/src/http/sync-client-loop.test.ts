@@ -57,6 +57,12 @@ function memoryHost(clientId: string, channels: string[]) {
     dropChannel: async (channel) => {
       list = list.filter((c) => c !== channel);
     },
+    refuse: async (action, error) => {
+      const at = pending.findIndex((p) => p.id === action.id);
+      if (at === -1) return null;
+      pending.splice(at, 1);
+      return { id: action.id, seq: action.seq, name: action.name, error, args: action.args };
+    },
   };
   return {
     host,
@@ -201,6 +207,19 @@ describe('worker sync loop against a real server', () => {
     expect(snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r1']))).body)).toHaveLength(8);
   });
 
+  it('gives up on one action over the body limit alone: rejected as too_large, every other one reaches the server', async () => {
+    const s = await start({ bodyLimit: 50_000 });
+    const m = memoryHost('loop4b', ['r1']);
+    for (let i = 0; i < 6; i++) m.add('addNote', { room: 'r1', body: `${i}`.padEnd(i === 2 ? 60_000 : 100, 'x') });
+    const { client, rejections } = loop(s.url, m.host);
+    await client.syncNow();
+    expect(rejections.map((r) => [r.id, r.error.kind])).toEqual([['loop4b-3', 'too_large']]);
+    expect(m.pending).toEqual([]);
+    const notes = snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r1']))).body);
+    expect(notes.map((n) => (n as { body: string }).body[0]).sort()).toEqual(['0', '1', '3', '4', '5']);
+    expect(client.status().lastError).toBeNull();
+  });
+
   it('drops a channel the server refuses and keeps syncing the others', async () => {
     const s = await start();
     const m = memoryHost('loop5', ['r1', 'secret-room']);
@@ -274,6 +293,18 @@ describe('worker sync loop against a real server', () => {
     expect(m.pending).toEqual([]);
     expect(http.slice(before)).toEqual([]);
     expect(snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r1']))).body)).toHaveLength(8);
+  });
+
+  it('over the socket too, one action over the body limit is given up alone and the others go', async () => {
+    const s = await start({ bodyLimit: 50_000 });
+    const m = memoryHost('loop9b', ['r1']);
+    const { client, rejections } = await socketLoop(s.url, m);
+    for (let i = 0; i < 4; i++) m.add('addNote', { room: 'r1', body: `${i}`.padEnd(i === 1 ? 60_000 : 100, 'x') });
+    await client.syncNow();
+    expect(rejections.map((r) => [r.id, r.error.kind])).toEqual([['loop9b-2', 'too_large']]);
+    expect(m.pending).toEqual([]);
+    const notes = snapshotNotes((await post(s.url, '/sync/pull', pullAll('reader', ['r1']))).body);
+    expect(notes.map((n) => (n as { body: string }).body[0]).sort()).toEqual(['0', '2', '3']);
   });
 
   it('a local write pushed over the socket is confirmed by the answer, which carries its commit: no pull', async () => {

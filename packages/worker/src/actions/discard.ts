@@ -22,10 +22,12 @@ export async function discardPending(
   env: { dialect: Dialect; definitions: ActionDefinitions },
   id: string,
   clientSeq: number,
+  guard?: (action: PendingAction) => void,
 ): Promise<DiscardResult> {
   const pending = await tx.pendingActions(0);
   const action = pending.find((p) => p.id === id);
   if (!action) throw new TandemError(ErrorKind.invalidRequest, `Action ${JSON.stringify(id)} is not pending: the server has settled it already, or it never existed.`, { id });
+  guard?.(action);
   const result: DiscardResult = { action, changedTables: new Set(), replayFailures: [] };
   const patches = (await tx.patchesSince(0)).map((p) => p.patch);
   for (const p of patches) result.changedTables.add(p.table);

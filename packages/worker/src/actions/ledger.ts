@@ -1,6 +1,6 @@
 import { ErrorKind, toErrorData } from '@tandem/core';
 import type { ActionDefinitions, Dialect, JsonValue, Rejection, TandemErrorData } from '@tandem/core';
-import type { Engine } from '../engine/engine.ts';
+import type { Engine, PendingAction } from '../engine/engine.ts';
 import type { ActionRecord, JournalEntry, JournalStore, SyncRecord } from '../store/journal-store.ts';
 import type { RejectionList } from '../store/rejection-list.ts';
 import { executeAction } from './action-executor.ts';
@@ -358,20 +358,23 @@ export class Ledger {
    * The app gives up on one pending action: rolled back as a server rejection would be, listed as
    * `discarded`, and voided in the journal, durably before the engine commits (a restart never
    * replays it, so never pushes it). Resolves with its rejection once the tabs see the result.
+   * `how.error`: the verdict to list instead of `discarded` (the sync loop gives up on an action
+   * the server refuses to take, e.g. `too_large`); `how.guard` may refuse (throw) once the action
+   * is found, before anything changes.
    */
-  discard(id: string): Promise<Rejection> {
+  discard(id: string, how: { error?: TandemErrorData; guard?: (action: PendingAction) => void } = {}): Promise<Rejection> {
     return this.#scheduler.task(async () => {
       await this.#journalCaughtUp();
       let after = { patchSeq: this.#patchSeq };
       let rejection: Rejection | undefined;
       const result = await this.engine.transaction(async (tx) => {
-        const r = await discardPending(tx, this.#env, id, this.#clientSeq);
+        const r = await discardPending(tx, this.#env, id, this.#clientSeq, how.guard);
         const { action } = r;
         rejection = {
           id: action.id,
           seq: action.seq,
           name: action.name,
-          error: { kind: ErrorKind.discarded, message: `Action "${action.name}" (${action.id}) was discarded by the app before the server ran it, so it was rolled back.`, details: { action: action.name } },
+          error: how.error ?? { kind: ErrorKind.discarded, message: `Action "${action.name}" (${action.id}) was discarded by the app before the server ran it, so it was rolled back.`, details: { action: action.name } },
           args: (action.args ?? null) as JsonValue,
         };
         // Listed, then voided, then committed: a crash in between lists one that a replay still

@@ -352,7 +352,7 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
           return super.putCheckpoint(checkpoint);
         }
       }
-      async function startSynced(name: string, store: DexieJournalStore, sync: boolean) {
+      async function startSynced(name: string, store: DexieJournalStore, sync: boolean, server: typeof fetch = pullOnce()) {
         const runtime = await TandemRuntime.start({
           config: {
             name,
@@ -367,7 +367,7 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
           loadActions: async () => todoActions,
           emptyImage: async () => emptyImage,
           checkpointIdleMs: 60_000,
-          fetch: pullOnce(),
+          fetch: server,
           log: () => undefined,
         });
         open.push(runtime);
@@ -384,17 +384,7 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
           if (recording) pushed.push((JSON.parse(String(init?.body)) as { actions: { id: string }[] }).actions.map((a) => a.id));
           return Response.json({ kind: 'internal', message: 'down for this test' }, { status: 503 });
         };
-        const runtime = await TandemRuntime.start({
-          config: { name, schema: SYNCED_SCHEMA, actionsUrl: 'https://app.test/actions.js', engine: engineName, channels: { todos: 'list_id' }, sync: { url: 'http://127.0.0.1:9/sync', channels: ['l1'] } },
-          store: new DexieJournalStore(name),
-          createEngine,
-          loadActions: async () => todoActions,
-          emptyImage: async () => emptyImage,
-          checkpointIdleMs: 60_000,
-          fetch: server,
-          log: () => undefined,
-        });
-        open.push(runtime);
+        const runtime = await startSynced(name, new DexieJournalStore(name), true, server);
         for (const title of ['a', 'b', 'c']) await runtime.run('add', { title });
         const listed = await runtime.pendingActions();
         expect(listed.map((p) => [p.name, p.args])).toEqual([['add', { title: 'a' }], ['add', { title: 'b' }], ['add', { title: 'c' }]]);
@@ -417,6 +407,40 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
         expect(await titles(again)).toEqual(['a', 'c']);
         expect((await again.pendingActions()).map((p) => p.id)).toEqual([a, c]);
         expect((await again.status()).sync.rejections).toMatchObject([{ id: b, error: { kind: 'discarded' } }]);
+      }, 30_000);
+
+      it('an action the server will never take (over its body limit) is rolled back and rejected; the ones behind it reach the server', async () => {
+        const name = newName();
+        const received: string[] = [];
+        let blocked = '';
+        // The server's body limit, as it answers it: 413 for any push carrying the big title.
+        const server: typeof fetch = async (input, init) => {
+          if (String(input).endsWith('/pull')) return Response.json({ version: 0, changes: [], snapshots: [], lastSeq: 0, rejected: [], more: false });
+          const body = JSON.parse(String(init?.body)) as { actions: { id: string; seq: number; args: { title: string } }[] };
+          if (body.actions.some((a) => a.args.title.length > 100)) {
+            blocked = body.actions.find((a) => a.args.title.length > 100)!.id;
+            return Response.json({ kind: 'too_large', message: 'The request body is over the limit.' }, { status: 413 });
+          }
+          received.push(...body.actions.map((a) => a.id));
+          // Accepted, not yet confirmed (no pull answers them): they stay pending here, which is fine.
+          return Response.json({ lastSeq: body.actions.at(-1)!.seq, rejected: [], version: 0 });
+        };
+        const runtime = await startSynced(name, new DexieJournalStore(name), true, server);
+        for (const title of ['a', 'b'.repeat(150), 'c']) await runtime.run('add', { title });
+        // A cycle that starts now pushes all three (earlier ones may have pushed some already).
+        await runtime.syncNow();
+        expect(blocked).not.toBe('');
+        expect(received).toHaveLength(2);
+        expect(received).not.toContain(blocked);
+        expect(await titles(runtime)).toEqual(['a', 'c']);
+        expect((await runtime.pendingActions()).map((p) => p.id)).toEqual(received);
+        const status = await runtime.status();
+        expect(status.sync.rejections).toMatchObject([{ id: blocked, name: 'add', error: { kind: 'too_large' } }]);
+        expect(status.sync.lastError).toBeNull();
+
+        const again = await startSynced(name, new DexieJournalStore(name), false);
+        expect(await titles(again)).toEqual(['a', 'c']);
+        expect((await again.status()).sync.rejections).toMatchObject([{ id: blocked, error: { kind: 'too_large' } }]);
       }, 30_000);
 
       it('journals pulled changes: they are still there after a crash, with the local writes after them', async () => {

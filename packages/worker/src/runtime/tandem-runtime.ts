@@ -302,8 +302,7 @@ export class TandemRuntime {
     if (typeof id !== 'string' || id.length === 0 || id.length > SYNC_LIMITS.idLength) {
       throw new TandemError(ErrorKind.invalidRequest, `discard expects a pending action's id (a non-empty string of at most ${SYNC_LIMITS.idLength} characters).`);
     }
-    const rejection = await this.#ledger.discard(id);
-    this.#sync?.discarded(id);
+    const rejection = this.#sync ? await this.#sync.discard(id) : await this.#ledger.discard(id);
     this.#tabs.broadcast({ tandem: 'rejected', rejections: [rejection] });
   }
 

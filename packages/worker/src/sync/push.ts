@@ -1,35 +1,84 @@
-import { ErrorKind, toErrorData } from '@tandem/core';
-import type { PushResponse } from '@tandem/core';
+import { ErrorKind, refusedAction, toErrorData } from '@tandem/core';
+import type { PushAction, PushResponse, Rejection, TandemErrorData } from '@tandem/core';
 import type { SyncHost } from './sync-host.ts';
 import type { SyncTransport } from './sync-transport.ts';
 
+export interface PushResult {
+  answers: PushResponse[];
+  /** Actions the server refused to take at all (never run there): rolled back and listed here. */
+  refused: Rejection[];
+}
+
+export interface PushHooks {
+  /** The server processed every action up to `seq`: a later failure does not send them again. */
+  pushed(seq: number): void;
+  /**
+   * About to send `actions` (null: answered): returns the ones to send, which stop before the first
+   * one the app is discarding. The server skips a seq at or below one it has processed, so an action
+   * must never be passed over and sent later: everything behind it waits.
+   */
+  sending(actions: readonly PushAction[] | null): readonly PushAction[];
+}
+
 /**
- * Pushes the outbox in order, after seq `after`, `batch` actions at a time; `pushed` hears of each
- * batch the server processed, so a later failure does not send it again. Returns the answers.
+ * Pushes the outbox in order, after seq `after`, `batch` actions at a time. No single action can
+ * stop the ones behind it: a batch over the server's body limit is halved until the action that
+ * is too large stands alone, and an action the server refuses by index (a name or args it will
+ * never accept) is given up on. Those two never ran on the server and never will, so they are
+ * rolled back and reported as rejections (`host.refuse`), and the push goes on. Anything else
+ * (offline, 5xx, 401, 403, a new server version) stops the push, to be retried as it is.
  */
-export async function push(transport: SyncTransport, host: SyncHost, after: number, batch: number, pushed: (seq: number) => void): Promise<PushResponse[]> {
+export async function push(transport: SyncTransport, host: SyncHost, after: number, batch: number, hooks: PushHooks): Promise<PushResult> {
   let limit = batch;
   let through = after;
-  const answers: PushResponse[] = [];
+  const result: PushResult = { answers: [], refused: [] };
   for (;;) {
-    const actions = await host.unpushed(through, limit);
+    const unpushed = await host.unpushed(through, limit);
+    const actions = unpushed.length === 0 ? unpushed : hooks.sending(unpushed);
     if (actions.length === 0) break;
     let response;
     try {
-      response = await transport.push({ clientId: host.clientId, actions, ...(host.schemaVersion !== undefined ? { schemaVersion: host.schemaVersion } : {}) });
+      response = await transport.push({ clientId: host.clientId, actions: [...actions], ...(host.schemaVersion !== undefined ? { schemaVersion: host.schemaVersion } : {}) });
     } catch (error) {
-      // Big args can make a batch exceed the server's body limit: send fewer at a time.
-      if (toErrorData(error).kind === ErrorKind.tooLarge && limit > 1) {
-        limit = Math.max(1, Math.floor(limit / 2));
+      const data = toErrorData(error);
+      const blamed = data.kind === ErrorKind.tooLarge ? (actions.length === 1 ? 0 : null) : refusedAction(data);
+      if (data.kind === ErrorKind.tooLarge && blamed === null) {
+        limit = Math.max(1, Math.floor(actions.length / 2));
         continue;
       }
-      throw error;
+      if (blamed === null || blamed >= actions.length) throw error;
+      // The ones before it were fine: they go first, in order; the next round blames it at index 0.
+      if (blamed > 0) {
+        limit = blamed;
+        continue;
+      }
+      const rejection = await refuse(host, actions[0]!, data, error);
+      if (rejection) result.refused.push(rejection);
+      limit = batch;
+      continue;
+    } finally {
+      hooks.sending(null);
     }
-    answers.push(response);
+    result.answers.push(response);
     // Processed means applied, rejected or skipped as a duplicate: resume after the last one sent.
     through = actions[actions.length - 1]!.seq;
-    pushed(through);
+    hooks.pushed(through);
     if (actions.length < limit) break;
   }
-  return answers;
+  return result;
+}
+
+async function refuse(host: SyncHost, action: PushAction, data: TandemErrorData, error: unknown): Promise<Rejection | null> {
+  const verdict: TandemErrorData = {
+    kind: data.kind,
+    message: `The sync server will not take action "${action.name}" (${action.id}), so it was rolled back: ${data.message}`,
+    details: { action: action.name, ...(data.details !== undefined ? { server: data.details } : {}) },
+  };
+  const rejection = await host.refuse(action, verdict);
+  if (rejection) return rejection;
+  // Gone already (the app discarded it meanwhile, which reported it): the next round does not see
+  // it. Were it still there, it would be sent again forever: fail the push as it came.
+  const again = await host.unpushed(action.seq - 1, 1);
+  if (again[0]?.id === action.id) throw error;
+  return null;
 }

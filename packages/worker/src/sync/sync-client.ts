@@ -1,5 +1,5 @@
-import { ErrorKind, toErrorData } from '@tandem/core';
-import type { Change, Rejection, SyncStatus } from '@tandem/core';
+import { ErrorKind, TandemError, toErrorData } from '@tandem/core';
+import type { Change, PushAction, Rejection, SyncStatus } from '@tandem/core';
 import { Backoff } from './backoff.ts';
 import { pull } from './pull.ts';
 import { push } from './push.ts';
@@ -62,6 +62,10 @@ export class SyncClient {
   #stopped = false;
   /** Highest seq the server has acknowledged this session; pushes resume after it. */
   #pushedThrough = 0;
+  /** The actions of the push on the wire, if any. */
+  #sending: readonly PushAction[] | null = null;
+  /** Actions the app is discarding: not sent, and nothing behind them either, until released. */
+  readonly #withheld = new Set<string>();
   readonly #status: StatusLine;
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** The server needs a newer app: no more pulls or pokes until the page reloads (pushes go on). */
@@ -128,6 +132,37 @@ export class SyncClient {
 
   status(): SyncStatus {
     return this.#status.current;
+  }
+
+  /**
+   * Whether the server may have run this action already: it is on the wire, or a push it was in has
+   * been answered (its verdict comes with the next pull). The app may not discard it then: only
+   * the server's answer can settle it.
+   */
+  sentToServer(action: { id: string; seq: number }): boolean {
+    return action.seq <= this.#pushedThrough || (this.#sending?.some((a) => a.id === action.id) ?? false);
+  }
+
+  /**
+   * The app is discarding this action: refused (`invalid_request`) when the server may have it;
+   * otherwise it is not sent until `release`. Checked and held in one step, so a push cannot pick
+   * it up in between.
+   */
+  withhold(action: { id: string; seq: number; name: string }): void {
+    if (this.sentToServer(action)) {
+      throw new TandemError(
+        ErrorKind.invalidRequest,
+        `Action "${action.name}" (${action.id}) has been sent to the sync server, which may have run it: only the server's answer can settle it now (a refusal arrives through onRejected).`,
+        { id: action.id },
+      );
+    }
+    this.#withheld.add(action.id);
+  }
+
+  /** The discard is over (committed or failed): the outbox moves on. */
+  release(id: string): void {
+    this.#withheld.delete(id);
+    this.localChange();
   }
 
   /** The durable rejection list changed (acknowledged): tabs hear the new status. */
@@ -199,7 +234,19 @@ export class SyncClient {
     this.#status.update({ syncing: true });
     const mustPull = this.#pullWanted;
     this.#pullWanted = false;
-    const answers = await push(transport, host, this.#pushedThrough, this.#o.pushBatch ?? 500, (seq) => (this.#pushedThrough = seq));
+    const { answers, refused } = await push(transport, host, this.#pushedThrough, this.#o.pushBatch ?? 500, {
+      pushed: (seq) => (this.#pushedThrough = seq),
+      sending: (actions) => {
+        const cut = actions?.findIndex((a) => this.#withheld.has(a.id)) ?? -1;
+        const sendable = actions && cut !== -1 ? actions.slice(0, cut) : actions;
+        this.#sending = sendable && sendable.length > 0 ? sendable : null;
+        return sendable ?? [];
+      },
+    });
+    if (refused.length > 0) {
+      this.#o.log(`gave up on ${refused.length} action(s) the sync server refuses to take: ${refused.map((r) => `${r.id} (${r.error.kind})`).join(', ')}`);
+      await this.#settled(refused);
+    }
 
     // One push whose answer carries its commit: that confirms it, one round trip (and a server
     // transaction) sooner than a pull, unless something else asked for a pull.

@@ -1,4 +1,4 @@
-import type { Change, ChannelCursor, PullResponse, PushAction, PushResponse, Rejection } from '@tandem/core';
+import type { Change, ChannelCursor, PullResponse, PushAction, PushResponse, Rejection, TandemErrorData } from '@tandem/core';
 
 /** What a pull needs from local state, read once the pushes are done. */
 export interface PullState {
@@ -44,5 +44,10 @@ export interface SyncHost {
    * when it could not (the caller pulls instead).
    */
   applyPushed(response: PushResponse & { changes: Change[] }): Promise<Rejection[] | null>;
+  /**
+   * Gives up on a pending action the server refuses to take (it never ran there): rolled back and
+   * listed as a rejection with `error`, durably, never pushed. Null when it is no longer pending.
+   */
+  refuse(action: PushAction, error: TandemErrorData): Promise<Rejection | null>;
   pendingCount(): number;
 }

@@ -2,39 +2,15 @@
 // The server's side is tested with the server; here a small fake fetch answers as a server of
 // another version would (written while that side was being built in parallel).
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PullRequest, PushAction, PushRequest, Rejection, SyncStatus } from '@tandem/core';
+import type { PullRequest, PushRequest, Rejection, SyncStatus } from '@tandem/core';
 import { SyncClient } from './sync-client.ts';
 import type { SyncHost } from './sync-host.ts';
+import { memorySyncHost } from '../test-support/memory-sync-host.ts';
 import { createHttpTransport } from './sync-transport.ts';
 
 const CLIENT = 'c1';
 
-function memoryHost(schemaVersion: number) {
-  const pending: PushAction[] = [];
-  const host: SyncHost = {
-    clientId: CLIENT,
-    schemaVersion,
-    channels: () => ['l1'],
-    unpushed: async (after, limit) => pending.filter((a) => a.seq > after).slice(0, limit),
-    pullState: async () => ({ cursors: [{ channel: 'l1', cursor: 0 }], lowestPending: pending[0]?.seq }),
-    cursors: async () => [{ channel: 'l1', cursor: 0 }],
-    applyPull: async (pull) => {
-      pending.splice(0, pending.filter((p) => p.seq <= pull.lastSeq).length);
-      return [];
-    },
-    applyPoke: async () => null,
-    applyPushed: async () => null,
-    pendingCount: () => pending.length,
-    dropChannel: async () => undefined,
-  };
-  return {
-    host,
-    pending,
-    add(seq: number) {
-      pending.push({ id: `${CLIENT}-${seq}`, seq, name: 'add', args: { title: `t${seq}` }, time: 1 });
-    },
-  };
-}
+const memoryHost = (schemaVersion: number) => memorySyncHost(CLIENT, schemaVersion);
 
 type Answer = { status: number; body: unknown };
 

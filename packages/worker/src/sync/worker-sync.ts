@@ -1,4 +1,5 @@
-import type { Change, ChannelCursor, PullResponse, PushAction, PushResponse, Rejection, SyncStatus } from '@tandem/core';
+import { ErrorKind, toErrorData } from '@tandem/core';
+import type { Change, ChannelCursor, PullResponse, PushAction, PushResponse, Rejection, SyncStatus, TandemErrorData } from '@tandem/core';
 import type { Ledger } from '../actions/ledger.ts';
 import type { TabFanout } from '../live/tab-fanout.ts';
 import type { JournalStore } from '../store/journal-store.ts';
@@ -102,10 +103,26 @@ export class WorkerSync implements SyncHost {
     this.#client.rejectionsChanged();
   }
 
-  /** The app discarded a pending action: it leaves the outbox, and tabs hear the new status. */
-  discarded(id: string): void {
-    this.#state.forget(id);
-    this.#client.rejectionsChanged();
+  /**
+   * The app gives up on a pending action: refused once the server may have it (on the wire, or in a
+   * push it answered); otherwise held back from pushes while the ledger rolls it back. It leaves
+   * the outbox, and tabs hear the new status.
+   */
+  async discard(id: string): Promise<Rejection> {
+    let held: string | undefined;
+    try {
+      const rejection = await this.#ledger.discard(id, {
+        guard: (action) => {
+          this.#client.withhold(action);
+          held = action.id;
+        },
+      });
+      this.#state.forget(id);
+      this.#client.rejectionsChanged();
+      return rejection;
+    } finally {
+      if (held !== undefined) this.#client.release(held);
+    }
   }
 
   /**
@@ -144,6 +161,18 @@ export class WorkerSync implements SyncHost {
     if (this.#ledger.pendingCount === 0) return [];
     const rows = await this.#ledger.engine.transaction((tx) => tx.pendingActions(afterSeq, limit));
     return rows.map((a) => ({ id: a.id, seq: a.seq, name: a.name, args: (a.args ?? null) as PushAction['args'], time: a.time }));
+  }
+
+  async refuse(action: PushAction, error: TandemErrorData): Promise<Rejection | null> {
+    try {
+      const rejection = await this.#ledger.discard(action.id, { error });
+      this.#state.forget(action.id);
+      return rejection;
+    } catch (e) {
+      // Not pending any more: the app discarded it meanwhile.
+      if (toErrorData(e).kind === ErrorKind.invalidRequest) return null;
+      throw e;
+    }
   }
 
   async pullState(): Promise<PullState> {
