@@ -20,7 +20,7 @@ import { b3 } from './benchmarks/b3.mjs';
 import { b4Concurrent, b4Sequential } from './benchmarks/b4.mjs';
 import { b7 } from './benchmarks/b7.mjs';
 import { b4d, b7d } from './benchmarks/nosw.mjs';
-import { b9Cold, b9Second } from './benchmarks/b9.mjs';
+import { b9Cold, b9History, b9Second } from './benchmarks/b9.mjs';
 import { b13Migrate, b14Handoff } from './benchmarks/b13.mjs';
 import { b15 } from './benchmarks/b15.mjs';
 import { size } from './benchmarks/size.mjs';
@@ -127,6 +127,8 @@ const plan = [
   { id: 'B9a-sqlite', title: 'SQLite: second tab start-up', target: '≤ 50 ms', run: () => b9Second({ browser, engine: 'sqlite', samples: q(20, 6) }) },
   { id: 'B9b', title: 'Cold start on 10k rows', target: '≤ 1.2×', run: () => b9Cold({ browser, rows: 10_000, samples: q(5, 2) }) },
   { id: 'B9b-sqlite', title: 'SQLite: cold start on 10k rows', target: '≤ 1.2×', run: () => b9Cold({ browser, engine: 'sqlite', rows: 10_000, samples: q(10, 3) }) }, // ~0.15 s a start: more samples cost little
+  { id: 'B9c', title: 'Cold start after bulk writes, 10k rows', target: '≤ 1.2×', run: () => b9History({ browser, rows: 10_000, samples: q(4, 2) }) },
+  { id: 'B9c-sqlite', title: 'SQLite: cold start after bulk writes, 10k rows', target: '≤ 1.2×', run: () => b9History({ browser, engine: 'sqlite', rows: 10_000, samples: q(6, 2) }) },
   { id: 'B13', title: 'Cold start with a pending migration, 10k rows', target: 'report', run: () => b13Migrate({ browser, rows: 10_000, samples: q(3, 1) }) },
   { id: 'B13-sqlite', title: 'SQLite: cold start with a pending migration, 10k rows', target: 'report', run: () => b13Migrate({ browser, engine: 'sqlite', rows: 10_000, samples: q(3, 1) }) },
   { id: 'B14', title: 'Hand-off to a new version', target: '≤ 3 s', run: () => b14Handoff({ browser, samples: q(8, 3) }) },

@@ -46,15 +46,25 @@ export async function b9SecondBaseline(opts: Opts) {
   return { ms: now() - t0 };
 }
 
-/** (b) setup: fill the database through actions, checkpoint, close. */
-export async function b9Populate(opts: Opts & { rows: number; perAction: number }) {
+/**
+ * (b) setup: fill the database through actions, then close. `checkpoint` (B9b): an explicit
+ * checkpoint first, so the next start reads no journal; without it (B9c) the database is left as
+ * the app's writes and the runtime's own checkpoint policy left it. `writeMs`: the writes alone.
+ */
+export async function b9Populate(opts: Opts & { rows: number; perAction: number; checkpoint?: boolean }) {
+  const t0 = now();
   const rows = await b9Hold(opts);
+  const writeMs = now() - t0;
   const raw = new RawPort(opts.name);
-  const status = await raw.request<{ lastCheckpointSeq: number; journalRecords: number }>({ bench: 'checkpoint', config: benchConfig(opts.name, engineConfig(opts.engine)) });
+  const config = benchConfig(opts.name, engineConfig(opts.engine));
+  const status =
+    opts.checkpoint === false
+      ? await raw.request<{ lastCheckpointSeq: number; journalRecords: number }>({ bench: 'status', config })
+      : await raw.request<{ lastCheckpointSeq: number; journalRecords: number }>({ bench: 'checkpoint', config });
   raw.close();
   held!.close();
   held = null;
-  return { rows, status };
+  return { rows, status, writeMs };
 }
 
 /** (b) first tab, worker not running: openTandem() → first live result (checkpoint restore + replay). */
@@ -84,6 +94,7 @@ export async function b9Cold(opts: Opts) {
       firstResult: first.at - t0,
     },
     engineLog: engineReady?.message ?? null,
+    replayLog: tl.logs.find((l) => l.message.startsWith('replayed'))?.message ?? null,
   };
 }
 

@@ -12,7 +12,7 @@ function failing(every: number) {
     idleMs: 60_000,
     idleSince: () => null,
     run: async () => {
-      runs.push(checkpointer.recordsSince);
+      runs.push(checkpointer.weightSince);
       throw new Error('quota');
     },
     onError: (error) => {
@@ -38,6 +38,69 @@ describe('Checkpointer', () => {
     // Batches 41..49 forced nothing; the 50th record did.
     expect(runs).toEqual([40, 50]);
     expect(errors).toHaveLength(2);
+    checkpointer.stop();
+  });
+});
+
+/** A checkpointer under constant load (never idle) whose checkpoints succeed; records what they covered. */
+function underLoad(every: number) {
+  const covered: number[] = [];
+  const checkpointer = new Checkpointer({
+    every,
+    idleMs: 60_000,
+    idleSince: () => null,
+    run: async () => {
+      covered.push(checkpointer.weightSince);
+      checkpointer.reset();
+    },
+    onError: () => undefined,
+  });
+  return { checkpointer, covered };
+}
+
+describe('Checkpointer weighs the journal by rows changed', () => {
+  it('one bulk record counts its rows: a 2,000-row action forces what 2,000 one-row actions force', async () => {
+    const { checkpointer, covered } = underLoad(500);
+    checkpointer.noteRecords(1, 1999);
+    await Promise.resolve();
+    expect(covered).toEqual([]);
+    checkpointer.noteRecords(1, 1);
+    await expect.poll(() => covered).toEqual([2000]);
+    // A record that changed no row (a void) still weighs one.
+    checkpointer.noteRecords(2000, 0);
+    await expect.poll(() => covered).toEqual([2000, 2000]);
+    checkpointer.stop();
+  });
+
+  it('a long bulk import forces a number of dumps that grows with its logarithm, not its length', async () => {
+    const { checkpointer, covered } = underLoad(500);
+    for (let i = 0; i < 1000; i++) {
+      checkpointer.noteRecords(1, 1000);
+      await Promise.resolve();
+    }
+    // A million rows: one dump per 2,000 rows would be 500 dumps of a growing database.
+    expect(covered.length).toBeGreaterThan(3);
+    expect(covered.length).toBeLessThan(40);
+    // The journal a crash leaves to replay stays within half of what was imported before it.
+    for (const [i, weight] of covered.entries()) expect(weight).toBeLessThanOrEqual(Math.max(2000, covered.slice(0, i).reduce((a, b) => a + b, 0) / 2) + 1000);
+    checkpointer.stop();
+  });
+
+  it('a replayed journal heavier than `every` is checkpointed once idle, never forced during start-up', async () => {
+    const runs: number[] = [];
+    const checkpointer = new Checkpointer({
+      every: 500,
+      idleMs: 10,
+      idleSince: () => Date.now() - 1_000,
+      run: async () => {
+        runs.push(checkpointer.weightSince);
+        checkpointer.reset();
+      },
+      onError: () => undefined,
+    });
+    checkpointer.noteReplayed(10_000);
+    expect(runs).toEqual([]);
+    await expect.poll(() => runs).toEqual([10_000]);
     checkpointer.stop();
   });
 });

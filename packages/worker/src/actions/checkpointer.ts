@@ -1,7 +1,9 @@
 /**
- * Decides when to checkpoint: when the journal has `every` records since the last checkpoint and
- * the runtime has been idle for `idleMs`, or, under constant load, when it reaches `4 × every`
- * (a bounded stall beats an unbounded journal and start-up replay).
+ * Decides when to checkpoint: when the journal since the last checkpoint weighs `every` and the
+ * runtime has been idle for `idleMs`, or, under constant load, when it reaches `4 × every` (a
+ * bounded stall beats an unbounded journal and start-up replay). A record weighs the rows it
+ * changed, at least 1: what a start-up replay costs is rows written, not records read, and ten
+ * bulk actions of a thousand rows each must not escape the policy that a thousand one-row ones meet.
  */
 export class Checkpointer {
   readonly #every: number;
@@ -11,9 +13,12 @@ export class Checkpointer {
   readonly #onError: (error: unknown) => void;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #running = false;
-  /** After a failure, the forced checkpoint waits for this many records: not one full dump per batch. */
+  /** After a failure, the forced checkpoint waits for this much more weight: not one full dump per batch. */
   #retryAt = 0;
-  recordsSince = 0;
+  /** The journal's weight since the last checkpoint (rows changed, at least one per record). */
+  weightSince = 0;
+  /** All the weight this session wrote or replayed. */
+  #total = 0;
 
   /** `onError`: a checkpoint of its own that failed (the journal still holds everything; the next one retries). */
   constructor(opts: { every: number; idleMs: number; run: () => Promise<void>; idleSince: () => number | null; onError: (error: unknown) => void }) {
@@ -24,11 +29,38 @@ export class Checkpointer {
     this.#onError = opts.onError;
   }
 
-  /** Called after each committed batch. */
-  noteRecords(n: number): void {
-    this.recordsSince += n;
-    if (this.recordsSince >= Math.max(this.#every * 4, this.#retryAt)) void this.#checkpoint();
-    else if (this.recordsSince >= this.#every) this.#schedule(this.#idleMs);
+  /** Called after each journaled batch: `records` appended, `rows` changed by them. */
+  noteRecords(records: number, rows = 0): void {
+    const weight = Math.max(records, rows);
+    this.weightSince += weight;
+    this.#total += weight;
+    if (this.weightSince >= this.#forceAt()) void this.#checkpoint();
+    else if (this.weightSince >= this.#every) this.#schedule(this.#idleMs);
+  }
+
+  /**
+   * Under load: `4 × every`, or half what was written since the last forced checkpoint, whichever
+   * is more. Each dump copies the whole database, so a bulk import forcing one every few thousand
+   * rows would cost quadratic time; with the threshold growing with the writes, the dumps of a long
+   * import cost a constant factor of the import, and an idle moment checkpoints the rest.
+   */
+  #forceAt(): number {
+    return Math.max(this.#every * 4, (this.#total - this.weightSince) / 2, this.#retryAt);
+  }
+
+  /**
+   * Start-up replayed this weight of journal: the next start would replay it again, so once idle,
+   * checkpoint (never forced: the app's first queries come first).
+   */
+  noteReplayed(weight: number): void {
+    this.weightSince += weight;
+    this.#total += weight;
+    if (this.weightSince >= this.#every) this.#schedule(this.#idleMs);
+  }
+
+  /** A checkpoint covers the journal so far. */
+  reset(): void {
+    this.weightSince = 0;
   }
 
   #schedule(ms: number): void {
@@ -45,13 +77,13 @@ export class Checkpointer {
   }
 
   async #checkpoint(): Promise<void> {
-    if (this.#running || this.recordsSince === 0) return;
+    if (this.#running || this.weightSince === 0) return;
     this.#running = true;
     try {
       await this.#run();
       this.#retryAt = 0;
     } catch (error) {
-      this.#retryAt = this.recordsSince + this.#every;
+      this.#retryAt = this.weightSince + this.#every;
       this.#onError(error);
     } finally {
       this.#running = false;

@@ -194,6 +194,7 @@ export class Ledger {
     const voided = new Set<string>();
     for (const { record } of entries) if (record.kind === 'void') record.ids.forEach((id) => voided.add(id));
     const t0 = performance.now();
+    const patches0 = this.#patchSeq;
     for (let i = 0; i < entries.length; i += REPLAY_CHUNK) {
       const chunk = entries.slice(i, i + REPLAY_CHUNK);
       const items: WriteItem[] = [];
@@ -213,9 +214,10 @@ export class Ledger {
       }
       await this.#commitActions(items, false);
       this.#journalSeq = chunk[chunk.length - 1]!.seq;
-      this.#checkpointer.recordsSince += chunk.length;
       if (failed.length > 0) await this.#rejectReplayed(failed);
     }
+    // Rows the replay wrote (patches recorded; a rebase in between clears them, so at least one per record).
+    this.#checkpointer.noteReplayed(Math.max(entries.length, this.#patchSeq - patches0));
     if (entries.length) this.#log(`replayed ${entries.length} journal records in ${(performance.now() - t0).toFixed(0)} ms`);
     this.#pendingCount = await this.countPending();
   }
@@ -246,6 +248,8 @@ export class Ledger {
     const failed: { item: WriteItem; error: unknown }[] = [];
     let changed: string[] = [];
     let seqs: number[] = [];
+    /** Rows the batch changed (its patches): what replaying it would cost. */
+    let rows = 0;
     const engine = this.engine;
     if (journal) {
       try {
@@ -275,6 +279,7 @@ export class Ledger {
             this.#patchSeq,
           );
           changed = since.tables;
+          rows = since.lastSeq - this.#patchSeq;
           this.#patchSeq = since.lastSeq;
         }
         if (appended) {
@@ -306,7 +311,7 @@ export class Ledger {
     for (const { item, error } of failed) item.reject(error);
     if (journal) {
       this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
-      this.#checkpointer.noteRecords(seqs.length);
+      this.#checkpointer.noteRecords(seqs.length, rows);
     }
     if (accepted.length === 0) return;
     for (const { item, result } of accepted) if (item.record.call !== undefined) this.#calls.remember(item.record.call, result);
@@ -410,7 +415,8 @@ export class Ledger {
       const seqs = await this.#store.append([{ ...record, v: this.#schemaVersion }]);
       this.#journalSeq = seqs[seqs.length - 1] ?? this.#journalSeq;
       // A pull can carry many rows: weigh it so a big one brings the next checkpoint closer.
-      this.#checkpointer.noteRecords(1 + Math.floor((record.pull.changes.length + record.pull.snapshots.length * 100) / 100));
+      // A pull weighs the rows it carries; a snapshot is counted as a hundred (its rows are not counted here).
+      this.#checkpointer.noteRecords(1, record.pull.changes.length + record.pull.snapshots.length * 100);
     } catch (error) {
       // Replay would now miss these changes while applying later records on top of them, so nothing
       // may be journaled until a checkpoint holds the engine's state.
@@ -444,7 +450,7 @@ export class Ledger {
     const dumped = performance.now();
     await this.#store.putCheckpoint({ seq, image, createdAt: Date.now(), version: String(this.#schemaVersion) });
     this.#lastCheckpointSeq = seq;
-    this.#checkpointer.recordsSince = 0;
+    this.#checkpointer.reset();
     this.#counters.checkpoints++;
     // A separate transaction: a crash here leaves records ≤ seq, which replay skips.
     await this.#store.trimThrough(seq);
