@@ -7,6 +7,7 @@ import { applyServerCommit } from './apply-commit.ts';
 import { SyncClient } from './sync-client.ts';
 import type { PullState, SyncHost } from './sync-host.ts';
 import { SyncState } from './sync-state.ts';
+import { TokenRefresher } from './token-refresh.ts';
 import { createHttpTransport } from './sync-transport.ts';
 
 export interface WorkerSyncOptions {
@@ -41,6 +42,8 @@ export class WorkerSync implements SyncHost {
   readonly #channelColumns: Record<string, string>;
   readonly #log: (message: string) => void;
   readonly #client: SyncClient;
+  /** Asks a tab's `getToken` for a fresh token when the server refuses this one or it nears expiry. */
+  readonly #refresher: TokenRefresher;
   #pokesApplied = 0;
 
   /** Call once the journal is replayed: this session's outbox starts after the last seq it holds. */
@@ -62,9 +65,12 @@ export class WorkerSync implements SyncHost {
     this.#state = state;
     this.#channelColumns = o.channelColumns;
     this.#log = o.log;
+    this.#refresher = new TokenRefresher({ tabs: o.tabs, current: () => state.token, accept: (token) => this.setToken(token), log: (m) => this.#log(m) });
+    o.tabs.onDrop((tabId) => this.#refresher.tabGone(tabId));
     this.#client = new SyncClient({
       url: o.url,
       token: () => state.token,
+      onUnauthorized: (token) => this.#refresher.request('unauthorized', token),
       transport: createHttpTransport(o.url, () => state.token, o.fetch ?? ((...args) => fetch(...args))),
       log: (m) => this.#log(m),
       onStatus: (status) => o.tabs.broadcast({ tandem: 'sync', status }),
@@ -90,7 +96,13 @@ export class WorkerSync implements SyncHost {
   setToken(token: string): void {
     if (token === this.#state.token) return; // every tab hands over the profile's token on open
     this.#state.token = token;
+    this.#refresher.tokenChanged();
     this.#client.tokenChanged();
+  }
+
+  /** A tab's answer to a token request (`TokenRequestMessage`); one nobody waits for any more is ignored. */
+  answerTokenRequest(requestId: number, token: string | null): void {
+    if (!this.#refresher.answer(requestId, token)) this.#log(`ignored the answer to token request ${requestId}: no longer waiting for it`);
   }
 
   syncNow(): Promise<void> {
@@ -124,6 +136,7 @@ export class WorkerSync implements SyncHost {
   }
 
   stop(): void {
+    this.#refresher.stop();
     this.#client.stop();
   }
 
