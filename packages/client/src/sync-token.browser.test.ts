@@ -35,8 +35,7 @@ async function server(token: string) {
   return s;
 }
 
-async function open(url: string, sync: Omit<OpenTandemSyncOptions, 'url'>) {
-  const name = `tok${crypto.randomUUID().slice(0, 8)}`;
+async function open(url: string, sync: Omit<OpenTandemSyncOptions, 'url'>, name = `tok${crypto.randomUUID().slice(0, 8)}`) {
   const db = await openTandem({ worker: WORKER_URL, actionsUrl: ACTIONS_URL, schema: SCHEMA, name, channels: { todos: 'list_id' }, sync: { url, channels: ['l1'], ...sync } });
   opened.push(db);
   return db;
@@ -144,5 +143,48 @@ describe('sync.getToken against a real server', () => {
     await db.sync.setToken('token-2');
     await statusWhere(db, syncedSince(setAt));
     expect((await commands.tokenServerState(s.id)).titles).toEqual(['after', 'before']);
+  });
+
+  it('asks the next tab when the first has no token, or closes while its getToken hangs', async () => {
+    const s = await server('token-1');
+    const name = `tok${crypto.randomUUID().slice(0, 8)}`;
+    const asked: string[] = [];
+    let hang = false;
+    // Two tabs of one database (one worker): the first connected is asked first.
+    const first = await open(s.url, {
+      token: 'token-1',
+      getToken: () => {
+        asked.push('first');
+        return hang ? new Promise<string>(() => {}) : null;
+      },
+    }, name);
+    const second = await open(s.url, {
+      token: 'token-1',
+      getToken: () => {
+        asked.push('second');
+        return asked.length < 3 ? 'token-2' : 'token-3';
+      },
+    }, name);
+    await first.actions.add!({ title: 'one' });
+    await statusWhere(first, synced);
+
+    await commands.rotateServerToken(s.id, 'token-2');
+    let since = Date.now();
+    await first.actions.add!({ title: 'two' });
+    await statusWhere(second, syncedSince(since));
+    expect(asked).toEqual(['first', 'second']);
+
+    // Now the first tab's callback never settles, and the tab closes while the worker waits on it.
+    hang = true;
+    await commands.rotateServerToken(s.id, 'token-3');
+    since = Date.now();
+    await second.actions.add!({ title: 'three' });
+    await expect.poll(() => asked.length, { timeout: 20_000 }).toBe(3);
+    first.close();
+    await statusWhere(second, syncedSince(since));
+    // Well before the 30 s a silent tab is given: its going away is what moved the question on.
+    expect(Date.now() - since).toBeLessThan(20_000);
+    expect(asked).toEqual(['first', 'second', 'first', 'second']);
+    expect((await commands.tokenServerState(s.id)).titles).toEqual(['one', 'three', 'two']);
   });
 });
