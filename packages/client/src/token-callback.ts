@@ -1,3 +1,4 @@
+import { parseSyncToken } from '@tandem/core';
 import type { TokenRequestMessage, TokenRequestReason } from '@tandem/core';
 
 /**
@@ -10,7 +11,7 @@ export type GetToken = (reason: TokenRequestReason) => Promise<string | null> | 
 
 /**
  * Answers the worker's token requests with the app's `getToken`. A callback that throws, or returns
- * anything but a non-empty string, answers null (the worker asks the next tab); the answer is never
+ * anything but null or a token the worker accepts, answers null (the worker asks the next tab); the answer is never
  * left out, so the worker need not wait for its timeout. `use` keeps the token, so a fresh worker
  * gets it too.
  */
@@ -20,16 +21,16 @@ export function tokenResponder(getToken: GetToken, answer: (requestId: number, t
       let token: string | null = null;
       try {
         const result = await getToken(request.reason);
-        if (typeof result === 'string' && result !== '') token = result;
-        else if (result !== null && result !== undefined) console.warn('[tandem] sync.getToken must return a non-empty string or null; got', result);
+        // The worker's rule, checked here: a token it would refuse must not be kept for a fresh worker either.
+        if (result !== null && result !== undefined) token = parseSyncToken(result);
       } catch (error) {
-        console.warn('[tandem] sync.getToken threw; the worker asks another tab, or again later', error);
+        console.warn('[tandem] sync.getToken threw or gave no usable token; the worker asks another tab, or again later', error);
       }
       if (token !== null) use(token);
       try {
         await answer(request.requestId, token);
       } catch (error) {
-        // E.g. a token the worker refuses (control characters): the app should hear of it.
+        // E.g. the worker was closed (a newer version took over): its next refusal asks again.
         console.error('[tandem] could not hand the fresh sync token to the worker', error);
       }
     })();
