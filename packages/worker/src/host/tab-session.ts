@@ -87,7 +87,7 @@ export class TabSession implements WorkerApi {
   answerTokenRequest(requestId: number, token: string | null): Promise<void> {
     return guard(async () => {
       const answer = parseTokenAnswer(requestId, token);
-      this.#connected().answerTokenRequest(answer.requestId, answer.token);
+      this.#connected().answerTokenRequest(this.#tabId!, answer.requestId, answer.token);
     });
   }
 

@@ -270,9 +270,9 @@ export class TandemRuntime {
   }
 
   /** A tab's answer to a token request: its fresh token, or null (the sync asks another tab). */
-  answerTokenRequest(requestId: number, token: string | null): void {
+  answerTokenRequest(tabId: string, requestId: number, token: string | null): void {
     this.#assertOpen();
-    this.#sync?.answerTokenRequest(requestId, token);
+    this.#sync?.answerTokenRequest(tabId, requestId, token);
   }
 
   syncNow(): Promise<void> {

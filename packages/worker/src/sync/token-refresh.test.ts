@@ -22,7 +22,7 @@ function setup(answers: Record<string, string | null | 'silent' | 'gone'>, o: Pa
       const answer = answers[tabId];
       if (answer === 'gone') return false;
       asked.push({ tabId, message });
-      if (answer !== 'silent') queueMicrotask(() => refresher.answer(message.requestId, answer ?? null));
+      if (answer !== 'silent') queueMicrotask(() => refresher.answer(tabId, message.requestId, answer ?? null));
       return true;
     },
   };
@@ -112,7 +112,7 @@ describe('TokenRefresher: one tab at a time, no storm', () => {
     t.refresher.request('unauthorized', undefined);
     await settle(10);
     expect(t.asked).toEqual([]);
-    expect(t.refresher.answer(99, 'x')).toBe(false);
+    expect(t.refresher.answer('a', 99, 'x')).toBe(false);
     expect(t.accepted).toEqual([]);
   });
 
@@ -128,7 +128,9 @@ describe('TokenRefresher: one tab at a time, no storm', () => {
     t.refresher.request('unauthorized', 'stale');
     await settle();
     t.setToken('from-setToken');
-    expect(t.refresher.answer(t.asked[0]!.message.requestId, 'late')).toBe(true);
+    // Only the tab asked may answer.
+    expect(t.refresher.answer('b', t.asked[0]!.message.requestId, 'forged')).toBe(false);
+    expect(t.refresher.answer('a', t.asked[0]!.message.requestId, 'late')).toBe(true);
     await settle(10);
     expect(t.accepted).toEqual([]);
   });

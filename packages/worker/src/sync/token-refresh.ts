@@ -72,10 +72,10 @@ export class TokenRefresher {
     void this.#ask(reason, token).finally(() => (this.#round = false));
   }
 
-  /** A tab's answer; false when no request of that id is waiting (it timed out, or another worker sent it). */
-  answer(requestId: number, token: string | null): boolean {
+  /** `tabId`'s answer; false when no request of that id to that tab is waiting (it timed out, or another worker sent it). */
+  answer(tabId: string, requestId: number, token: string | null): boolean {
     const waiting = this.#waiting;
-    if (!waiting || waiting.requestId !== requestId) return false;
+    if (!waiting || waiting.requestId !== requestId || waiting.tabId !== tabId) return false;
     waiting.done(token);
     return true;
   }

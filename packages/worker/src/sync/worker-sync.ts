@@ -101,8 +101,8 @@ export class WorkerSync implements SyncHost {
   }
 
   /** A tab's answer to a token request (`TokenRequestMessage`); one nobody waits for any more is ignored. */
-  answerTokenRequest(requestId: number, token: string | null): void {
-    if (!this.#refresher.answer(requestId, token)) this.#log(`ignored the answer to token request ${requestId}: no longer waiting for it`);
+  answerTokenRequest(tabId: string, requestId: number, token: string | null): void {
+    if (!this.#refresher.answer(tabId, requestId, token)) this.#log(`ignored tab ${tabId}'s answer to token request ${requestId}: not waiting for it`);
   }
 
   syncNow(): Promise<void> {
