@@ -4,6 +4,7 @@ import { chromiumLaunchOptions } from './e2e/support/browser.ts';
 import { runDemoActionsOnServer } from './scripts/browser-commands.ts';
 import { BROWSER_PUBLIC_DIR } from './scripts/browser-test-assets.ts';
 import { faultyAssetSites } from './scripts/faulty-asset-sites.ts';
+import { rotateServerToken, startTokenServer, stopTokenServer, tokenServerState } from './scripts/token-server-commands.ts';
 
 const source = { resolve: { conditions: ['@tandem/source'] }, ssr: { resolve: { conditions: ['@tandem/source'] } } };
 
@@ -53,7 +54,7 @@ export default defineConfig({
             headless: true,
             provider: playwright({ launchOptions: chromiumLaunchOptions() }),
             instances: [{ browser: 'chromium' }],
-            commands: { runDemoActionsOnServer },
+            commands: { runDemoActionsOnServer, startTokenServer, rotateServerToken, tokenServerState, stopTokenServer },
           },
         },
       },

@@ -1,5 +1,6 @@
 export { openTandem } from './open-tandem.ts';
-export type { OpenTandemOptions } from './open-tandem.ts';
+export type { OpenTandemOptions, OpenTandemSyncOptions } from './open-tandem.ts';
+export type { GetToken } from './token-callback.ts';
 export type { Tandem, TandemSync } from './tandem.ts';
 export type { TandemUpdate } from './update-feed.ts';
 export type { ConnectionState } from './connection/connection-state.ts';

@@ -1,5 +1,5 @@
 import { ErrorKind, fromErrorData, isLiveMessage, isTandemErrorData, tabLockName, TandemError, toErrorData } from '@tandem/core';
-import type { ActionCallers, ActionDefinitions, Row, TandemConfig, WorkerEvent } from '@tandem/core';
+import type { ActionCallers, ActionDefinitions, Row, SyncConfig, TandemConfig, WorkerEvent } from '@tandem/core';
 import { liveErrorHandler } from './live-error.ts';
 import { ElectedWorkerConnector } from './connection/elected-worker-connector.ts';
 import { SharedWorkerConnector } from './connection/shared-worker-connector.ts';
@@ -13,8 +13,21 @@ import { LiveSubscriptions } from './live-subscriptions.ts';
 import { holdTabLock } from './tab-lock.ts';
 import { registerInPage } from './page-registry.ts';
 import type { Tandem } from './tandem.ts';
+import { tokenResponder } from './token-callback.ts';
+import type { GetToken } from './token-callback.ts';
 
-export interface OpenTandemOptions extends Omit<TandemConfig, 'actionsUrl'> {
+/** The worker's `SyncConfig`, plus what only a tab can hold. */
+export interface OpenTandemSyncOptions extends SyncConfig {
+  /**
+   * Fetches a fresh token when the server refuses the current one (`'unauthorized'`) or a JWT nears
+   * its `exp` (`'expiring'`); the worker asks one tab that has it, and sync resumes with the answer
+   * without a reload. Return null when there is none. Without it, a refused token waits for `sync.setToken`.
+   */
+  getToken?: GetToken;
+}
+
+export interface OpenTandemOptions extends Omit<TandemConfig, 'actionsUrl' | 'sync'> {
+  sync?: OpenTandemSyncOptions;
   /**
    * URL of the prebuilt worker bundle (`tandem-worker.js`), or a SharedWorker you created (then a
    * worker that dies cannot be replaced: give the URL).
@@ -75,9 +88,11 @@ interface LiveHandle {
  * worker dies, the tab connects to a fresh one by itself (`db.connection`).
  */
 export async function openTandem<A extends ActionDefinitions = ActionDefinitions>(options: OpenTandemOptions): Promise<Tandem<A>> {
-  const { worker: _worker, timeoutMs = 30_000, sharedWorker: _shared, persistStorage = true, ...rest } = options;
+  const { worker: _worker, timeoutMs = 30_000, sharedWorker: _shared, persistStorage = true, sync, ...rest } = options;
   const base = globalThis.location?.href;
-  const config: TandemConfig = { ...rest, actionsUrl: new URL(String(options.actionsUrl), base).href };
+  // A function cannot cross to the worker (nor would it belong in the version hash): the tab keeps it.
+  const { getToken, ...syncConfig } = sync ?? { url: '' };
+  const config: TandemConfig = { ...rest, ...(sync ? { sync: syncConfig } : {}), actionsUrl: new URL(String(options.actionsUrl), base).href };
   const name = config.name ?? 'tandem';
 
   const subs = new LiveSubscriptions();
@@ -93,18 +108,26 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     throw noteRefusal(error);
   };
   let feed: SyncFeed | null = null;
+  /** The last token the app gave: a fresh worker starts with the config's. */
+  let token: string | null = null;
+  const answerToken = getToken
+    ? tokenResponder(
+        getToken,
+        (requestId, fresh) => connection.call((api) => api.answerTokenRequest(requestId, fresh)),
+        (fresh) => (token = fresh),
+      )
+    : null;
   const early: Extract<WorkerEvent, { tandem: 'sync' | 'rejected' }>[] = [];
   const onEvent = (data: WorkerEvent) => {
     if (isLiveMessage(data)) subs.apply(data.batch);
     else if (data.tandem === 'update') updates.fromEvent(data);
+    else if (data.tandem === 'token') answerToken?.(data);
     else if (data.tandem === 'sync' || data.tandem === 'rejected') {
       if (!feed) early.push(data);
       else if (data.tandem === 'sync') feed.setStatus(data.status);
       else feed.reject(data.rejections);
     }
   };
-  /** The last token the app gave: a fresh worker starts with the config's. */
-  let token: string | null = null;
 
   const subscribe = async (handle: LiveHandle, link: WorkerLink): Promise<void> => {
     const result = await link.api.subscribe(handle.sql, handle.params);
@@ -121,7 +144,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   await lock.held;
   const connection = new WorkerConnection({
     connector: connectorFor(options, name, base),
-    request: { tabId, config },
+    request: { tabId, config, ...(getToken ? { tokenCallback: true } : {}) },
     timeoutMs,
     onEvent,
     toError,

@@ -49,6 +49,12 @@ export interface SyncConfig {
 export interface ConnectRequest {
   tabId: string;
   config: TandemConfig;
+  /**
+   * This tab can fetch a fresh sync token (the app gave `sync.getToken`): when the server refuses
+   * the current one, or a JWT is about to expire, the worker asks it with a `TokenRequestMessage`.
+   * A flag, not the function: functions cannot cross to the worker.
+   */
+  tokenCallback?: boolean;
 }
 
 export interface ConnectResult {
@@ -190,8 +196,21 @@ export interface WorkerHello {
   workerId: string;
 }
 
+/** Why the worker wants a fresh sync token: the server refused the current one, or its JWT `exp` is near. */
+export type TokenRequestReason = 'unauthorized' | 'expiring';
+
+/**
+ * Worker → ONE tab that connected with `tokenCallback`: call the app's `getToken(reason)` and answer
+ * with `answerTokenRequest(requestId, token | null)`. Null (or no answer) makes the worker ask the next tab.
+ */
+export interface TokenRequestMessage {
+  tandem: 'token';
+  requestId: number;
+  reason: TokenRequestReason;
+}
+
 /** Everything the worker posts to a tab outside Comlink's replies, on the tab's own port. */
-export type WorkerEvent = LiveMessage | SyncStatusMessage | RejectionMessage | UpdateMessage;
+export type WorkerEvent = LiveMessage | SyncStatusMessage | RejectionMessage | UpdateMessage | TokenRequestMessage;
 
 export interface DebugCounters {
   /** Times each live query (by sql) was evaluated since the worker started. */
@@ -221,6 +240,11 @@ export interface WorkerApi {
   addChannels(channels: string[]): Promise<void>;
   /** Replaces the sync token (e.g. after sign-in); the next request uses it. */
   setSyncToken(token: string): Promise<void>;
+  /**
+   * The tab's answer to a `TokenRequestMessage`: the app's fresh token (used as `setSyncToken` is),
+   * or null when it has none (the worker asks another tab). An unknown or stale `requestId` is ignored.
+   */
+  answerTokenRequest(requestId: number, token: string | null): Promise<void>;
   /** Starts a push + pull now; resolves when that cycle ends (rejects with its error). */
   syncNow(): Promise<void>;
   /** Removes these rejections (by action id) from the durable list once the app has dealt with them. */
@@ -262,8 +286,9 @@ export function parseParams(params: unknown, engine?: EngineName): unknown[] {
 
 export function parseConnectRequest(value: unknown): ConnectRequest {
   if (typeof value !== 'object' || value === null) bad('connect expects { tabId, config }.');
-  const { tabId, config } = value as Record<string, unknown>;
+  const { tabId, config, tokenCallback } = value as Record<string, unknown>;
   if (typeof tabId !== 'string' || !/^[\w-]{1,100}$/.test(tabId)) bad('connect: tabId must be 1-100 word characters.');
+  if (tokenCallback !== undefined && typeof tokenCallback !== 'boolean') bad('connect: tokenCallback must be a boolean (or omitted).');
   if (typeof config !== 'object' || config === null) bad('connect: config must be an object { schema, actionsUrl }.');
   const c = config as Record<string, unknown>;
   if (typeof c.schema !== 'string' || c.schema.trim() === '') throw new TandemError(ErrorKind.schemaError, 'config.schema must be the schema SQL (a non-empty string).');
@@ -304,7 +329,7 @@ export function parseConnectRequest(value: unknown): ConnectRequest {
   if (c.name !== undefined) out.name = c.name as string;
   if (c.engine !== undefined) out.engine = c.engine as EngineName;
   if (c.checkpointEvery !== undefined) out.checkpointEvery = c.checkpointEvery as number;
-  return { tabId, config: out };
+  return tokenCallback === true ? { tabId, config: out, tokenCallback } : { tabId, config: out };
 }
 
 const identifier = /^[A-Za-z_][\w]{0,62}$/;
@@ -327,6 +352,12 @@ export function parseSyncToken(token: unknown): string {
   const why = unprintableText(token);
   if (why) bad(`The sync token ${why}: a token may not hold control characters or invalid Unicode.`);
   return token;
+}
+
+/** `answerTokenRequest`'s arguments: a request id the worker sent, and a token (parseSyncToken's rule) or null. */
+export function parseTokenAnswer(requestId: unknown, token: unknown): { requestId: number; token: string | null } {
+  if (typeof requestId !== 'number' || !Number.isSafeInteger(requestId) || requestId < 1) bad('answerTokenRequest: requestId must be the positive integer of the token request.');
+  return { requestId, token: token === null ? null : parseSyncToken(token) };
 }
 
 /** A call id, as `WorkerApi.run` takes it (see there). */

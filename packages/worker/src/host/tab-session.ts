@@ -1,4 +1,4 @@
-import { ErrorKind, parseCallId, parseChannels, parseConnectRequest, parseSyncToken, parseParams, parseSql, parseSubId, TandemError, toErrorData } from '@tandem/core';
+import { ErrorKind, parseCallId, parseChannels, parseConnectRequest, parseSyncToken, parseParams, parseSql, parseSubId, parseTokenAnswer, TandemError, toErrorData } from '@tandem/core';
 import type { ConnectRequest, ConnectResult, DebugCounters, PendingActionInfo, Row, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
 import type { TandemRuntime } from '../runtime/tandem-runtime.ts';
 import type { TabEndpoint } from './tab-endpoint.ts';
@@ -31,12 +31,12 @@ export class TabSession implements WorkerApi {
 
   connect(request: ConnectRequest): Promise<ConnectResult> {
     return guard(async () => {
-      const { tabId, config } = parseConnectRequest(request);
+      const { tabId, config, tokenCallback } = parseConnectRequest(request);
       if (this.#tabId !== null && this.#tabId !== tabId) throw new TandemError(ErrorKind.invalidRequest, 'This port is already connected as another tab.');
       const [runtime, workerId] = await Promise.all([this.#host.runtimeFor(config), this.#host.workerId()]);
       this.#tabId = tabId;
       this.#runtime = runtime;
-      runtime.addTab(tabId, (message) => this.#port.postMessage(message));
+      runtime.addTab(tabId, (message) => this.#port.postMessage(message), tokenCallback === true);
       this.#host.watchTab(tabId, runtime, () => this.#port.close?.());
       return { clientId: runtime.clientId, version: runtime.version, schemaVersion: runtime.schemaVersion, actions: runtime.actionNames, workerId };
     });
@@ -82,6 +82,13 @@ export class TabSession implements WorkerApi {
 
   setSyncToken(token: string): Promise<void> {
     return guard(async () => this.#connected().setSyncToken(parseSyncToken(token)));
+  }
+
+  answerTokenRequest(requestId: number, token: string | null): Promise<void> {
+    return guard(async () => {
+      const answer = parseTokenAnswer(requestId, token);
+      this.#connected().answerTokenRequest(this.#tabId!, answer.requestId, answer.token);
+    });
   }
 
   syncNow(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { RejectionMessage, SyncStatusMessage, UpdateMessage, WorkerEvent } from '@tandem/core';
+import type { RejectionMessage, SyncStatusMessage, TokenRequestMessage, UpdateMessage, WorkerEvent } from '@tandem/core';
 import type { LiveQueryRegistry } from './live-query-registry.ts';
 
 /** Posts to one tab's port. */
@@ -11,6 +11,9 @@ export type TabSink = (message: WorkerEvent) => void;
  */
 export class TabFanout {
   readonly #tabs = new Map<string, TabSink>();
+  /** The tabs that can fetch a fresh sync token (they connected with `tokenCallback`), oldest first. */
+  readonly #tokenTabs = new Set<string>();
+  readonly #dropListeners: ((tabId: string) => void)[] = [];
   readonly #live: LiveQueryRegistry;
   readonly #log: (message: string) => void;
 
@@ -23,14 +26,41 @@ export class TabFanout {
     return this.#tabs.size;
   }
 
-  add(tabId: string, sink: TabSink): void {
+  add(tabId: string, sink: TabSink, tokenCallback = false): void {
     this.#tabs.set(tabId, sink);
+    if (tokenCallback) this.#tokenTabs.add(tabId);
+    else this.#tokenTabs.delete(tabId);
   }
 
   /** Forgets a tab and frees its subscriptions; resolves with how many there were. */
   drop(tabId: string): number {
     this.#tabs.delete(tabId);
+    this.#tokenTabs.delete(tabId);
+    for (const listener of this.#dropListeners) listener(tabId);
     return this.#live.dropTab(tabId);
+  }
+
+  /** Called with each tab that is dropped (the token refresher stops waiting for its answer). */
+  onDrop(listener: (tabId: string) => void): void {
+    this.#dropListeners.push(listener);
+  }
+
+  /** The connected tabs that can fetch a fresh sync token, oldest first. */
+  withTokenCallback(): string[] {
+    return [...this.#tokenTabs].filter((tabId) => this.#tabs.has(tabId));
+  }
+
+  /** Asks one tab for a token; false when it is not connected (or its port refused the message). */
+  post(tabId: string, message: TokenRequestMessage): boolean {
+    const sink = this.#tabs.get(tabId);
+    if (!sink) return false;
+    try {
+      sink(message);
+      return true;
+    } catch (error) {
+      this.#log(`could not post to tab ${tabId}: ${(error as Error).message}`);
+      return false;
+    }
   }
 
   /** Re-runs the live queries reading `changed` and posts each tab its diffs. */

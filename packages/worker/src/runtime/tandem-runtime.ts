@@ -204,9 +204,10 @@ export class TandemRuntime {
     });
   }
 
-  addTab(tabId: string, sink: TabSink): void {
+  /** `tokenCallback`: the tab can fetch a fresh sync token (the sync asks it when the server refuses one). */
+  addTab(tabId: string, sink: TabSink, tokenCallback = false): void {
     this.#assertOpen();
-    this.#tabs.add(tabId, sink);
+    this.#tabs.add(tabId, sink, tokenCallback);
   }
 
   /** Frees a tab's subscriptions (its Web Lock was released: the tab is gone). */
@@ -266,6 +267,12 @@ export class TandemRuntime {
   setSyncToken(token: string): void {
     this.#assertOpen();
     this.#sync?.setToken(token);
+  }
+
+  /** A tab's answer to a token request: its fresh token, or null (the sync asks another tab). */
+  answerTokenRequest(tabId: string, requestId: number, token: string | null): void {
+    this.#assertOpen();
+    this.#sync?.answerTokenRequest(tabId, requestId, token);
   }
 
   syncNow(): Promise<void> {

@@ -13,6 +13,8 @@ export interface SocketLinkOptions {
   channels: () => string[];
   /** Opened, lost, or poked without the changes: the loop should run. */
   kick: () => void;
+  /** The server refused the hello's `token` as unauthorized (close 4401): the worker asks a tab for a fresh one. */
+  onUnauthorized?: (token: string | undefined) => void;
   /** Poked with all of commit `version`'s changes in the followed channels. */
   onPoke: (version: number, changes: Change[]) => void;
   log: (message: string) => void;
@@ -88,6 +90,7 @@ export class SocketLink {
           this.#socket = null;
           this.#open = false;
           if (error && error.kind !== ErrorKind.syncFailed) this.#o.log(`sync socket refused: ${error.message}`);
+          if (error?.kind === ErrorKind.unauthorized) this.#o.onUnauthorized?.(token);
           // A lost socket usually means a lost server: find out now rather than at the next poll.
           this.#o.kick();
           // Refused for its schema version: HTTP carries on (pushes still work for an older app),

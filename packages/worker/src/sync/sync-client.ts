@@ -16,6 +16,11 @@ export interface SyncClientOptions {
   /** HTTP push/pull: used whenever the socket is not ready. */
   transport: SyncTransport;
   token: () => string | undefined;
+  /**
+   * The server refused `token` (the one the request or the socket's hello carried) as unauthorized:
+   * the worker asks a tab for a fresh one. The loop itself retries as before (≥10 s).
+   */
+  onUnauthorized?: (token: string | undefined) => void;
   onStatus: (status: SyncStatus) => void;
   onRejected: (rejections: Rejection[]) => void;
   /**
@@ -81,6 +86,7 @@ export class SyncClient {
       token: options.token,
       channels: () => options.host.channels(),
       kick: () => this.kick(),
+      ...(options.onUnauthorized ? { onUnauthorized: options.onUnauthorized } : {}),
       onPoke: (version, changes) => this.#applyPoke(version, changes),
       log: options.log,
       ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
@@ -192,6 +198,8 @@ export class SyncClient {
       while (this.#dirty && !this.#stopped) {
         this.#dirty = false;
         const waiters = this.#waiters.splice(0);
+        // The token this cycle's requests carry: a refusal is about it, not about one set meanwhile.
+        const token = this.#o.token();
         try {
           await this.#cycle();
           this.#retry.reset();
@@ -210,6 +218,7 @@ export class SyncClient {
             for (const w of waiters) w.reject(data);
             continue;
           }
+          if (data.kind === ErrorKind.unauthorized) this.#o.onUnauthorized?.(token);
           const delay = isTransient(data) ? this.#retry.next() : Math.max(this.#retry.next(), 10_000);
           this.#o.log(`sync failed (${data.kind}): ${data.message} — retrying in ${(delay / 1000).toFixed(1)} s`);
           this.#status.update({ online: false, lastError: data });

@@ -8,6 +8,7 @@ import { applyServerCommit } from './apply-commit.ts';
 import { SyncClient } from './sync-client.ts';
 import type { PullState, SyncHost } from './sync-host.ts';
 import { SyncState } from './sync-state.ts';
+import { TokenRefresher } from './token-refresh.ts';
 import { createHttpTransport } from './sync-transport.ts';
 
 export interface WorkerSyncOptions {
@@ -42,6 +43,8 @@ export class WorkerSync implements SyncHost {
   readonly #channelColumns: Record<string, string>;
   readonly #log: (message: string) => void;
   readonly #client: SyncClient;
+  /** Asks a tab's `getToken` for a fresh token when the server refuses this one or it nears expiry. */
+  readonly #refresher: TokenRefresher;
   #pokesApplied = 0;
 
   /** Call once the journal is replayed: this session's outbox starts after the last seq it holds. */
@@ -63,9 +66,12 @@ export class WorkerSync implements SyncHost {
     this.#state = state;
     this.#channelColumns = o.channelColumns;
     this.#log = o.log;
+    this.#refresher = new TokenRefresher({ tabs: o.tabs, current: () => state.token, accept: (token) => this.setToken(token), log: (m) => this.#log(m) });
+    o.tabs.onDrop((tabId) => this.#refresher.tabGone(tabId));
     this.#client = new SyncClient({
       url: o.url,
       token: () => state.token,
+      onUnauthorized: (token) => this.#refresher.request('unauthorized', token),
       transport: createHttpTransport(o.url, () => state.token, o.fetch ?? ((...args) => fetch(...args))),
       log: (m) => this.#log(m),
       onStatus: (status) => o.tabs.broadcast({ tandem: 'sync', status }),
@@ -91,7 +97,13 @@ export class WorkerSync implements SyncHost {
   setToken(token: string): void {
     if (token === this.#state.token) return; // every tab hands over the profile's token on open
     this.#state.token = token;
+    this.#refresher.tokenChanged();
     this.#client.tokenChanged();
+  }
+
+  /** A tab's answer to a token request (`TokenRequestMessage`); one nobody waits for any more is ignored. */
+  answerTokenRequest(tabId: string, requestId: number, token: string | null): void {
+    if (!this.#refresher.answer(tabId, requestId, token)) this.#log(`ignored tab ${tabId}'s answer to token request ${requestId}: not waiting for it`);
   }
 
   syncNow(): Promise<void> {
@@ -141,6 +153,7 @@ export class WorkerSync implements SyncHost {
   }
 
   stop(): void {
+    this.#refresher.stop();
     this.#client.stop();
   }
 
