@@ -24,7 +24,7 @@ export interface TandemConfig {
   actionsUrl: string;
   /** The local SQL engine, default 'pglite'. The schema and actions must suit it (see docs/portable-actions.md). */
   engine?: EngineName;
-  /** Checkpoint when the journal has this many records since the last one and the worker is idle. */
+  /** Checkpoint once the journal since the last one has changed this many rows (a record counts at least 1) and the worker is idle; default 500. */
   checkpointEvery?: number;
   /** IndexedDB durability of journal writes: 'relaxed' survives tab and browser crashes; 'strict' also power loss, slower. */
   durability?: 'relaxed' | 'strict';
