@@ -84,6 +84,22 @@ describe('push: one action cannot stop the outbox', () => {
     expect(server.pushes.at(-1)).toEqual([11, 12, 13, 14].map((seq) => `${CLIENT}-${seq}`));
   });
 
+  it('a batch is cut to fit the body limit before it is sent: a server that resets an oversized upload never blocks the outbox', async () => {
+    const memory = memoryHost();
+    for (let seq = 1; seq <= 6; seq++) memory.add(seq, { args: { title: `${seq}`.padEnd(900_000, 'x') } });
+    const server = fakeServer(4 * 1024 * 1024);
+    // As a browser may see a server that answers 413 before reading the body: the connection resets.
+    const resetting: typeof globalThis.fetch = async (input, init) => {
+      if (String(init?.body ?? '').length > 4 * 1024 * 1024) throw new TypeError('Failed to fetch');
+      return server.fetch(input, init);
+    };
+    const { client, rejected } = start(memory.host, resetting);
+    await client.syncNow();
+    expect(server.pushes.map((ids) => ids.length)).toEqual([2, 2, 2]);
+    expect(memory.pending).toEqual([]);
+    expect(rejected).toEqual([]);
+  });
+
   it('an action the server refuses by index (a stored name it will never accept) is rejected alone; the ones before and after go', async () => {
     const memory = memoryHost();
     for (let seq = 1; seq <= 5; seq++) memory.add(seq, seq === 3 ? { name: 'bad\u0000name' } : {});

@@ -1,4 +1,4 @@
-import { ErrorKind, refusedAction, toErrorData } from '@tandem/core';
+import { ErrorKind, jsonByteLength, refusedAction, SYNC_LIMITS, toErrorData } from '@tandem/core';
 import type { PushAction, PushResponse, Rejection, TandemErrorData } from '@tandem/core';
 import type { SyncHost } from './sync-host.ts';
 import type { SyncTransport } from './sync-transport.ts';
@@ -34,7 +34,8 @@ export async function push(transport: SyncTransport, host: SyncHost, after: numb
   const result: PushResult = { answers: [], refused: [] };
   for (;;) {
     const unpushed = await host.unpushed(through, limit);
-    const actions = unpushed.length === 0 ? unpushed : hooks.sending(unpushed);
+    const fitted = withinBody(unpushed);
+    const actions = unpushed.length === 0 ? unpushed : hooks.sending(fitted);
     if (actions.length === 0) break;
     let response;
     try {
@@ -63,7 +64,8 @@ export async function push(transport: SyncTransport, host: SyncHost, after: numb
     // Processed means applied, rejected or skipped as a duplicate: resume after the last one sent.
     through = actions[actions.length - 1]!.seq;
     hooks.pushed(through);
-    if (actions.length < limit) break;
+    // Held back by a discard: the rest waits for its release. Read short: nothing more to send.
+    if (actions.length < fitted.length || (fitted.length === unpushed.length && unpushed.length < limit)) break;
   }
   return result;
 }
@@ -81,4 +83,21 @@ async function refuse(host: SyncHost, action: PushAction, data: TandemErrorData,
   const again = await host.unpushed(action.seq - 1, 1);
   if (again[0]?.id === action.id) throw error;
   return null;
+}
+
+/**
+ * The batch's first actions whose JSON fits in half the server's default body limit (at least one).
+ * A body over the limit gets a 413, but a server may answer it before reading the body and close
+ * the connection, which a browser can report as a reset, not a 413: a failure the loop would
+ * retry forever with the same batch. Half leaves room for a server configured lower, whose 413s
+ * still halve the batch.
+ */
+function withinBody(actions: readonly PushAction[]): readonly PushAction[] {
+  const budget = SYNC_LIMITS.body / 2;
+  let bytes = 0;
+  for (let i = 0; i < actions.length; i++) {
+    bytes += jsonByteLength(actions[i]) + 1;
+    if (bytes > budget && i > 0) return actions.slice(0, i);
+  }
+  return actions;
 }
