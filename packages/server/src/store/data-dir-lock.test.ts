@@ -39,19 +39,30 @@ function startProcess(dir: string): Promise<Started> {
 
 const exited = (child: ChildProcess): Promise<void> => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
-describe('the embedded data directory is locked (real processes)', () => {
+/**
+ * Temporary data directories and child processes of one describe block, all removed (killed) after
+ * it: `tempDir()` makes a directory, `children` takes each process started.
+ */
+function scratch(prefix: string) {
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
-  const tempDir = async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tandem-lock-'));
-    dirs.push(dir);
-    return dir;
-  };
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await Promise.all(children.map(exited));
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
+  return {
+    children,
+    tempDir: async () => {
+      const dir = await mkdtemp(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+  };
+}
+
+describe('the embedded data directory is locked (real processes)', () => {
+  const { children, tempDir } = scratch('tandem-lock-');
 
   it('a second server on the directory refuses to start, naming the first; after a SIGKILL a restart takes it over with every acknowledged commit', async () => {
     const dir = await tempDir();
@@ -111,18 +122,7 @@ describe('the embedded data directory is locked (real processes)', () => {
 describe('the lock beats; one from another host is stale once it stops (a restarted pod or container)', () => {
   const HEARTBEAT = 100;
   const STALE = 3 * HEARTBEAT;
-  const dirs: string[] = [];
-  const children: ChildProcess[] = [];
-  const tempDir = async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tandem-beat-'));
-    dirs.push(dir);
-    return dir;
-  };
-  afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(children.map(exited));
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
+  const { children, tempDir } = scratch('tandem-beat-');
 
   /** A process holding `dir`'s lock as host `host`, beating every HEARTBEAT ms. */
   function holder(dir: string, host: string): Promise<ChildProcess> {

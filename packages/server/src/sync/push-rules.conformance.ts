@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JsonValue, PushAction } from '@tandem/core';
+import { describe, expect, it } from 'vitest';
 import type { SqlDriver } from '../store/sql-driver.ts';
 import { todoAppOptions } from '../test-support/todo-app.ts';
-import { createSyncStore } from './create-sync-store.ts';
+import { clientOf as clientOfAt, useFreshStore } from '../test-support/store-fixture.ts';
 import type { DriverFactory } from './sync-store.conformance.ts';
 import type { AuthUser, CanWrite, SyncStore } from './sync-store.ts';
 
@@ -10,16 +9,7 @@ const alice: AuthUser = { id: 'alice' };
 /** A clock no server has: what a client with a wrong (or forged) clock claims. */
 const CLAIMED = Date.UTC(2001, 0, 1);
 
-function clientOf(clientId: string) {
-  let seq = 0;
-  return {
-    id: clientId,
-    next(name: string, args: JsonValue): PushAction {
-      seq++;
-      return { id: `${clientId}-${seq}`, seq, name, args, time: CLAIMED + seq };
-    },
-  };
-}
+const clientOf = (clientId: string) => clientOfAt(clientId, CLAIMED);
 
 /** Channels starting with `ro-` are read-only for everyone; the rest are writable. */
 const canWrite: CanWrite = (_user, channel) => !channel.startsWith('ro-');
@@ -39,12 +29,9 @@ export function runPushRulesConformance(name: string, freshDriver: DriverFactory
     const changesOf = async (actionId: string): Promise<number> =>
       (await db.driver.query<{ n: number }>('select count(*)::int as n from tandem_changes where action_id = $1', [actionId]))[0]!.n;
 
-    beforeAll(async () => {
-      db = await freshDriver();
-      store = await createSyncStore(db.driver, todoAppOptions());
-    }, 120_000);
-    afterAll(async () => {
-      await db?.cleanup();
+    useFreshStore(freshDriver, todoAppOptions(), (d, s) => {
+      db = d;
+      store = s;
     });
 
     describe('the server clock', () => {

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Change, JsonValue, PullResponse, PushAction } from '@tandem/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Change, PullResponse } from '@tandem/core';
 import type { SqlDriver } from '../store/sql-driver.ts';
 import { TODO_APP_SCHEMA, todoAppActions, todoAppOptions } from '../test-support/todo-app.ts';
+import { clientOf as clientOfAt, useFreshStore } from '../test-support/store-fixture.ts';
 import { createSyncStore } from './create-sync-store.ts';
 import type { AuthUser, SyncStore } from './sync-store.ts';
 
@@ -14,17 +15,7 @@ const alice: AuthUser = { id: 'alice' };
 const bob: AuthUser = { id: 'bob' };
 const T0 = Date.UTC(2024, 4, 1, 10, 0, 0);
 
-/** Builds a client's actions with consecutive seqs, as a worker would push them. */
-function clientOf(clientId: string) {
-  let seq = 0;
-  return {
-    id: clientId,
-    next(name: string, args: JsonValue): PushAction {
-      seq++;
-      return { id: `${clientId}-${seq}`, seq, name, args, time: T0 + seq };
-    },
-  };
-}
+const clientOf = (clientId: string) => clientOfAt(clientId, T0);
 
 const byRow = (changes: readonly Change[]) => changes.map((c) => `${c.op} ${c.table}/${c.rowId}@${c.channel}`);
 
@@ -47,12 +38,9 @@ export function runSyncStoreConformance(name: string, freshDriver: DriverFactory
       );
     const count = async (sql: string, params: unknown[] = []): Promise<number> => (await db.driver.query<{ n: number }>(sql, params))[0]!.n;
 
-    beforeAll(async () => {
-      db = await freshDriver();
-      store = await createSyncStore(db.driver, todoAppOptions());
-    }, 120_000);
-    afterAll(async () => {
-      await db?.cleanup();
+    useFreshStore(freshDriver, todoAppOptions(), (d, s) => {
+      db = d;
+      store = s;
     });
 
     describe('setup', () => {
