@@ -23,7 +23,8 @@ export async function loadPgliteAssets(assetsUrl: string, files?: AssetFiles): P
     compileEngineWasm('pglite', assetUrl(base, 'initdb.wasm', files)),
   ]);
   // Fetched together, reported in this order: the same fault always names the same file.
-  for (const result of [wasm, data, initdb]) if (result.status === 'rejected') throw result.reason;
-  const value = <T>(result: PromiseSettledResult<T>) => (result as PromiseFulfilledResult<T>).value;
-  return { pgliteWasmModule: value(wasm), fsBundle: value(data), initdbWasmModule: value(initdb) };
+  if (wasm.status === 'rejected') throw wasm.reason;
+  if (data.status === 'rejected') throw data.reason;
+  if (initdb.status === 'rejected') throw initdb.reason;
+  return { pgliteWasmModule: wasm.value, fsBundle: data.value, initdbWasmModule: initdb.value };
 }
