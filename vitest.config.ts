@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/server/**/*.test.mjs', 'scripts/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/scripts/**/*.test.mjs', 'apps/*/src/**/*.test.ts', 'apps/*/server/**/*.test.mjs', 'scripts/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/*.pg.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
           // Several suites start a server on embedded PGlite in beforeAll: seconds, more on a busy machine.

@@ -3,7 +3,7 @@
 // built-ins external, flat chunks with both engines' assets (PGlite's wasm/data, sqlite3.wasm) beside them.
 import { build } from 'esbuild';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,12 @@ const common = {
   logLevel: 'warning',
 };
 
-const SHIPPED_IMAGE = join(here, '../packages/worker/dist/bundle/tandem-empty-pglite.tar');
+// In the bundle's immutable/ folder under a content-hashed name (packages/worker/scripts/build-bundle.mjs).
+const SHIPPED_IMAGE_DIR = join(here, '../packages/worker/dist/bundle/immutable');
+const SHIPPED_IMAGE = (() => {
+  const name = existsSync(SHIPPED_IMAGE_DIR) && readdirSync(SHIPPED_IMAGE_DIR).find((f) => /^tandem-empty-pglite-[0-9a-f]{16}\.tar$/.test(f));
+  return name ? join(SHIPPED_IMAGE_DIR, name) : join(SHIPPED_IMAGE_DIR, 'tandem-empty-pglite-<hash>.tar');
+})();
 
 /** Which empty PGlite image the bench workers start from (the report says). */
 export function emptyImageSource() {

@@ -23,7 +23,8 @@ export function faultyAssetSites(): Plugin {
     name: 'tandem-faulty-asset-sites',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const match = /^\/faulty\/([a-z-]+)\/([\w.-]+)(?:\?.*)?$/.exec(req.url ?? '');
+        // A file of the bundle: at its top or in its immutable/ folder.
+        const match = /^\/faulty\/([a-z-]+)\/((?:immutable\/)?[\w.-]+)(?:\?.*)?$/.exec(req.url ?? '');
         if (!match) return next();
         const [, fault, file] = match as unknown as [string, string, string];
         const ext = file.slice(file.lastIndexOf('.') + 1);

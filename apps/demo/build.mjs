@@ -1,5 +1,5 @@
 // Builds the demo into dist/:
-//   dist/index.html + dist/assets/   the React app (Vite)
+//   dist/index.html + dist/immutable/ the React app (Vite; content-hashed names)
 //   dist/actions.js                   the actions module the worker imports at connect time (esbuild)
 //   dist/tandem/                      the prebuilt worker bundle, copied from @tandem/worker
 //   dist-server/app.mjs               schema, migrations and actions for the sync server in Node
@@ -43,6 +43,9 @@ async function buildDemo() {
     resolve: { conditions: ['@tandem/source', ...defaultClientConditions] },
     build: {
       outDir,
+      // Vite names these files by their content; the server caches any `immutable/` folder for a
+      // year (@tandem/worker/http-cache), like the worker bundle's.
+      assetsDir: 'immutable',
       emptyOutDir: false,
       sourcemap: true,
       target: 'es2022',

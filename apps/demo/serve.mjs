@@ -3,8 +3,9 @@
 //   import { startServer } from './serve.mjs'; const s = await startServer({ port: 0 }); … await s.close();
 //
 // Routes: /sync/push, /sync/pull, /sync/ws, /sync/health (Tandem), POST /api/session (a token for a
-// new anonymous user; server/api-routes.mjs), everything else: static files (server/static.mjs,
-// `no-cache` with ETag and Last-Modified, so a reload revalidates instead of downloading again).
+// new anonymous user; server/api-routes.mjs), everything else: static files (server/static.mjs:
+// strong ETag and Last-Modified; `immutable/` folders, named by content, cached for a year, the rest
+// `no-cache`, so a repeat visit downloads nothing unchanged and a deploy is seen at the next load).
 // Storage: embedded PGlite in apps/demo/.data/ (DATA_DIR to move it), or DATABASE_URL=postgres://…
 // With Postgres, DATABASE_SCHEMA=<name> works in that schema (its search_path; created if missing),
 // so several deployments or test runs can share one database; TANDEM_NOTIFY_CHANNEL=<name> sets the

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { ENGINE_LABEL } from '../lib/engine.mjs';
 import { kB } from '../lib/stats.mjs';
+import { IMMUTABLE_DIR, plainName } from '../../packages/worker/scripts/cli/bundle-names.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const BUNDLE_DIR = join(here, '../../packages/worker/dist/bundle');
@@ -18,11 +19,10 @@ const ENTRY = 'tandem-worker.js';
 
 /**
  * The engines' non-JS files as the bundle's engines fetch them on a first visit (checked against the
- * requests Chromium makes for the prebuilt bundle). PGlite: its wasm, its file-system data, the empty
- * database image, and initdb.wasm: engine/pglite/load-assets.ts does not load it when starting from
- * an image, but PGlite 0.5.16 itself then starts downloading it (`initdbWasmModule ||
- * startArtifactDownload(new URL('./initdb.wasm', import.meta.url))`), on every start.
- * SQLite: sqlite3.wasm; it starts from an empty in-memory database.
+ * requests Chromium makes for the prebuilt bundle), by their plain names; in the bundle they are in
+ * immutable/ under content-hashed names. PGlite: its wasm, its file-system data, the empty database
+ * image, and initdb.wasm: engine/pglite/load-assets.ts loads it on every start (PGlite 0.5.16
+ * would fetch it itself otherwise). SQLite: sqlite3.wasm; it starts from an empty in-memory database.
  */
 export const ENGINE_ASSETS = {
   pglite: ['pglite.wasm', 'pglite.data', 'tandem-empty-pglite.tar', 'initdb.wasm'],
@@ -107,9 +107,14 @@ export async function size({ dir = BUNDLE_DIR, engines = ['pglite', 'sqlite'] } 
     if (!chunk) throw new Error(`size: ${ENTRY} has no dynamic import of a ${engine}-engine chunk (dynamic imports: ${[...entry.dynamic].join(', ') || 'none'})`);
     const closure = staticClosure(graph, [ENTRY, chunk]);
     const js = measure(dir, closure.files);
-    const missing = ENGINE_ASSETS[engine].filter((f) => !existsSync(join(dir, f)));
+    const hashed = existsSync(join(dir, IMMUTABLE_DIR)) ? readdirSync(join(dir, IMMUTABLE_DIR)) : [];
+    const located = ENGINE_ASSETS[engine].map((plain) => {
+      const name = hashed.find((f) => plainName(f) === plain);
+      return name ? `${IMMUTABLE_DIR}/${name}` : plain;
+    });
+    const missing = located.filter((f) => !existsSync(join(dir, f)));
     if (missing.length) throw new Error(`size: ${missing.join(', ')} missing from ${dir}`);
-    const assets = measure(dir, ENGINE_ASSETS[engine]);
+    const assets = measure(dir, located);
     // Dynamic imports reachable from the engine's code that a start does not fetch (other file systems, Node paths).
     const notFetched = [...closure.dynamic].filter((f) => !closure.files.includes(f) && !(f !== chunk && basename(f).match(/^(pglite|sqlite)-engine-/)));
     rows.push({ engine, js, assets, notFetched });
@@ -132,7 +137,7 @@ export async function size({ dir = BUNDLE_DIR, engines = ['pglite', 'sqlite'] } 
       ratio: pglite ? total.gzip / (pglite.js.gzip + pglite.assets.gzip) : NaN,
       target: 'report',
       pass: null,
-      method: `From \`packages/worker/dist/bundle\`, first visit (raw → gzip -9): JS ${list(js)}; wasm/data ${list(assets)}.${engine === 'pglite' ? ' initdb.wasm is counted because Chromium fetches it: PGlite 0.5.16 starts its download whenever no initdb module is passed, also when the engine starts from the image (load-assets.ts skips it, PGlite does not); a returning visit with a checkpoint skips the empty image but not initdb.wasm.' : ''}${notFetched.length ? ` Not counted (dynamic imports a start in memory does not make): ${notFetched.join(', ')}.` : ''}`,
+      method: `From \`packages/worker/dist/bundle\`, first visit (raw → gzip -9): JS ${list(js)}; wasm/data ${list(assets)}.${engine === 'pglite' ? ' initdb.wasm is counted because the engine loads it on every start (PGlite 0.5.16 would fetch it itself otherwise); a returning visit with a checkpoint skips the empty image. Every file here is content-hashed: a repeat visit takes them from the HTTP cache.' : ''}${notFetched.length ? ` Not counted (dynamic imports a start in memory does not make): ${notFetched.join(', ')}.` : ''}`,
     };
   });
 }

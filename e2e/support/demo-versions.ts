@@ -68,12 +68,22 @@ const SCHEMA_START = 'CREATE TABLE IF NOT EXISTS todos (';
 /** Edits the built page's schema text (in the app's JS) as a developer adding a comment would. */
 function commentBaseSchema(root: string, comment: string): void {
   if (comment.includes('\n') || comment.includes('`') || comment.includes('${')) throw new Error('schemaComment must be one line without backquotes or ${');
-  const assets = path.join(root, 'assets');
+  // Vite's assets, named by their content and so served as immutable (apps/demo/build.mjs).
+  const assets = path.join(root, 'immutable');
   const files = readdirSync(assets).filter((f) => f.endsWith('.js') && readFileSync(path.join(assets, f), 'utf8').includes(SCHEMA_START));
   if (files.length !== 1) throw new Error(`expected the base schema in one built asset of ${assets}, found it in ${files.length}`);
-  const file = path.join(assets, files[0]!);
+  const name = files[0]!;
   // The schema is a template literal there (newlines kept), so a `--` comment line is valid SQL in it.
-  writeFileSync(file, readFileSync(file, 'utf8').replace(SCHEMA_START, `-- ${comment}\n${SCHEMA_START}`));
+  const edited = readFileSync(path.join(assets, name), 'utf8').replace(SCHEMA_START, `-- ${comment}\n${SCHEMA_START}`);
+  // New content, new name, as a real build gives it: a browser that cached the old file for good
+  // must not keep running it.
+  const renamed = name.replace(/\.js$/, '.commented.js');
+  rmSync(path.join(assets, name));
+  writeFileSync(path.join(assets, renamed), edited);
+  const page = path.join(root, 'index.html');
+  const html = readFileSync(page, 'utf8');
+  if (!html.includes(`/immutable/${name}`)) throw new Error(`index.html does not load immutable/${name}`);
+  writeFileSync(page, html.replace(`/immutable/${name}`, `/immutable/${renamed}`));
 }
 
 /**

@@ -1,13 +1,15 @@
 // The demo's built app (dist/) as a Hono app, mounted as the sync server's static fallback.
-// Everything is `no-cache` (a new deploy is seen at once) with validators, so a worker start
-// revalidates the ~15 MB of engine assets with one 304 each instead of downloading them again.
-import { createHash } from 'node:crypto';
+// Cached as @tandem/worker/http-cache says: what is under an `immutable/` folder (the worker
+// bundle's chunks and engine files, Vite's assets: all named by their content) for a year, the rest
+// (index.html, actions.js, the worker entry) `no-cache`, so a deploy is seen at the next load and an
+// unchanged file costs one 304. Strong ETags from the content, and Last-Modified.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { bytesEtag, cacheControlFor, fileEtag, isNotModified } from '@tandem/worker/http-cache';
 import { Hono } from 'hono';
 
-const HEADERS = { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' };
 
 /** A plain-text answer, as the server's own refusals are. */
 export function plainText(c, status, message, headers = {}) {
@@ -30,20 +32,19 @@ function rawPathProblem(rawUrl) {
   return null;
 }
 
-/** ETag and Last-Modified of the file serveStatic sent, from its stat: hashing 15 MB per request would cost more than it saves. */
+/** ETag (the content's hash, computed once per version of a file), Last-Modified and Cache-Control of the file serveStatic sent. */
 function fileValidators() {
   return async (c, next) => {
     await next();
     const file = c.get('staticFile');
     if (!file || c.res.status !== 200) return;
     const info = await stat(file);
-    c.res.headers.set('ETag', `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`);
+    c.res.headers.set('ETag', await fileEtag(file, info));
     c.res.headers.set('Last-Modified', info.mtime.toUTCString());
-    for (const [name, value] of Object.entries(HEADERS)) c.res.headers.set(name, value);
+    c.res.headers.set('Cache-Control', cacheControlFor(c.req.path));
+    for (const [name, value] of Object.entries(NOSNIFF)) c.res.headers.set(name, value);
   };
 }
-
-const sameTag = (a, b) => a.replace(/^W\//, '') === b.replace(/^W\//, '');
 
 /**
  * 304 when the client's copy is current: by ETag, else by date (RFC 9110 13.2.2). Not Hono's
@@ -53,14 +54,10 @@ function notModified() {
   return async (c, next) => {
     await next();
     const { res } = c;
-    const etag = res.headers.get('ETag');
-    const modified = res.headers.get('Last-Modified');
-    const ifNoneMatch = c.req.header('If-None-Match');
-    const since = c.req.header('If-Modified-Since');
-    const fresh =
-      ifNoneMatch !== undefined
-        ? etag !== null && (ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => sameTag(tag.trim(), etag)))
-        : since !== undefined && modified !== null && Date.parse(since) >= Date.parse(modified);
+    const fresh = isNotModified(
+      { ifNoneMatch: c.req.header('If-None-Match'), ifModifiedSince: c.req.header('If-Modified-Since') },
+      { etag: res.headers.get('ETag') ?? undefined, lastModified: res.headers.get('Last-Modified') ?? undefined },
+    );
     if (res.status !== 200 || !fresh) return;
     await res.body?.cancel();
     const kept = ['Cache-Control', 'Content-Type', 'ETag', 'Last-Modified', 'X-Content-Type-Options'].filter((name) => res.headers.has(name));
@@ -82,8 +79,7 @@ export function createSite(root, engine) {
   site.use(fileValidators());
   site.on('GET', ['/', '/index.html'], async (c) => {
     const html = (await readFile(path.join(root, 'index.html'), 'utf8')).replace(/(<meta name="tandem-engine" content=")[^"]*(")/, `$1${engine}$2`);
-    const tag = `"${createHash('sha1').update(html).digest('base64url')}"`;
-    return c.body(html, 200, { 'Content-Type': 'text/html; charset=utf-8', ETag: tag, ...HEADERS });
+    return c.body(html, 200, { 'Content-Type': 'text/html; charset=utf-8', ETag: bytesEtag(html), 'Cache-Control': cacheControlFor('/index.html'), ...NOSNIFF });
   });
   site.get('*', serveStatic({ root, onFound: (file, c) => c.set('staticFile', file) }));
   site.get('*', (c) => plainText(c, 404, `Not found: ${decodeURIComponent(c.req.path)}\n`));

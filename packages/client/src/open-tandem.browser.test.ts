@@ -78,7 +78,7 @@ describe('openTandem against the prebuilt SharedWorker bundle', () => {
 
   it('reports a worker URL served with a non-JavaScript MIME type', async () => {
     // A file of the bundle that exists but is not a script: the browser refuses it as a module.
-    const url = '/tandem/tandem-empty-pglite.tar';
+    const url = '/tandem/tandem-worker.js.map';
     const error = await openTandem({ worker: url, schema: SCHEMA, actionsUrl: ACTIONS_URL, name: uniqueName(), timeoutMs: 20_000 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'not_ready' });
     expect((error as Error).message).toMatch(/is served as \S[^,]*, but a module worker must be served as JavaScript/);

@@ -5,12 +5,12 @@
  */
 import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
-import { serveStatic } from '@hono/node-server/serve-static';
 import type { ActionDefinitions, Migration } from '@tandem/core';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
 import { createTandemApp } from './http/app.ts';
+import { cachedStatic } from './http/static-files.ts';
 import type { TandemApp, TandemAppOptions } from './http/app.ts';
 import { createPgliteDriver } from './store/pglite-driver.ts';
 import { createPostgresDriver } from './store/postgres-driver.ts';
@@ -28,7 +28,11 @@ export interface DatabaseOptions {
 }
 
 export interface StaticOptions {
-  /** Serve the files under this directory for requests the sync endpoints do not handle. */
+  /**
+   * Serve the files under this directory for requests the sync endpoints do not handle: files under
+   * an `immutable/` folder (the worker bundle's content-hashed ones) cached for a year, the rest
+   * `no-cache` with a content ETag and Last-Modified (304 when unchanged).
+   */
   root?: string;
   /**
    * Or answer those requests yourself (takes precedence over `root`). `raw.url` is the request
@@ -108,7 +112,7 @@ export async function startTandemServer(options: TandemServerOptions): Promise<T
         return fetch(c.req.raw, { url: incoming?.url ?? url.pathname + url.search });
       });
     } else if (statics?.root) {
-      app.use('*', serveStatic({ root: statics.root }));
+      app.use('*', cachedStatic(statics.root));
     }
 
     const server = await listen(app, port, hostname);

@@ -1,14 +1,19 @@
-// Builds the prebuilt generic SharedWorker bundle: dist/bundle/tandem-worker.js + chunks + the
-// engines' assets (PGlite's wasm/data, sqlite3.wasm), flat: each engine finds its assets beside the
-// bundle (assetsUrl), and PGlite also relative to the chunk that contains it.
+// Builds the prebuilt generic SharedWorker bundle: dist/bundle/tandem-worker.js, and in
+// dist/bundle/immutable/ its chunks, the engines' assets (PGlite's wasm/data, sqlite3.wasm) and the
+// empty PGlite image, each named by its content hash (bundle-names.mjs). The entry keeps its name and
+// knows the hashed names (esbuild `define`), so a server may cache everything in immutable/ for a
+// year and revalidate only the entry: a repeat visit downloads nothing that did not change.
+// The empty image must be built first (package.json: build-empty-image.mjs → build/, outside the
+// published dist/); it is copied into immutable/ under its hashed name.
 // Also dist/bundle/tandem-client.js: @tandem/client (+ defineActions) as one browser ES module, for
 // pages without a bundler, which cannot import a bare `@tandem/client`, and its tandem-client.d.ts.
 import { build } from 'esbuild';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleClientDeclarations } from './bundle-client-dts.mjs';
+import { IMMUTABLE_DIR, contentHashedName } from './cli/bundle-names.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 // By path, not by package name: @tandem/client is not a dependency of @tandem/worker (the worker
@@ -16,14 +21,40 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 // in the monorepo; the published package ships its output.
 const clientEntry = join(root, '../client/src/index.ts');
 const out = join(root, 'dist/bundle');
+const immutable = join(out, IMMUTABLE_DIR);
+const emptyImage = join(root, 'build/tandem-empty-pglite.tar');
 const nodeBuiltins = ['node:*', 'fs', 'path', 'crypto', 'module', 'url', 'worker_threads', 'util', 'os', 'stream', 'child_process', 'fs/promises'];
 
+const require = createRequire(import.meta.url);
+const pgliteDist = dirname(require.resolve('@electric-sql/pglite'));
+const engineFiles = {
+  'pglite.wasm': join(pgliteDist, 'pglite.wasm'),
+  'pglite.data': join(pgliteDist, 'pglite.data'),
+  'initdb.wasm': join(pgliteDist, 'initdb.wasm'),
+  'sqlite3.wasm': require.resolve('@sqlite.org/sqlite-wasm/sqlite3.wasm'),
+};
+const imageBytes = await readFile(emptyImage).catch(() => {
+  throw new Error(`build-bundle: no ${emptyImage}; run \`node scripts/build-empty-image.mjs build/tandem-empty-pglite.tar\` first (npm run build does).`);
+});
+
 await rm(out, { recursive: true, force: true });
-await mkdir(out, { recursive: true });
+await mkdir(immutable, { recursive: true });
 const t0 = performance.now();
+const assetFiles = {};
+for (const [name, source] of Object.entries(engineFiles)) {
+  const bytes = await readFile(source);
+  assetFiles[name] = contentHashedName(name, bytes);
+  await writeFile(join(immutable, assetFiles[name]), bytes);
+}
+const emptyPgliteImage = contentHashedName('tandem-empty-pglite.tar', imageBytes);
+await writeFile(join(immutable, emptyPgliteImage), imageBytes);
+
 await build({
   entryPoints: { 'tandem-worker': join(root, 'src/bundle/tandem-worker.ts') },
   outdir: out,
+  // esbuild's [hash] is of the chunk's content; the entry keeps its plain name (entryNames default).
+  chunkNames: `${IMMUTABLE_DIR}/[name]-[hash]`,
+  define: { TANDEM_BUNDLE_FILES: JSON.stringify({ assetsDir: `./${IMMUTABLE_DIR}/`, assetFiles, emptyPgliteImage }) },
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -68,8 +99,4 @@ for (const name of ['openTandem', 'defineActions', 'TandemError']) {
 // Its types, standalone beside it (a page importing it has no @tandem/client installed).
 await bundleClientDeclarations({ clientDir: join(root, '../client'), outFile: join(out, 'tandem-client.d.ts') });
 
-const require = createRequire(import.meta.url);
-const pgliteDist = dirname(require.resolve('@electric-sql/pglite'));
-for (const asset of ['pglite.wasm', 'pglite.data', 'initdb.wasm']) await copyFile(join(pgliteDist, asset), join(out, asset));
-await copyFile(require.resolve('@sqlite.org/sqlite-wasm/sqlite3.wasm'), join(out, 'sqlite3.wasm'));
 console.log(`worker bundle → ${out} (${(performance.now() - t0).toFixed(0)} ms)`);

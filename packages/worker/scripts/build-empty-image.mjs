@@ -4,8 +4,8 @@
 //   node packages/worker/scripts/build-empty-image.mjs [out.tar] [--no-compare]
 //
 // --no-compare skips timing a stock initdb for comparison (for tests).
-// Default output: packages/worker/dist/bundle/tandem-empty-pglite.tar (run it after build-bundle,
-// which empties dist/bundle). The image is also the base of every checkpoint, so it is shrunk
+// Default output: packages/worker/build/tandem-empty-pglite.tar (not published), where
+// build-bundle.mjs (run after it) takes it into the bundle under its content-hashed name. The image is also the base of every checkpoint, so it is shrunk
 // (stock initdb: ~40 MB):
 // - 1 MB WAL segments instead of 16 MB (fixed at initdb), min_wal_size 2 MB and wal_recycle off,
 //   so a checkpoint leaves little WAL behind (the engine checkpoints before each snapshot);
@@ -19,7 +19,7 @@ import { PGlite } from '@electric-sql/pglite';
 const packageRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
 const compare = !args.includes('--no-compare');
-const out = resolve(args.find((a) => !a.startsWith('--')) ?? join(packageRoot, 'dist/bundle/tandem-empty-pglite.tar'));
+const out = resolve(args.find((a) => !a.startsWith('--')) ?? join(packageRoot, 'build/tandem-empty-pglite.tar'));
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const ms = (t0) => `${(performance.now() - t0).toFixed(0)} ms`;
 

@@ -5,7 +5,7 @@ export type { RuntimeDeps } from './runtime/tandem-runtime.ts';
 export { LiveQueryRegistry } from './live/index.ts';
 export { DexieJournalStore } from './store/index.ts';
 export type { ActionRecord, Checkpoint, JournalEntry, JournalRecord, JournalStore } from './store/index.ts';
-export type { CreateEngine, Engine, EngineOptions, EngineTx } from './engine/engine.ts';
+export type { AssetFiles, CreateEngine, Engine, EngineAssetName, EngineOptions, EngineTx } from './engine/engine.ts';
 export { createPgliteEngine } from './engine/pglite/index.ts';
 export { createSqliteEngine } from './engine/sqlite/index.ts';
 export { SyncClient } from './sync/sync-client.ts';

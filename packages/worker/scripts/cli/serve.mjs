@@ -1,10 +1,12 @@
 // `tandem-worker serve <dir> [--port N]`: a tiny static file server for trying a plain page out.
-// Zero dependencies, localhost only, no caching: not meant for production (see the README's
-// "Serving" for what a real server must do).
+// Zero dependencies, localhost only: not meant for production (see the README's "Serving" for what
+// a real server must do). It caches as a real server should (http-cache.mjs), so a reload costs
+// what it will in production: the bundle's `immutable/` files from the cache, the rest a 304.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { cacheControlFor, fileEtag, isNotModified } from './http-cache.mjs';
 
 // What Tandem needs served right: .wasm as application/wasm (else the engine cannot compile it
 // streaming) and .js as JavaScript (else the module worker refuses to start).
@@ -44,21 +46,16 @@ async function resolveRequest(root, url) {
     // Without the slash, relative URLs in its index.html would resolve against the parent.
     if (!pathname.endsWith('/')) return { redirect: `${encodeURI(pathname)}/${url.slice(rawPath.length)}` };
     const index = join(file, 'index.html');
-    if ((await stat(index).catch(() => null))?.isFile()) return { file: index };
+    if ((await stat(index).catch(() => null))?.isFile()) return { file: index, pathname };
     return { status: 404, message: `Not found: ${pathname} is a folder without index.html.` };
   }
   if (!info?.isFile()) return { status: 404, message: `Not found: ${pathname}` };
-  return { file };
+  return { file, pathname };
 }
 
-/** Starts the server; resolves with the exit code once it stops (Ctrl-C), or at once if it cannot start. */
-export async function serve(dir, port) {
-  const root = resolve(dir);
-  if (!(await stat(root).catch(() => null))?.isDirectory()) {
-    console.error(`tandem-worker: ${root} is not a folder.`);
-    return 1;
-  }
-  const server = createServer(async (request, response) => {
+/** The static server for the folder `root` (an absolute path), not yet listening: `serve` and tests start it. */
+export function createStaticServer(root) {
+  return createServer(async (request, response) => {
     const reply = (status, message, headers = {}) => {
       response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', ...headers });
       response.end(request.method === 'HEAD' ? undefined : `${message}\n`);
@@ -71,19 +68,38 @@ export async function serve(dir, port) {
       console.error(`${request.method} ${request.url} → ${found.status} ${found.message}`);
       return reply(found.status, found.message);
     }
-    const { size } = await stat(found.file);
-    response.writeHead(200, {
+    const info = await stat(found.file);
+    const validators = { etag: await fileEtag(found.file, info), lastModified: new Date(info.mtimeMs).toUTCString() };
+    const headers = {
       'Content-Type': MIME_TYPES[extname(found.file).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': String(size),
-      // So a re-run of copy-assets or an edited page shows up on reload.
-      'Cache-Control': 'no-cache',
+      // no-cache (revalidate) except the bundle's content-hashed files: a re-run of copy-assets or an
+      // edited page shows up on reload.
+      'Cache-Control': cacheControlFor(found.pathname),
+      ETag: validators.etag,
+      'Last-Modified': validators.lastModified,
       'X-Content-Type-Options': 'nosniff',
-    });
+    };
+    const conditions = { ifNoneMatch: request.headers['if-none-match'], ifModifiedSince: request.headers['if-modified-since'] };
+    if (isNotModified(conditions, validators)) {
+      response.writeHead(304, headers);
+      return response.end();
+    }
+    response.writeHead(200, { ...headers, 'Content-Length': String(info.size) });
     if (request.method === 'HEAD') return response.end();
     createReadStream(found.file)
       .on('error', () => response.destroy())
       .pipe(response);
   });
+}
+
+/** Starts the server; resolves with the exit code once it stops (Ctrl-C), or at once if it cannot start. */
+export async function serve(dir, port) {
+  const root = resolve(dir);
+  if (!(await stat(root).catch(() => null))?.isDirectory()) {
+    console.error(`tandem-worker: ${root} is not a folder.`);
+    return 1;
+  }
+  const server = createStaticServer(root);
 
   const listening = await new Promise((resolveListen) => {
     server.once('error', (error) => {

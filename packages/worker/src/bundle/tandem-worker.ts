@@ -3,13 +3,22 @@
  * with its schema, actions URL and engine; nothing here is app-specific. Each engine is its own
  * chunk, imported when a config first asks for it, so an app downloads only the engine it uses.
  */
+import type { AssetFiles } from '../engine/engine.ts';
 import { startTandemWorker } from '../host/start-worker.ts';
 
-// The engines find their wasm beside the bundle (build-bundle.mjs copies it there, flat).
-const assetsUrl = new URL('./', import.meta.url).href;
+/**
+ * Replaced at build time (build-bundle.mjs, esbuild `define`) by the content-hashed names of the
+ * engines' files and of the empty image in `immutable/`. This script keeps its own name (a
+ * SharedWorker is its URL), everything it loads is named by its content, so a server can let
+ * browsers cache those for good and a deploy still reaches every tab through this one file.
+ */
+declare const TANDEM_BUNDLE_FILES: { assetsDir: string; assetFiles: AssetFiles; emptyPgliteImage: string };
+
+const assetsUrl = new URL(TANDEM_BUNDLE_FILES.assetsDir, import.meta.url).href;
+const { assetFiles } = TANDEM_BUNDLE_FILES;
 
 async function emptyPgliteImage(): Promise<Blob | undefined> {
-  const url = new URL('./tandem-empty-pglite.tar', import.meta.url);
+  const url = new URL(TANDEM_BUNDLE_FILES.emptyPgliteImage, assetsUrl);
   const response = await fetch(url);
   const type = response.headers.get('content-type') ?? '';
   // An SPA server's fallback page (200, text/html) is no image either: PGlite would fail to read it.
@@ -24,12 +33,11 @@ startTandemWorker(self as unknown as Parameters<typeof startTandemWorker>[0], {
   engines: {
     pglite: async () => {
       const { createPgliteEngine } = await import('./pglite-engine.ts');
-      // Explicit assets: PGlite then skips fetching initdb.wasm when it starts from an image.
-      return { createEngine: (options) => createPgliteEngine({ assetsUrl, ...options }), emptyImage: emptyPgliteImage };
+      return { createEngine: (options) => createPgliteEngine({ assetsUrl, assetFiles, ...options }), emptyImage: emptyPgliteImage };
     },
     sqlite: async () => {
       const { createSqliteEngine, preloadSqlite } = await import('./sqlite-engine.ts');
-      return { createEngine: (options) => createSqliteEngine({ assetsUrl, ...options }), warm: () => preloadSqlite(assetsUrl) };
+      return { createEngine: (options) => createSqliteEngine({ assetsUrl, assetFiles, ...options }), warm: () => preloadSqlite(assetsUrl, assetFiles) };
     },
   },
 });

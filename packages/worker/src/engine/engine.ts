@@ -129,6 +129,16 @@ export interface EngineOptions {
    * a file missing or served wrong fails `createEngine` with `not_ready` naming it (engine-asset.ts).
    */
   assetsUrl?: string;
+  /**
+   * The engine's files under `assetsUrl` by their plain name (`pglite.wasm`), for a build that
+   * renames them, e.g. with a content hash so they can be cached forever (the prebuilt bundle).
+   * A file not listed keeps its plain name.
+   */
+  assetFiles?: AssetFiles;
 }
+
+/** The plain names of the engines' files, as their packages ship them. */
+export type EngineAssetName = 'pglite.wasm' | 'pglite.data' | 'initdb.wasm' | 'sqlite3.wasm';
+export type AssetFiles = Partial<Record<EngineAssetName, string>>;
 
 export type CreateEngine = (options: EngineOptions) => Promise<Engine>;

@@ -212,13 +212,13 @@ describe('PGlite engine specifics', () => {
     expect(await seen()).toBe(1);
   });
 
-  it('loads its wasm and data from assetsUrl, skipping initdb.wasm when given an image', async () => {
+  it('loads its wasm, data and initdb.wasm from assetsUrl, under the names assetFiles gives', async () => {
     const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
     const requested: string[] = [];
     const server = createServer((req, res) => {
       const file = (req.url ?? '/').replace(/^\/assets\//, '');
       requested.push(file);
-      readFile(join(dist, file)).then(
+      readFile(join(dist, file.replace('-renamed', ''))).then(
         (body) => res.writeHead(200, { 'content-type': file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream' }).end(body),
         () => res.writeHead(404).end(),
       );
@@ -226,13 +226,16 @@ describe('PGlite engine specifics', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const copy = await createPgliteEngine({ assetsUrl: `http://127.0.0.1:${port}/assets`, image: await engine.snapshot() });
+      // As the prebuilt bundle does with content-hashed names; initdb.wasm is passed even with an
+      // image, so PGlite does not fetch it itself beside its chunk (load-assets.ts).
+      const assetFiles = { 'pglite.wasm': 'pglite-renamed.wasm', 'pglite.data': 'pglite-renamed.data' };
+      const copy = await createPgliteEngine({ assetsUrl: `http://127.0.0.1:${port}/assets`, assetFiles, image: await engine.snapshot() });
       try {
         expect(await copy.query('select count(*) as n from rich')).toEqual([{ n: 1 }]);
       } finally {
         await copy.close();
       }
-      expect(requested.sort()).toEqual(['pglite.data', 'pglite.wasm']);
+      expect(requested.sort()).toEqual(['initdb.wasm', 'pglite-renamed.data', 'pglite-renamed.wasm']);
       await expect(createPgliteEngine({ assetsUrl: `http://127.0.0.1:${port}/nowhere/` })).rejects.toMatchObject({
         kind: 'not_ready',
         message: expect.stringMatching(/^The PGlite engine \(engine: 'pglite'\) could not start: http:\/\/127\.0\.0\.1:\d+\/nowhere\/\S+ answered HTTP 404.*copy-assets/),

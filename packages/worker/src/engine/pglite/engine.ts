@@ -38,7 +38,7 @@ export const createPgliteEngine: CreateEngine = async (options: EngineOptions) =
     dataDir: 'memory://',
     parsers: postgresTextParsers,
     ...(options.image ? { loadDataDir: options.image } : {}),
-    ...(options.assetsUrl ? await loadPgliteAssets(options.assetsUrl, !options.image) : {}),
+    ...(options.assetsUrl ? await loadPgliteAssets(options.assetsUrl, options.assetFiles) : {}),
   };
   const pg = await PGlite.create(pgOptions);
   return new PgliteEngine(pg);

@@ -1,20 +1,30 @@
 import type { PGliteOptions } from '@electric-sql/pglite';
 import { compileEngineWasm, fetchEngineAsset } from '../engine-asset.ts';
+import { assetUrl, assetsBase } from '../asset-url.ts';
+import type { AssetFiles } from '../engine.ts';
 
 type AssetOptions = Pick<PGliteOptions, 'pgliteWasmModule' | 'initdbWasmModule' | 'fsBundle'>;
 
 /**
  * Fetches PGlite's wasm and data from `assetsUrl` instead of next to PGlite's own module, for
  * bundles that keep the assets elsewhere (a CDN, a different static folder). A file that is missing
- * or served wrong fails the start with a message naming it (engine-asset.ts).
- * initdb.wasm is fetched only when there is no image to start from: it only creates a database.
+ * or served wrong fails the start with a message naming it (engine-asset.ts). `files` maps the
+ * plain names to renamed (content-hashed) ones.
+ * initdb.wasm is loaded even when starting from an image, where it is not run: PGlite 0.5.16, when
+ * not given its module, starts fetching `./initdb.wasm` beside its own chunk on every start in a
+ * browser. Passing it keeps that download on our URL (content-hashed in the bundle, so cached for
+ * good) instead of an unhashed name that would be revalidated or, renamed, answer 404.
  */
-export async function loadPgliteAssets(assetsUrl: string, needInitdb: boolean): Promise<AssetOptions> {
-  const base = new URL(assetsUrl.endsWith('/') ? assetsUrl : `${assetsUrl}/`, globalThis.location?.href);
-  const [pgliteWasmModule, fsBundle, initdbWasmModule] = await Promise.all([
-    compileEngineWasm('pglite', new URL('pglite.wasm', base)),
-    fetchEngineAsset('pglite', new URL('pglite.data', base)).then((r) => r.blob()),
-    needInitdb ? compileEngineWasm('pglite', new URL('initdb.wasm', base)) : undefined,
+export async function loadPgliteAssets(assetsUrl: string, files?: AssetFiles): Promise<AssetOptions> {
+  const base = assetsBase(assetsUrl);
+  const [wasm, data, initdb] = await Promise.allSettled([
+    compileEngineWasm('pglite', assetUrl(base, 'pglite.wasm', files)),
+    fetchEngineAsset('pglite', assetUrl(base, 'pglite.data', files)).then((r) => r.blob()),
+    compileEngineWasm('pglite', assetUrl(base, 'initdb.wasm', files)),
   ]);
-  return { pgliteWasmModule, fsBundle, ...(initdbWasmModule ? { initdbWasmModule } : {}) };
+  // Fetched together, reported in this order: the same fault always names the same file.
+  if (wasm.status === 'rejected') throw wasm.reason;
+  if (data.status === 'rejected') throw data.reason;
+  if (initdb.status === 'rejected') throw initdb.reason;
+  return { pgliteWasmModule: wasm.value, fsBundle: data.value, initdbWasmModule: initdb.value };
 }

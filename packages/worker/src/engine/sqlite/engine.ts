@@ -1,7 +1,7 @@
 import { ErrorKind, TandemError } from '@tandem/core';
 import type { Row } from '@tandem/core';
 import { createSerialQueue } from '@tandem/core/sql';
-import type { CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
+import type { AssetFiles, CreateEngine, Engine, EngineOptions, EngineTx } from '../engine.ts';
 import { TandemTx } from '../tandem-tx.ts';
 import {
   APP_TABLES_SQL,
@@ -24,8 +24,8 @@ import { SqliteTxPort } from './tx.ts';
 import type { CaptureState } from './tx.ts';
 
 /** Loads and compiles SQLite's wasm ahead of the first engine (errors surface at createSqliteEngine). */
-export function preloadSqlite(assetsUrl?: string): void {
-  loadSqlite(assetsUrl).catch(() => {});
+export function preloadSqlite(assetsUrl?: string, files?: AssetFiles): void {
+  loadSqlite(assetsUrl, files).catch(() => {});
 }
 
 /**
@@ -34,7 +34,7 @@ export function preloadSqlite(assetsUrl?: string): void {
  * loaded) or from `options.image`, a snapshot it deserializes.
  */
 export const createSqliteEngine: CreateEngine = async (options: EngineOptions) => {
-  const sqlite = await loadSqlite(options.assetsUrl);
+  const sqlite = await loadSqlite(options.assetsUrl, options.assetFiles);
   const image = options.image ? new Uint8Array(await options.image.arrayBuffer()) : null;
   return new SqliteEngine(SqliteConnection.open(sqlite, image));
 };

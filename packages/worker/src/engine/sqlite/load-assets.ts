@@ -1,7 +1,9 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm';
 import type { Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { ErrorKind, TandemError } from '@tandem/core';
+import { assetUrl, assetsBase } from '../asset-url.ts';
 import { compileEngineWasm } from '../engine-asset.ts';
+import type { AssetFiles } from '../engine.ts';
 import { ENGINE_LABEL } from '../engine-label.ts';
 
 // The package's types omit the Emscripten module options its init function accepts.
@@ -16,11 +18,11 @@ let loading: Promise<Sqlite3Static> | null = null;
 /**
  * The sqlite3 wasm module, instantiated once per JS realm: compiling it costs tens of milliseconds
  * and megabytes, while connections on it are cheap, and tests create engines many times. The first
- * successful caller's `assetsUrl` decides where the wasm comes from; a failed load is retried by the
- * next caller.
+ * successful caller's `assetsUrl` (and `files`, renamed files under it) decides where the wasm comes
+ * from; a failed load is retried by the next caller.
  */
-export function loadSqlite(assetsUrl?: string): Promise<Sqlite3Static> {
-  loading ??= instantiate(assetsUrl).catch((error: unknown) => {
+export function loadSqlite(assetsUrl?: string, files?: AssetFiles): Promise<Sqlite3Static> {
+  loading ??= instantiate(assetsUrl, files).catch((error: unknown) => {
     loading = null;
     throw error;
   });
@@ -36,7 +38,7 @@ function disableOpfs(): void {
   (globalThis as { sqlite3ApiConfig?: unknown }).sqlite3ApiConfig = { disable: { vfs: { opfs: true, 'opfs-vfs': true, 'opfs-sahpool': true } } };
 }
 
-async function instantiate(assetsUrl: string | undefined): Promise<Sqlite3Static> {
+async function instantiate(assetsUrl: string | undefined, files: AssetFiles | undefined): Promise<Sqlite3Static> {
   disableOpfs();
   if (assetsUrl === undefined) {
     // The package finds sqlite3.wasm beside its own module (import.meta.url), wherever a bundler put it.
@@ -44,14 +46,14 @@ async function instantiate(assetsUrl: string | undefined): Promise<Sqlite3Static
       throw new TandemError(ErrorKind.notReady, `The ${ENGINE_LABEL.sqlite} could not load its wasm: ${messageOf(error)}.`);
     });
   }
-  const base = new URL(assetsUrl.endsWith('/') ? assetsUrl : `${assetsUrl}/`, globalThis.location?.href);
+  const base = assetsBase(assetsUrl);
   // Fetched and compiled here, not by Emscripten: its loader falls back silently on a wrong MIME
   // type and reports a missing file only as "both async and sync fetching of the wasm failed".
-  const module = await compileEngineWasm('sqlite', new URL('sqlite3.wasm', base));
+  const module = await compileEngineWasm('sqlite', assetUrl(base, 'sqlite3.wasm', files));
   return new Promise<Sqlite3Static>((resolve, reject) => {
     const fail = (error: unknown) => reject(new TandemError(ErrorKind.notReady, `The ${ENGINE_LABEL.sqlite} could not start its wasm: ${messageOf(error)}.`));
     initModule({
-      locateFile: (path) => new URL(path, base).href,
+      locateFile: (path) => assetUrl(base, path, files).href,
       instantiateWasm(imports, receive) {
         // Emscripten never settles its promise when this fails, so the failure rejects ours.
         WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module), fail);
