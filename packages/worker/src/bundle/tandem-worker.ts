@@ -32,8 +32,12 @@ async function emptyPgliteImage(): Promise<Blob | undefined> {
 startTandemWorker(self as unknown as Parameters<typeof startTandemWorker>[0], {
   engines: {
     pglite: async () => {
-      const { createPgliteEngine } = await import('./pglite-engine.ts');
-      return { createEngine: (options) => createPgliteEngine({ assetsUrl, assetFiles, ...options }), emptyImage: emptyPgliteImage };
+      const { createPgliteEngine, preloadPglite } = await import('./pglite-engine.ts');
+      return {
+        createEngine: (options) => createPgliteEngine({ assetsUrl, assetFiles, ...options }),
+        emptyImage: emptyPgliteImage,
+        warm: () => preloadPglite(assetsUrl, assetFiles),
+      };
     },
     sqlite: async () => {
       const { createSqliteEngine, preloadSqlite } = await import('./sqlite-engine.ts');

@@ -15,8 +15,29 @@ type AssetOptions = Pick<PGliteOptions, 'pgliteWasmModule' | 'initdbWasmModule' 
  * browser. Passing it keeps that download on our URL (content-hashed in the bundle, so cached for
  * good) instead of an unhashed name that would be revalidated or, renamed, answer 404.
  */
-export async function loadPgliteAssets(assetsUrl: string, files?: AssetFiles): Promise<AssetOptions> {
+export function loadPgliteAssets(assetsUrl: string, files?: AssetFiles): Promise<AssetOptions> {
   const base = assetsBase(assetsUrl);
+  // One download and compile per worker: the modules and the data Blob serve every engine it starts
+  // (a hand-over, a reopen), and a warm-up started while the lock and the journal were awaited.
+  const key = `${base.href} ${JSON.stringify(files ?? {})}`;
+  let loaded = loading.get(key);
+  if (!loaded) {
+    loaded = load(base, files);
+    loading.set(key, loaded);
+    // A failure is not kept: the next start tries again (a network blip must not doom the worker).
+    loaded.catch(() => loading.delete(key));
+  }
+  return loaded;
+}
+
+/** Starts fetching and compiling PGlite's files now, for the engine's start to find them ready. */
+export function preloadPglite(assetsUrl: string, files?: AssetFiles): void {
+  loadPgliteAssets(assetsUrl, files).catch(() => {}); // reported by the start that awaits it
+}
+
+const loading = new Map<string, Promise<AssetOptions>>();
+
+async function load(base: URL, files: AssetFiles | undefined): Promise<AssetOptions> {
   const [wasm, data, initdb] = await Promise.allSettled([
     compileEngineWasm('pglite', assetUrl(base, 'pglite.wasm', files)),
     fetchEngineAsset('pglite', assetUrl(base, 'pglite.data', files)).then((r) => r.blob()),
