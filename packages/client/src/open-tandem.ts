@@ -96,6 +96,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   const early: Extract<WorkerEvent, { tandem: 'sync' | 'rejected' }>[] = [];
   const onEvent = (data: WorkerEvent) => {
     if (isLiveMessage(data)) subs.apply(data.batch);
+    else if (data.tandem === 'wiped') session = null;
     else if (data.tandem === 'update') updates.fromEvent(data);
     else if (data.tandem === 'sync' || data.tandem === 'rejected') {
       if (!feed) early.push(data);
@@ -103,8 +104,11 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       else feed.reject(data.rejections);
     }
   };
-  /** The last token the app gave: a fresh worker starts with the config's. */
-  let token: string | null = null;
+  /**
+   * What the app last gave (a signIn, or a token alone), to give a fresh worker again; forgotten
+   * once any tab signs out (the status says so), so a restart cannot sign the user back in.
+   */
+  let session: { token: string; user?: string } | null = null;
 
   const subscribe = async (handle: LiveHandle, link: WorkerLink): Promise<void> => {
     const result = await link.api.subscribe(handle.sql, handle.params);
@@ -143,7 +147,13 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
         handles.delete(handle);
         handle.onError(fromErrorData(r.reason));
       });
-      if (token !== null) await link.api.setSyncToken(token);
+      if (session) {
+        const given = session;
+        // Refused (e.g. signed out meanwhile in another tab): the status says why; the tab goes on.
+        await (given.user !== undefined ? link.api.signIn({ user: given.user, token: given.token }) : link.api.setSyncToken(given.token)).catch((error: unknown) =>
+          console.warn('[tandem] the fresh worker refused the sign-in this tab had', error),
+        );
+      }
       const status = await link.api.status();
       feed?.setStatus(status.sync);
     },
@@ -168,6 +178,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   // The server needing a newer client is an update too: the reload brings it.
   syncFeed.onStatus((status) => {
     if (status.updateRequired) updates.fromRefusal(null);
+    if (status.signedOut) session = null;
   });
 
   let callSeq = 0;
@@ -247,9 +258,17 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       onStatus: (fn) => syncFeed.onStatus(fn),
       onRejected: (fn) => syncFeed.onRejected(fn),
       addChannels: (channels) => call((api) => api.addChannels(channels)),
-      setToken: (next) => {
-        token = next;
-        return call((api) => api.setSyncToken(next));
+      setToken: async (next) => {
+        await call((api) => api.setSyncToken(next));
+        session = { ...session, token: next };
+      },
+      signIn: async (given) => {
+        await call((api) => api.signIn(given));
+        session = { user: given.user, token: given.token };
+      },
+      signOut: (options) => {
+        session = null;
+        return call((api) => api.signOut(options));
       },
       now: () => call((api) => api.syncNow()),
       acknowledgeRejections: (ids) => call((api) => api.acknowledgeRejections(ids)),

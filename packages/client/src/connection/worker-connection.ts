@@ -163,6 +163,9 @@ export class WorkerConnection {
         return;
       }
       this.#options.onEvent(data as WorkerEvent);
+      // The local database was wiped (signOut): this worker's runtime is gone, not the worker.
+      // Connecting again, as after a death, reaches a fresh runtime on the fresh database.
+      if (data.tandem === 'wiped' && link) this.#onDeath(link, kill, 'wiped the local database');
     }) as EventListener);
     endpoint.start?.();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -191,11 +194,11 @@ export class WorkerConnection {
   }
 
   /** `link` is null when the worker died before its connect answered: that attempt fails (LOST). */
-  #onDeath(link: Link | null, kill: () => void): void {
+  #onDeath(link: Link | null, kill: () => void, why = 'died'): void {
     kill();
     if (this.#closed || !link || link !== this.#active) return;
     this.#active = null;
-    this.#options.log?.(`the Tandem worker ${link.result.workerId} died: connecting to a fresh one`);
+    this.#options.log?.(`the Tandem worker ${link.result.workerId} ${why}: connecting to a fresh one`);
     this.#setState('reconnecting');
     void this.#reconnect();
   }

@@ -1,4 +1,4 @@
-import type { RejectionMessage, SyncStatusMessage, UpdateMessage, WorkerEvent } from '@tandem/core';
+import type { RejectionMessage, SyncStatusMessage, UpdateMessage, WipedMessage, WorkerEvent } from '@tandem/core';
 import type { LiveQueryRegistry } from './live-query-registry.ts';
 
 /** Posts to one tab's port. */
@@ -23,6 +23,10 @@ export class TabFanout {
     return this.#tabs.size;
   }
 
+  get ids(): string[] {
+    return [...this.#tabs.keys()];
+  }
+
   add(tabId: string, sink: TabSink): void {
     this.#tabs.set(tabId, sink);
   }
@@ -39,7 +43,7 @@ export class TabFanout {
     for (const [tabId, batch] of batches) this.#post(tabId, this.#tabs.get(tabId), { tandem: 'live', batch });
   }
 
-  broadcast(message: SyncStatusMessage | RejectionMessage | UpdateMessage): void {
+  broadcast(message: SyncStatusMessage | RejectionMessage | UpdateMessage | WipedMessage): void {
     for (const [tabId, sink] of this.#tabs) this.#post(tabId, sink, message);
   }
 
