@@ -266,9 +266,17 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
         await call((api) => api.signIn(given));
         session = { user: given.user, token: given.token };
       },
-      signOut: (options) => {
+      signOut: async (options) => {
         session = null;
-        return call((api) => api.signOut(options));
+        let answered: WorkerLink | null = null;
+        const result = await call(async (api, link) => {
+          const done = await api.signOut(options);
+          answered = link;
+          return done;
+        });
+        // After the call settled: relinking inside it would count as a lost link, and retry it.
+        if (options?.data === 'wipe' && answered) connection.relink(answered);
+        return result;
       },
       now: () => call((api) => api.syncNow()),
       acknowledgeRejections: (ids) => call((api) => api.acknowledgeRejections(ids)),

@@ -104,9 +104,26 @@ export class WorkerConnection {
       try {
         return await Promise.race([fn(link.api, link), link.lost]);
       } catch (error) {
-        if (error !== LOST) throw error;
+        if (error === LOST) continue;
+        // Refused unrun because another tab just wiped the database: its `wiped` event is on the
+        // way and ends this link; the call goes to the fresh database then.
+        if ((error as { details?: { wiped?: unknown } } | null)?.details?.wiped === true) {
+          await link.lost.catch(() => {});
+          continue;
+        }
+        throw error;
       }
     }
+  }
+
+  /**
+   * `link`'s runtime is gone though its worker lives (the local database was wiped): connect again
+   * now, as after a death, rather than when its `wiped` event arrives, so the caller's next call
+   * already reaches the fresh database.
+   */
+  relink(link: WorkerLink): void {
+    const l = link as Link;
+    if (l === this.#active) this.#onDeath(l, () => l.kill(), 'wiped the local database');
   }
 
   /** Whether `link` is the live connection (e.g. a live query's id belongs to it). */

@@ -265,7 +265,7 @@ export class TandemRuntime {
       liveQueries: this.#live.queryCount,
       subscriptions: this.#live.subscriptionCount,
       lastError: ledger.lastError,
-      sync: this.#sync?.status() ?? localOnlySyncStatus(pendingActions, this.#rejections.items),
+      sync: this.#sync?.status() ?? { ...localOnlySyncStatus(pendingActions, this.#rejections.items), user: this.#session.owner, signedOut: this.#session.signedOut },
       host: this.#host,
       storage: { persisted, durability: this.#durability },
     };
@@ -423,7 +423,7 @@ export class TandemRuntime {
     if (this.#retiredFor) {
       throw new TandemError(ErrorKind.updateRequired, 'A newer version of this app took over the Tandem worker: reload this tab. Nothing was written.', this.#retiredFor);
     }
-    if (this.#wiped) throw new TandemError(ErrorKind.closed, `The local database "${this.name}" was wiped (db.sync.signOut({ data: 'wipe' })): this tab reconnects to a fresh one. Nothing was written.`);
+    if (this.#wiped) throw new TandemError(ErrorKind.closed, `The local database "${this.name}" was wiped (db.sync.signOut({ data: 'wipe' })): this tab reconnects to a fresh one. Nothing was written.`, { wiped: true });
     if (this.#ledger.closed) throw new TandemError(ErrorKind.closed, 'This Tandem runtime is closed.');
   }
 }
