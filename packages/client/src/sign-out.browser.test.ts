@@ -14,8 +14,8 @@ const COUNT = 'select count(*) as n from todos';
 const opened: Tandem[] = [];
 afterEach(() => opened.splice(0).forEach((db) => db.close()));
 
-async function open(name: string, engine: EngineName): Promise<Tandem> {
-  const db = await openTandem({ worker: '/tandem/tandem-worker.js', schema: SCHEMA, actionsUrl: '/todo-actions.js', name, engine });
+async function open(name: string, engine: EngineName, sharedWorker = true): Promise<Tandem> {
+  const db = await openTandem({ worker: '/tandem/tandem-worker.js', schema: SCHEMA, actionsUrl: '/todo-actions.js', name, engine, sharedWorker });
   opened.push(db);
   return db;
 }
@@ -86,6 +86,24 @@ describe.each(ENGINE_NAMES)('%s: signing out and deleting the local database', (
     const again = await open(name, engine);
     expect(await count(again)).toBe(0);
     expect(again.clientId).not.toBe(db.clientId);
+  });
+});
+
+describe('without SharedWorker (one tab hosts a dedicated Worker)', () => {
+  it('signOut wipe from a tab that dials the host moves both tabs to a fresh database', async () => {
+    const name = uniqueName();
+    const host = await open(name, 'pglite', false);
+    const dialer = await open(name, 'pglite', false);
+    expect((await dialer.status()).host).toBe('dedicated-worker');
+    await host.actions.add!({ title: 'a' });
+    let had = 0;
+    const emptied = liveUntil(host, 'select id from todos', (rows) => (had = Math.max(had, rows.length)) === 1 && rows.length === 0);
+    await expect(dialer.sync.signOut({ data: 'wipe' })).resolves.toEqual({ discarded: 1 });
+    expect(await count(dialer)).toBe(0);
+    await emptied;
+    await host.actions.add!({ title: 'b' });
+    expect(await count(dialer)).toBe(1);
+    expect(dialer.clientId).toBe(host.clientId);
   });
 });
 
