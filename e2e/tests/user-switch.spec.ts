@@ -32,11 +32,22 @@ test.afterEach(async ({}, testInfo) => {
 });
 
 type User = { token: string; userId: string };
+/** What these tests use of `window.tandem.sync` beyond the e2e's TandemHandle. */
+interface UserSync {
+  sync: {
+    signIn(session: { user: string; token: string }): Promise<void>;
+    signOut(options: { data: 'keep' | 'wipe' }): Promise<{ discarded: number }>;
+    setToken(token: string): Promise<void>;
+    now(): Promise<void>;
+    addChannels(channels: string[]): Promise<void>;
+    status: { signedOut: boolean; user: string | null; pending: number };
+  };
+}
 type Caught = { kind: string; message: string } | null;
 
 const signIn = (page: Page, who: User): Promise<Caught> =>
-  page.evaluate((s) => window.tandem!.sync.signIn({ user: s.userId, token: s.token }).then(() => null, (e: { kind: string; message: string }) => ({ kind: e.kind, message: e.message })), who);
-const signOut = (page: Page, data: 'keep' | 'wipe') => page.evaluate((d) => window.tandem!.sync.signOut({ data: d }), data);
+  page.evaluate((s) => (window.tandem as unknown as UserSync).sync.signIn({ user: s.userId, token: s.token }).then(() => null, (e: { kind: string; message: string }) => ({ kind: e.kind, message: e.message })), who);
+const signOut = (page: Page, data: 'keep' | 'wipe') => page.evaluate((d) => (window.tandem as unknown as UserSync).sync.signOut({ data: d }), data);
 const addTodo = (page: Page, listId: string, title: string) => page.evaluate(([list, t]) => window.tandem!.actions.addTodo!({ listId: list!, title: t! }), [listId, title]);
 const clientId = (page: Page) => page.evaluate(() => window.tandem!.clientId);
 
@@ -68,9 +79,9 @@ test("a user switch does not push the old user's actions as the new user; they g
   const refused = await signIn(page, bob);
   expect(refused).toMatchObject({ kind: 'user_mismatch' });
   expect(refused!.message).toContain("signOut({ data: 'wipe' })");
-  expect(await page.evaluate((t) => window.tandem!.sync.setToken(t).then(() => null, (e: { kind: string }) => e.kind), bob.token)).toBe('unauthorized');
-  expect(await page.evaluate(() => window.tandem!.sync.now().then(() => 'synced', (e: { kind: string }) => e.kind))).toBe('unauthorized');
-  expect(await page.evaluate(() => window.tandem!.sync.status)).toMatchObject({ signedOut: true, user: alice.userId, pending: 2 });
+  expect(await page.evaluate((t) => (window.tandem as unknown as UserSync).sync.setToken(t).then(() => null, (e: { kind: string }) => e.kind), bob.token)).toBe('unauthorized');
+  expect(await page.evaluate(() => (window.tandem as unknown as UserSync).sync.now().then(() => 'synced', (e: { kind: string }) => e.kind))).toBe('unauthorized');
+  expect(await page.evaluate(() => (window.tandem as unknown as UserSync).sync.status)).toMatchObject({ signedOut: true, user: alice.userId, pending: 2 });
   expect(await onServer(client, listId)).toEqual({ owner: null, titles: [] });
 
   // Alice again: her actions are pushed, as hers.
@@ -95,13 +106,13 @@ test('signOut wipe discards the unpushed actions, and the next user syncs with a
   // The fresh database starts as on a first visit: PGlite's empty image comes from the server.
   await server!.start();
   expect(await page.evaluate((list) => window.tandem!.query('select title from todos where list_id = $1', [list]), listId)).toEqual([]);
-  expect(await page.evaluate(() => window.tandem!.sync.status)).toMatchObject({ signedOut: true, user: null, pending: 0 });
+  expect(await page.evaluate(() => (window.tandem as unknown as UserSync).sync.status)).toMatchObject({ signedOut: true, user: null, pending: 0 });
 
   expect(await signIn(page, bob)).toBeNull();
   const bobClient = await clientId(page);
   expect(bobClient).not.toBe(aliceClient);
   // The demo's list follows the page (addChannels at open): a fresh database syncs it again.
-  await page.evaluate((list) => window.tandem!.sync.addChannels([list]), listId);
+  await page.evaluate((list) => (window.tandem as unknown as UserSync).sync.addChannels([list]), listId);
   await addTodo(page, listId, 'bob');
   await waitSynced(page);
   expect(await onServer(bobClient, listId)).toEqual({ owner: bob.userId, titles: ['alice synced', 'bob'] });
