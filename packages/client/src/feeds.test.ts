@@ -8,7 +8,7 @@ function rejection(id: string): Rejection {
 }
 
 function status(rejections: Rejection[], updateRequired = false): SyncStatus {
-  return { enabled: true, online: true, syncing: false, pending: 0, channels: [], lastError: null, lastSyncAt: null, rejections, updateRequired };
+  return { enabled: true, online: true, syncing: false, pending: 0, channels: [], lastError: null, lastSyncAt: null, rejections, updateRequired, user: null, signedOut: false };
 }
 
 describe('SyncFeed.onRejected', () => {

@@ -108,18 +108,23 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
     throw noteRefusal(error);
   };
   let feed: SyncFeed | null = null;
-  /** The last token the app gave: a fresh worker starts with the config's. */
-  let token: string | null = null;
+  /**
+   * What the app last gave (a signIn, or a token alone, or getToken's answer), to give a fresh worker
+   * again; forgotten once any tab signs out (the status says so), so a restart cannot sign the user
+   * back in.
+   */
+  let session: { token: string; user?: string } | null = null;
   const answerToken = getToken
     ? tokenResponder(
         getToken,
         (requestId, fresh) => connection.call((api) => api.answerTokenRequest(requestId, fresh)),
-        (fresh) => (token = fresh),
+        (fresh) => (session = { ...session, token: fresh }),
       )
     : null;
   const early: Extract<WorkerEvent, { tandem: 'sync' | 'rejected' }>[] = [];
   const onEvent = (data: WorkerEvent) => {
     if (isLiveMessage(data)) subs.apply(data.batch);
+    else if (data.tandem === 'wiped') session = null;
     else if (data.tandem === 'update') updates.fromEvent(data);
     else if (data.tandem === 'token') answerToken?.(data);
     else if (data.tandem === 'sync' || data.tandem === 'rejected') {
@@ -166,7 +171,13 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
         handles.delete(handle);
         handle.onError(fromErrorData(r.reason));
       });
-      if (token !== null) await link.api.setSyncToken(token);
+      if (session) {
+        const given = session;
+        // Refused (e.g. signed out meanwhile in another tab): the status says why; the tab goes on.
+        await (given.user !== undefined ? link.api.signIn({ user: given.user, token: given.token }) : link.api.setSyncToken(given.token)).catch((error: unknown) =>
+          console.warn('[tandem] the fresh worker refused the sign-in this tab had', error),
+        );
+      }
       const status = await link.api.status();
       feed?.setStatus(status.sync);
     },
@@ -191,6 +202,7 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   // The server needing a newer client is an update too: the reload brings it.
   syncFeed.onStatus((status) => {
     if (status.updateRequired) updates.fromRefusal(null);
+    if (status.signedOut) session = null;
   });
 
   let callSeq = 0;
@@ -270,9 +282,25 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
       onStatus: (fn) => syncFeed.onStatus(fn),
       onRejected: (fn) => syncFeed.onRejected(fn),
       addChannels: (channels) => call((api) => api.addChannels(channels)),
-      setToken: (next) => {
-        token = next;
-        return call((api) => api.setSyncToken(next));
+      setToken: async (next) => {
+        await call((api) => api.setSyncToken(next));
+        session = { ...session, token: next };
+      },
+      signIn: async (given) => {
+        await call((api) => api.signIn(given));
+        session = { user: given.user, token: given.token };
+      },
+      signOut: async (options) => {
+        session = null;
+        let answered: WorkerLink | null = null;
+        const result = await call(async (api, link) => {
+          const done = await api.signOut(options);
+          answered = link;
+          return done;
+        });
+        // After the call settled: relinking inside it would count as a lost link, and retry it.
+        if (options?.data === 'wipe' && answered) connection.relink(answered);
+        return result;
       },
       now: () => call((api) => api.syncNow()),
       acknowledgeRejections: (ids) => call((api) => api.acknowledgeRejections(ids)),

@@ -1,6 +1,6 @@
 import type { ConnectionState } from './connection/connection-state.ts';
 import type { TandemUpdate } from './update-feed.ts';
-import type { ActionCallers, ActionDefinitions, DebugCounters, PendingActionInfo, Rejection, Row, SyncStatus, TandemError, WorkerStatus } from '@tandem/core';
+import type { ActionCallers, ActionDefinitions, DebugCounters, PendingActionInfo, Rejection, Row, SignIn, SignOut, SignOutResult, SyncStatus, TandemError, WorkerStatus } from '@tandem/core';
 
 /** An open connection to the app's Tandem worker, as `openTandem()` gives it. */
 export interface Tandem<A extends ActionDefinitions = ActionDefinitions> {
@@ -70,8 +70,25 @@ export interface TandemSync {
   discard(id: string): Promise<void>;
   /** Starts syncing more channels (persisted in the worker). */
   addChannels(channels: string[]): Promise<void>;
-  /** Gives the worker a new bearer token (e.g. after sign-in). */
+  /**
+   * Gives the worker a fresh bearer token for the signed-in user (a refreshed one). Refused
+   * (`unauthorized`) while signed out: use `signIn`. Without any `signIn` ever, the token alone is
+   * used, as before sign-in existed (then nothing checks whose it is).
+   */
   setToken(token: string): Promise<void>;
+  /**
+   * Signs `user` in with `token` and syncs. The local database belongs to the first user who signs
+   * in (actions made before are theirs); another user is refused with `user_mismatch` and nothing
+   * changes: sign out with `data: 'wipe'` first, or open one database per user (`name`).
+   */
+  signIn(session: SignIn): Promise<void>;
+  /**
+   * Stops syncing and forgets the token, in every tab. `{ data: 'keep' }`: the local data and the
+   * pending actions stay for the same user's next `signIn`. `{ data: 'wipe' }`: the local database
+   * is deleted (its unpushed actions too: `discarded` says how many) and every tab of it connects
+   * again to a fresh, empty one (`connection` is `reconnecting` meanwhile), with a new client id.
+   */
+  signOut(options: SignOut): Promise<SignOutResult>;
   /** Push + pull now; resolves when done, rejects with the reason it failed. */
   now(): Promise<void>;
 }

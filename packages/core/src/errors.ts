@@ -18,6 +18,11 @@ export const ErrorKind = {
   unauthorized: 'unauthorized',
   /** Sync: the user may not read that channel or write that row (HTTP 403). */
   forbidden: 'forbidden',
+  /**
+   * `db.sync.signIn` as another user than the one the local database belongs to: refused, nothing
+   * changed. Sign out with `data: 'wipe'` first, or open a database per user (`name`).
+   */
+  userMismatch: 'user_mismatch',
   /** Sync: the request body is larger than the server accepts (HTTP 413); or an action's args are over SYNC_LIMITS.actionArgs (refused at the call). */
   tooLarge: 'too_large',
   /** Sync: the server could not be reached or answered with an error; the worker retries. */

@@ -12,3 +12,4 @@ export { isStandardSchema } from './standard-schema.ts';
 export * from './sync-protocol.ts';
 export * from './names.ts';
 export * from './dial.ts';
+export * from './delete-request.ts';

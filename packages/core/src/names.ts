@@ -9,6 +9,11 @@ export function tabLockName(tabId: string): string {
   return `tandem-tab:${tabId}`;
 }
 
+/** The IndexedDB database holding a local database's journal, checkpoints and meta: all of its storage. */
+export function journalDatabaseName(database: string): string {
+  return `tandem:${database}`;
+}
+
 /** One runtime per local database: its worker holds this lock while the database is open. */
 export function databaseLockName(database: string): string {
   return `tandem-db:${database}`;
@@ -28,6 +33,14 @@ export const PAGE_REGISTRY_KEY = 'tandem.instances';
  */
 export function handoffChannelName(database: string): string {
   return `tandem-handoff:${database}`;
+}
+
+/**
+ * `deleteDatabase(name)` asks the worker holding the database over this BroadcastChannel to let it
+ * go (when no tab has it open any more): a SharedWorker outlives the tabs that closed their handle.
+ */
+export function deleteChannelName(database: string): string {
+  return `tandem-delete:${database}`;
 }
 
 /**

@@ -161,6 +161,13 @@ export interface SyncStatus {
    * it. Pushes still go through (the server upgrades them), so no work is lost meanwhile.
    */
   updateRequired: boolean;
+  /**
+   * The user the local database belongs to (the first `db.sync.signIn`), null while it has none
+   * (nobody signed in yet, or an app that only gives tokens).
+   */
+  user: string | null;
+  /** `db.sync.signOut` was called and no `signIn` since: nothing is pushed or pulled. */
+  signedOut: boolean;
 }
 
 /** Worker → every tab whenever the sync status changes. */
@@ -209,8 +216,34 @@ export interface TokenRequestMessage {
   reason: TokenRequestReason;
 }
 
+/**
+ * Worker → every tab once `db.sync.signOut({ data: 'wipe' })` deleted the local database: the
+ * runtime is gone, and each tab connects again (to a fresh, empty database), forgetting its token.
+ * Sent after the caller's answer, on the same port.
+ */
+export interface WipedMessage {
+  tandem: 'wiped';
+}
+
 /** Everything the worker posts to a tab outside Comlink's replies, on the tab's own port. */
-export type WorkerEvent = LiveMessage | SyncStatusMessage | RejectionMessage | UpdateMessage | TokenRequestMessage;
+export type WorkerEvent = LiveMessage | SyncStatusMessage | RejectionMessage | UpdateMessage | TokenRequestMessage | WipedMessage;
+
+/** Who signs in (`db.sync.signIn`): the app's user id, and the bearer token the server authenticates. */
+export interface SignIn {
+  /** The id of the user the token authenticates (as the server's auth hook resolves it, ideally). */
+  user: string;
+  token: string;
+}
+
+/** `db.sync.signOut`: keep the local data for when the same user signs in again, or wipe it. */
+export interface SignOut {
+  data: 'keep' | 'wipe';
+}
+
+export interface SignOutResult {
+  /** Pending actions deleted unpushed (0 with `keep`: they stay for the same user). */
+  discarded: number;
+}
 
 export interface DebugCounters {
   /** Times each live query (by sql) was evaluated since the worker started. */
@@ -247,6 +280,10 @@ export interface WorkerApi {
   answerTokenRequest(requestId: number, token: string | null): Promise<void>;
   /** Starts a push + pull now; resolves when that cycle ends (rejects with its error). */
   syncNow(): Promise<void>;
+  /** Binds the database to `user` (the first time) and syncs with `token`; refused for another user. */
+  signIn(session: SignIn): Promise<void>;
+  /** Stops syncing and forgets the token; `wipe` also deletes the local database. */
+  signOut(options: SignOut): Promise<SignOutResult>;
   /** Removes these rejections (by action id) from the durable list once the app has dealt with them. */
   acknowledgeRejections(ids: string[]): Promise<void>;
   /** The actions the server has not settled yet, oldest first. */
@@ -358,6 +395,22 @@ export function parseSyncToken(token: unknown): string {
 export function parseTokenAnswer(requestId: unknown, token: unknown): { requestId: number; token: string | null } {
   if (typeof requestId !== 'number' || !Number.isSafeInteger(requestId) || requestId < 1) bad('answerTokenRequest: requestId must be the positive integer of the token request.');
   return { requestId, token: token === null ? null : parseSyncToken(token) };
+}
+
+/** `WorkerApi.signIn`'s argument: a non-empty printable user id and a valid token. */
+export function parseSignIn(value: unknown): SignIn {
+  if (typeof value !== 'object' || value === null) bad('signIn expects { user, token }.');
+  const { user, token } = value as Record<string, unknown>;
+  if (typeof user !== 'string' || user.length === 0 || user.length > 1_000) bad('signIn: user must be the user\'s id (a non-empty string of at most 1000 characters).');
+  const why = unprintableText(user);
+  if (why) bad(`signIn: user ${why}.`);
+  return { user, token: parseSyncToken(token) };
+}
+
+export function parseSignOut(value: unknown): SignOut {
+  const data = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).data : undefined;
+  if (data !== 'keep' && data !== 'wipe') bad("signOut expects { data: 'keep' } (the local data stays for this user) or { data: 'wipe' } (it is deleted).");
+  return { data };
 }
 
 /** A call id, as `WorkerApi.run` takes it (see there). */

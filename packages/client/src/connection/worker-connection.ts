@@ -104,9 +104,26 @@ export class WorkerConnection {
       try {
         return await Promise.race([fn(link.api, link), link.lost]);
       } catch (error) {
-        if (error !== LOST) throw error;
+        if (error === LOST) continue;
+        // Refused unrun because another tab just wiped the database: its `wiped` event is on the
+        // way and ends this link; the call goes to the fresh database then.
+        if ((error as { details?: { wiped?: unknown } } | null)?.details?.wiped === true) {
+          await link.lost.catch(() => {});
+          continue;
+        }
+        throw error;
       }
     }
+  }
+
+  /**
+   * `link`'s runtime is gone though its worker lives (the local database was wiped): connect again
+   * now, as after a death, rather than when its `wiped` event arrives, so the caller's next call
+   * already reaches the fresh database.
+   */
+  relink(link: WorkerLink): void {
+    const l = link as Link;
+    if (l === this.#active) this.#onDeath(l, () => l.kill(), 'wiped the local database');
   }
 
   /** Whether `link` is the live connection (e.g. a live query's id belongs to it). */
@@ -163,6 +180,9 @@ export class WorkerConnection {
         return;
       }
       this.#options.onEvent(data as WorkerEvent);
+      // The local database was wiped (signOut): this worker's runtime is gone, not the worker.
+      // Connecting again, as after a death, reaches a fresh runtime on the fresh database.
+      if (data.tandem === 'wiped' && link) this.#onDeath(link, kill, 'wiped the local database');
     }) as EventListener);
     endpoint.start?.();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -191,11 +211,11 @@ export class WorkerConnection {
   }
 
   /** `link` is null when the worker died before its connect answered: that attempt fails (LOST). */
-  #onDeath(link: Link | null, kill: () => void): void {
+  #onDeath(link: Link | null, kill: () => void, why = 'died'): void {
     kill();
     if (this.#closed || !link || link !== this.#active) return;
     this.#active = null;
-    this.#options.log?.(`the Tandem worker ${link.result.workerId} died: connecting to a fresh one`);
+    this.#options.log?.(`the Tandem worker ${link.result.workerId} ${why}: connecting to a fresh one`);
     this.#setState('reconnecting');
     void this.#reconnect();
   }

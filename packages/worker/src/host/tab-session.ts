@@ -1,5 +1,5 @@
-import { ErrorKind, parseCallId, parseChannels, parseConnectRequest, parseSyncToken, parseParams, parseSql, parseSubId, parseTokenAnswer, TandemError, toErrorData } from '@tandem/core';
-import type { ConnectRequest, ConnectResult, DebugCounters, PendingActionInfo, Row, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
+import { ErrorKind, parseCallId, parseChannels, parseConnectRequest, parseSignIn, parseSignOut, parseSyncToken, parseParams, parseSql, parseSubId, parseTokenAnswer, TandemError, toErrorData } from '@tandem/core';
+import type { ConnectRequest, ConnectResult, DebugCounters, PendingActionInfo, Row, SignIn, SignOut, SignOutResult, TandemConfig, WorkerApi, WorkerStatus } from '@tandem/core';
 import type { TandemRuntime } from '../runtime/tandem-runtime.ts';
 import type { TabEndpoint } from './tab-endpoint.ts';
 
@@ -11,6 +11,8 @@ export interface RuntimeProvider {
   watchTab(tabId: string, runtime: TandemRuntime, gone?: () => void): void;
   /** This worker's id, once its life lock is held (see holdWorkerLife). */
   workerId(): Promise<string>;
+  /** Closes `runtime`, deletes its local database and frees it; its tabs then connect again. */
+  wipe(runtime: TandemRuntime): Promise<SignOutResult>;
 }
 
 /**
@@ -93,6 +95,21 @@ export class TabSession implements WorkerApi {
 
   syncNow(): Promise<void> {
     return guard(() => this.#connected().syncNow());
+  }
+
+  signIn(session: SignIn): Promise<void> {
+    return guard(async () => {
+      const { user, token } = parseSignIn(session);
+      await this.#connected().signIn(user, token);
+    });
+  }
+
+  signOut(options: SignOut): Promise<SignOutResult> {
+    return guard(async () => {
+      const { data } = parseSignOut(options);
+      const runtime = this.#connected();
+      return data === 'wipe' ? this.#host.wipe(runtime) : runtime.signOut();
+    });
   }
 
   acknowledgeRejections(ids: string[]): Promise<void> {

@@ -1,16 +1,18 @@
 import * as Comlink from 'comlink';
 import { ErrorKind, schemaIdentity, tabLockName, TandemError } from '@tandem/core';
-import type { EngineName, SchemaIdentity, TandemConfig, WorkerHello } from '@tandem/core';
+import type { EngineName, SchemaIdentity, SignOutResult, TandemConfig, WorkerHello } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { runtimeVersion } from '../runtime/config-version.ts';
 import { TandemRuntime } from '../runtime/tandem-runtime.ts';
-import { DexieJournalStore } from '../store/dexie-journal-store.ts';
+import { deleteJournalDatabase, DexieJournalStore } from '../store/dexie-journal-store.ts';
+import { SIGNED_OUT_META_KEY } from '../sync/user-session.ts';
 import { ActionsModuleLoader } from './actions-module.ts';
 import type { LoadActions, LoadedActions } from './actions-module.ts';
 import { acquireDatabaseLock } from './database-lock.ts';
 import { serveHandoffs } from './handoff-channel.ts';
 import type { HandoffAnswer, RuntimeIdentity } from './handoff-channel.ts';
 import { serveDials } from './dial-service.ts';
+import { serveDeletes } from './delete-service.ts';
 import type { TabEndpoint } from './tab-endpoint.ts';
 import { TabSession } from './tab-session.ts';
 import type { RuntimeProvider } from './tab-session.ts';
@@ -160,9 +162,14 @@ export class WorkerHost implements RuntimeProvider {
           ...(this.#options.host ? { host: this.#options.host } : {}),
           log,
         });
-        slot.stopServing = serveHandoffs(name, () => ({ version: slot.version, schemaVersion: runtime.schemaVersion }), (requester) =>
+        const stopHandoffs = serveHandoffs(name, () => ({ version: slot.version, schemaVersion: runtime.schemaVersion }), (requester) =>
           this.#serial(() => this.#handOver(slot, requester)),
         );
+        const stopDeletes = serveDeletes(name, () => this.#serial(() => this.#releaseForDelete(slot)));
+        slot.stopServing = () => {
+          stopHandoffs();
+          stopDeletes();
+        };
         return runtime;
       } catch (error) {
         // Nothing of a failed start stays open: a tab with a fixed config (or another worker) starts clean.
@@ -186,6 +193,26 @@ export class WorkerHost implements RuntimeProvider {
     if (requester.schemaVersion < running.schemaVersion) return 'refused';
     await this.#retire(slot, running, requester);
     return 'retired';
+  }
+
+  /**
+   * `deleteDatabase` from a tab: a SharedWorker outlives the tabs that closed their handle, so a
+   * runtime no open tab uses closes (its work is durable already) and frees the database. Open tabs
+   * are counted by their Web Locks, not by this worker's list: a tab that just closed is not
+   * dropped from that list until its lock's release reaches this worker.
+   */
+  async #releaseForDelete(slot: Slot): Promise<{ type: 'released' | 'open'; tabs: number } | null> {
+    if (this.#slot !== slot) return null;
+    const runtime = await slot.runtime.catch(() => null);
+    if (!runtime || this.#slot !== slot) return null;
+    const held = new Set(((await globalThis.navigator?.locks?.query())?.held ?? []).map((lock) => lock.name));
+    const open = runtime.tabIds.filter((id) => held.has(tabLockName(id))).length;
+    if (open > 0) return { type: 'open', tabs: open };
+    await runtime.close();
+    slot.stopServing();
+    slot.release();
+    this.#slot = null;
+    return { type: 'released', tabs: 0 };
   }
 
   /** The old runtime finishes and saves its work and tells its tabs; then the database is free. */
@@ -225,6 +252,34 @@ export class WorkerHost implements RuntimeProvider {
     }
     const offered = Object.keys(this.#options.engines ?? {});
     throw new TandemError(ErrorKind.invalidRequest, `This Tandem worker has no ${name} engine (it offers: ${offered.join(', ') || 'none'}). Set config.engine to one of those, or use a worker built with the ${name} engine.`);
+  }
+
+  /**
+   * `signOut({ data: 'wipe' })`: the runtime closes (its queued writes finish, calls are refused),
+   * its local database is deleted while this worker still holds the database lock (no other start
+   * can read it meanwhile), and the slot is freed. The fresh database starts signed out, so a tab's
+   * config token does not sync it as the old user. Its tabs hear `wiped` after the caller's answer
+   * (a later task), and connect again: to a fresh runtime, with a fresh client id.
+   */
+  wipe(runtime: TandemRuntime): Promise<SignOutResult> {
+    return this.#serial(async () => {
+      const slot = this.#slot;
+      const result = await runtime.wipe();
+      if (slot && (await slot.runtime.catch(() => null)) === runtime) {
+        slot.stopServing();
+        try {
+          await deleteJournalDatabase(runtime.name);
+          const fresh = new DexieJournalStore(runtime.name);
+          await fresh.setMeta(SIGNED_OUT_META_KEY, true);
+          fresh.close();
+        } finally {
+          slot.release();
+          if (this.#slot === slot) this.#slot = null;
+        }
+      }
+      setTimeout(() => runtime.announceWiped(), 0);
+      return result;
+    });
   }
 
   watchTab(tabId: string, runtime: TandemRuntime, gone?: () => void): void {

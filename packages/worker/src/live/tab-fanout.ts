@@ -1,4 +1,4 @@
-import type { RejectionMessage, SyncStatusMessage, TokenRequestMessage, UpdateMessage, WorkerEvent } from '@tandem/core';
+import type { RejectionMessage, SyncStatusMessage, TokenRequestMessage, UpdateMessage, WipedMessage, WorkerEvent } from '@tandem/core';
 import type { LiveQueryRegistry } from './live-query-registry.ts';
 
 /** Posts to one tab's port. */
@@ -24,6 +24,10 @@ export class TabFanout {
 
   get size(): number {
     return this.#tabs.size;
+  }
+
+  get ids(): string[] {
+    return [...this.#tabs.keys()];
   }
 
   add(tabId: string, sink: TabSink, tokenCallback = false): void {
@@ -69,7 +73,7 @@ export class TabFanout {
     for (const [tabId, batch] of batches) this.#post(tabId, this.#tabs.get(tabId), { tandem: 'live', batch });
   }
 
-  broadcast(message: SyncStatusMessage | RejectionMessage | UpdateMessage): void {
+  broadcast(message: SyncStatusMessage | RejectionMessage | UpdateMessage | WipedMessage): void {
     for (const [tabId, sink] of this.#tabs) this.#post(tabId, sink, message);
   }
 

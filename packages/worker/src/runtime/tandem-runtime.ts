@@ -1,5 +1,5 @@
 import { ErrorKind, schemaIdentity, SYNC_LIMITS, TandemError, validateActionArgs } from '@tandem/core';
-import type { ActionDefinitions, DebugCounters, EngineName, JsonValue, PendingActionInfo, Row, TandemConfig, WorkerStatus } from '@tandem/core';
+import type { ActionDefinitions, DebugCounters, EngineName, JsonValue, PendingActionInfo, Row, SignOutResult, TandemConfig, WorkerStatus } from '@tandem/core';
 import { Ledger, readLedgerState } from '../actions/ledger.ts';
 import type { CreateEngine } from '../engine/engine.ts';
 import { LiveQueryRegistry } from '../live/live-query-registry.ts';
@@ -8,6 +8,7 @@ import type { TabSink } from '../live/tab-fanout.ts';
 import type { JournalStore } from '../store/journal-store.ts';
 import { RejectionList } from '../store/rejection-list.ts';
 import { localOnlySyncStatus } from '../sync/sync-status.ts';
+import { UserSession } from '../sync/user-session.ts';
 import { WorkerSync } from '../sync/worker-sync.ts';
 import type { ActionsModule } from './config-version.ts';
 import { definitionsDigest, runtimeVersion } from './config-version.ts';
@@ -57,10 +58,15 @@ export class TandemRuntime {
   readonly #host: WorkerStatus['host'];
   readonly #durability: 'relaxed' | 'strict';
   readonly #persisted = new PersistedProbe();
+  readonly #session: UserSession;
+  /** The local database's name (`config.name`). */
+  readonly name: string;
   #sync: WorkerSync | null = null;
   /** Set by retire(): the version that took over, which every call from then on names. */
   #retiredFor: { version: string; schemaVersion: number } | null = null;
   #retiring: Promise<void> | null = null;
+  /** Set by wipe(): the local database is being deleted; every call is refused. */
+  #wiped = false;
   /** Calls to run() accepted but not yet queued (validating their args): retire waits for them. */
   readonly #accepted = new Set<Promise<unknown>>();
 
@@ -73,10 +79,14 @@ export class TandemRuntime {
     live: LiveQueryRegistry;
     tabs: TabFanout;
     rejections: RejectionList;
+    session: UserSession;
+    name: string;
     log: (message: string) => void;
     host: WorkerStatus['host'];
     durability: 'relaxed' | 'strict';
   }) {
+    this.#session = init.session;
+    this.name = init.name;
     this.version = init.version;
     this.schemaVersion = init.schemaVersion;
     this.clientId = init.clientId;
@@ -98,13 +108,14 @@ export class TandemRuntime {
     const { config, store } = deps;
     const log = deps.log ?? (() => {});
     // Independent reads side by side: on a small database they are most of a cold start (B9b).
-    const [module, legacySchema, storedEngine, storedClientId, checkpoint, rejections] = await Promise.all([
+    const [module, legacySchema, storedEngine, storedClientId, checkpoint, rejections, session] = await Promise.all([
       loadActionsModule(deps.loadActions, config.actionsUrl),
       store.getMeta<string>('schemaVersion'),
       store.getMeta<string>('engine'),
       store.getMeta<string>('clientId'),
       store.latestCheckpoint(),
       RejectionList.load(store, log),
+      UserSession.load(store),
     ]);
     const definitions = module.actions;
     const migrations = module.migrations ?? [];
@@ -151,6 +162,8 @@ export class TandemRuntime {
       live,
       tabs,
       rejections,
+      session,
+      name: config.name ?? 'tandem',
       log,
       host: deps.host ?? 'shared-worker',
       durability: config.durability ?? 'relaxed',
@@ -168,6 +181,8 @@ export class TandemRuntime {
         channels: config.sync.channels ?? [],
         channelColumns: config.channels ?? {},
         token: config.sync.token,
+        session,
+        database: config.name ?? 'tandem',
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
         log,
       });
@@ -251,7 +266,7 @@ export class TandemRuntime {
       liveQueries: this.#live.queryCount,
       subscriptions: this.#live.subscriptionCount,
       lastError: ledger.lastError,
-      sync: this.#sync?.status() ?? localOnlySyncStatus(pendingActions, this.#rejections.items),
+      sync: this.#sync?.status() ?? { ...localOnlySyncStatus(pendingActions, this.#rejections.items), user: this.#session.owner, signedOut: this.#session.signedOut },
       host: this.#host,
       storage: { persisted, durability: this.#durability },
     };
@@ -273,6 +288,47 @@ export class TandemRuntime {
   answerTokenRequest(tabId: string, requestId: number, token: string | null): void {
     this.#assertOpen();
     this.#sync?.answerTokenRequest(tabId, requestId, token);
+  }
+
+  /**
+   * Binds the database to `user` the first time (actions made before any sign-in become theirs)
+   * and syncs with `token`. Another user is refused (`user_mismatch`) and nothing changes.
+   */
+  async signIn(user: string, token: string): Promise<void> {
+    this.#assertOpen();
+    if (this.#sync) await this.#sync.signIn(user, token);
+    else await this.#session.signIn(user, this.name);
+  }
+
+  /** `keep`: stops syncing and forgets the token; the data and the outbox wait for the same user. */
+  async signOut(): Promise<SignOutResult> {
+    this.#assertOpen();
+    if (this.#sync) await this.#sync.signOut();
+    else await this.#session.signOut();
+    return { discarded: 0 };
+  }
+
+  /**
+   * The first half of `signOut({ data: 'wipe' })`: every call is refused from now on, queued writes
+   * finish, sync stops, the runtime closes (the host then deletes the storage). Returns how many
+   * pending actions go unpushed.
+   */
+  async wipe(): Promise<SignOutResult> {
+    this.#assertOpen();
+    this.#wiped = true;
+    const ledger = this.#ledger;
+    await Promise.allSettled(this.#accepted);
+    await ledger.idle();
+    this.#sync?.stop();
+    const discarded = ledger.pendingCount;
+    await ledger.close();
+    this.#log(`signed out, wiping the local database "${this.name}": ${discarded} pending action(s) discarded`);
+    return { discarded };
+  }
+
+  /** After a wipe: every tab connects again, to a fresh database. */
+  announceWiped(): void {
+    this.#tabs.broadcast({ tandem: 'wiped' });
   }
 
   syncNow(): Promise<void> {
@@ -349,6 +405,11 @@ export class TandemRuntime {
     return { liveEvaluations: this.#live.evaluations(), ...this.#ledger.counters, pokesApplied: this.#sync?.pokesApplied ?? 0 };
   }
 
+  /** The tabs connected (some may be gone: a tab is dropped once its lock's release arrives). */
+  get tabIds(): string[] {
+    return this.#tabs.ids;
+  }
+
   /** The engine this runtime runs on: what a tab's params must suit. */
   get engineName(): EngineName {
     return this.#ledger.engine.name;
@@ -368,6 +429,7 @@ export class TandemRuntime {
     if (this.#retiredFor) {
       throw new TandemError(ErrorKind.updateRequired, 'A newer version of this app took over the Tandem worker: reload this tab. Nothing was written.', this.#retiredFor);
     }
+    if (this.#wiped) throw new TandemError(ErrorKind.closed, `The local database "${this.name}" was wiped (db.sync.signOut({ data: 'wipe' })): this tab reconnects to a fresh one. Nothing was written.`, { wiped: true });
     if (this.#ledger.closed) throw new TandemError(ErrorKind.closed, 'This Tandem runtime is closed.');
   }
 }

@@ -1,4 +1,5 @@
 import Dexie from 'dexie';
+import { journalDatabaseName } from '@tandem/core';
 import type { Table } from 'dexie';
 import type { Checkpoint, JournalEntry, JournalRecord, JournalStore } from './journal-store.ts';
 import { guardStorage, isQuotaError, toStorageError } from './storage-errors.ts';
@@ -41,7 +42,7 @@ export class DexieJournalStore implements JournalStore {
   #imagesAsBytes = false;
 
   constructor(name: string, durability: 'relaxed' | 'strict' = 'relaxed', options: DexieJournalStoreOptions = {}) {
-    this.#db = new TandemDexie(`tandem:${name}`, durability, options.indexedDB !== undefined ? options.indexedDB : globalIndexedDB());
+    this.#db = new TandemDexie(journalDatabaseName(name), durability, options.indexedDB !== undefined ? options.indexedDB : globalIndexedDB());
     this.#durability = durability;
   }
 
@@ -142,6 +143,15 @@ export class DexieJournalStore implements JournalStore {
   close(): void {
     this.#db.close();
   }
+}
+
+/**
+ * Deletes the local database `name` from IndexedDB: its journal, checkpoints (the engine's images:
+ * the engines run in memory, so this is all they store) and meta. Every store on it must be closed
+ * first, or the deletion waits for them.
+ */
+export async function deleteJournalDatabase(name: string): Promise<void> {
+  await Dexie.delete(journalDatabaseName(name));
 }
 
 /** The global IndexedDB factory; null where there is none or reading it is refused (an opaque origin). */

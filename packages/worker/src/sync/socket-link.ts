@@ -114,6 +114,15 @@ export class SocketLink {
     this.open();
   }
 
+  /** Sync is halted (signed out, or this client id is another user's): no socket until `reopen`. */
+  pause(): void {
+    const old = this.#socket;
+    this.#socket = null;
+    this.#open = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    old?.close();
+  }
+
   close(): void {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);

@@ -11,7 +11,7 @@ export class StatusLine {
   readonly #onStatus: (status: SyncStatus) => void;
   readonly #pending: () => number;
   readonly #rejections: (() => SyncStatus['rejections']) | undefined;
-  #status: Omit<SyncStatus, 'pending'> = { enabled: true, online: false, syncing: false, channels: [], lastError: null, lastSyncAt: null, rejections: [], updateRequired: false };
+  #status: Omit<SyncStatus, 'pending'> = { enabled: true, online: false, syncing: false, channels: [], lastError: null, lastSyncAt: null, rejections: [], updateRequired: false, user: null, signedOut: false };
   #timer: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
 

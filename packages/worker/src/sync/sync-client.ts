@@ -1,5 +1,5 @@
 import { ErrorKind, TandemError, toErrorData } from '@tandem/core';
-import type { Change, PushAction, Rejection, SyncStatus } from '@tandem/core';
+import type { Change, PushAction, Rejection, SyncStatus, TandemErrorData } from '@tandem/core';
 import { Backoff } from './backoff.ts';
 import { pull } from './pull.ts';
 import { push } from './push.ts';
@@ -42,6 +42,13 @@ function forbiddenChannel(error: { kind: string; details?: unknown }): string | 
   return typeof details?.details?.channel === 'string' ? details.details.channel : null;
 }
 
+/** A `forbidden` naming this client: the server registered its id to another user (clients.ts). */
+function forbiddenClientId(error: { kind: string; details?: unknown }, clientId: string): boolean {
+  if (error.kind !== ErrorKind.forbidden) return false;
+  const details = error.details as { details?: { clientId?: unknown } } | undefined;
+  return details?.details?.clientId === clientId;
+}
+
 /**
  * The worker's sync loop: push the outbox in order, pull until caught up, rebase in one step.
  * One cycle runs at a time; anything that asks for a sync meanwhile (a local write, a poke, a new
@@ -75,6 +82,8 @@ export class SyncClient {
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** The server needs a newer app: no more pulls or pokes until the page reloads (pushes go on). */
   #updateRequired = false;
+  /** Why sync is halted (signed out; this client id is another user's): nothing runs until `tokenChanged`. */
+  #halted: TandemErrorData | null = null;
 
   constructor(options: SyncClientOptions) {
     this.#o = options;
@@ -106,7 +115,7 @@ export class SyncClient {
   }
 
   #runSoon(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#halted) return;
     this.#dirty = true;
     this.#backingOff = false;
     if (this.#timer) {
@@ -118,6 +127,7 @@ export class SyncClient {
 
   /** Runs a cycle and resolves when one that started after this call has finished. */
   syncNow(): Promise<void> {
+    if (this.#halted) return Promise.reject(this.#halted);
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
       this.kick();
@@ -131,6 +141,7 @@ export class SyncClient {
   }
 
   tokenChanged(): void {
+    this.#halted = null;
     this.#retry.reset();
     this.#socket.reopen();
     this.kick();
@@ -171,6 +182,25 @@ export class SyncClient {
     this.localChange();
   }
 
+  /**
+   * Stops pushing, pulling and retrying until the token changes (`tokenChanged`): what retrying
+   * cannot fix. The status says why; `syncNow` is refused with it.
+   */
+  halt(reason: TandemErrorData, status: Partial<Omit<SyncStatus, 'pending'>> = {}): void {
+    this.#halted = reason;
+    this.#backingOff = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#socket.pause();
+    for (const w of this.#waiters.splice(0)) w.reject(reason);
+    this.#status.update({ online: false, lastError: reason, ...status });
+  }
+
+  /** Status fields the loop does not own (who is signed in). */
+  setStatus(status: Partial<Omit<SyncStatus, 'pending'>>): void {
+    this.#status.update(status);
+  }
+
   /** The durable rejection list changed (acknowledged): tabs hear the new status. */
   rejectionsChanged(): void {
     this.#status.publish();
@@ -195,7 +225,7 @@ export class SyncClient {
 
   async #loop(): Promise<void> {
     try {
-      while (this.#dirty && !this.#stopped) {
+      while (this.#dirty && !this.#stopped && !this.#halted) {
         this.#dirty = false;
         const waiters = this.#waiters.splice(0);
         // The token this cycle's requests carry: a refusal is about it, not about one set meanwhile.
@@ -203,9 +233,15 @@ export class SyncClient {
         try {
           await this.#cycle();
           this.#retry.reset();
-          this.#status.update({ online: true, lastError: null, ...(this.#updateRequired ? {} : { lastSyncAt: Date.now() }) });
+          // Halted meanwhile (signed out): the status keeps saying so.
+          if (!this.#halted) this.#status.update({ online: true, lastError: null, ...(this.#updateRequired ? {} : { lastSyncAt: Date.now() }) });
           for (const w of waiters) w.resolve();
         } catch (error) {
+          if (this.#halted) {
+            // Signed out mid-cycle (its token went with it): no retry, the halt says why.
+            for (const w of waiters) w.reject(this.#halted);
+            return;
+          }
           const data = toErrorData(error, ErrorKind.syncFailed);
           const refused = forbiddenChannel(data);
           if (refused !== null) {
@@ -218,6 +254,16 @@ export class SyncClient {
             for (const w of waiters) w.reject(data);
             continue;
           }
+          if (forbiddenClientId(data, this.#o.host.clientId)) {
+            // Every retry would get the same 403, forever: only another token (the right user) helps.
+            this.#o.log(`sync halted: ${data.message}`);
+            this.halt({
+              ...data,
+              message: `${data.message} This local database was first synced by another user: sign in as that user again, or sign out with data: 'wipe' (a fresh client id), or open a database per user. Sync is halted until signIn or setToken.`,
+            });
+            for (const w of waiters) w.reject(this.#halted);
+            return;
+          }
           if (data.kind === ErrorKind.unauthorized) this.#o.onUnauthorized?.(token);
           const delay = isTransient(data) ? this.#retry.next() : Math.max(this.#retry.next(), 10_000);
           this.#o.log(`sync failed (${data.kind}): ${data.message} — retrying in ${(delay / 1000).toFixed(1)} s`);
@@ -229,11 +275,11 @@ export class SyncClient {
         }
       }
       // Without a socket nothing tells us about remote changes: poll.
-      if (!this.#socket.isOpen && !this.#stopped) this.#schedule(this.#o.pollMs ?? 5_000);
+      if (!this.#socket.isOpen && !this.#stopped && !this.#halted) this.#schedule(this.#o.pollMs ?? 5_000);
     } finally {
       this.#running = null;
       this.#status.update({ syncing: false });
-      if (this.#dirty && !this.#timer && !this.#stopped) this.#running = this.#loop();
+      if (this.#dirty && !this.#timer && !this.#stopped && !this.#halted) this.#running = this.#loop();
     }
   }
 
@@ -300,7 +346,7 @@ export class SyncClient {
    * commit follows on from this client's cursors; otherwise (a gap, our own actions) it pulls.
    */
   #applyPoke(version: number, changes: Change[]): void {
-    if (this.#stopped || this.#updateRequired) return;
+    if (this.#stopped || this.#updateRequired || this.#halted) return;
     this.#o.host.applyPoke(version, changes).then(
       (cursors) => {
         if (!cursors) return this.kick();

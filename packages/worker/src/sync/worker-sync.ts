@@ -10,6 +10,7 @@ import type { PullState, SyncHost } from './sync-host.ts';
 import { SyncState } from './sync-state.ts';
 import { TokenRefresher } from './token-refresh.ts';
 import { createHttpTransport } from './sync-transport.ts';
+import type { UserSession } from './user-session.ts';
 
 export interface WorkerSyncOptions {
   url: string;
@@ -25,6 +26,10 @@ export interface WorkerSyncOptions {
   channels: readonly string[];
   channelColumns: Record<string, string>;
   token: string | undefined;
+  /** Who the database belongs to; while signed out, `token` is ignored and nothing syncs. */
+  session: UserSession;
+  /** The local database's name, for messages. */
+  database: string;
   fetch?: typeof fetch;
   log: (message: string) => void;
 }
@@ -45,17 +50,23 @@ export class WorkerSync implements SyncHost {
   readonly #client: SyncClient;
   /** Asks a tab's `getToken` for a fresh token when the server refuses this one or it nears expiry. */
   readonly #refresher: TokenRefresher;
+  readonly #session: UserSession;
+  readonly #database: string;
   #pokesApplied = 0;
 
   /** Call once the journal is replayed: this session's outbox starts after the last seq it holds. */
   static async start(o: WorkerSyncOptions): Promise<WorkerSync> {
-    const state = await SyncState.load(o.store, o.channels, o.token, o.ledger.clientSeq);
+    // A tab's config token must not sign a signed-out user back in (nor sign in anyone else).
+    const state = await SyncState.load(o.store, o.channels, o.session.signedOut ? undefined : o.token, o.ledger.clientSeq);
     const sync = new WorkerSync(o, state);
     o.ledger.afterLocalCommit((records) => {
       state.noteCommitted(records);
       sync.#client.localChange();
     });
-    sync.#client.start();
+    sync.#client.setStatus({ user: o.session.owner, signedOut: o.session.signedOut });
+    const refusal = o.session.tokenRefusal();
+    if (refusal) sync.#client.halt(refusal);
+    else sync.#client.start();
     return sync;
   }
 
@@ -68,6 +79,8 @@ export class WorkerSync implements SyncHost {
     this.#log = o.log;
     this.#refresher = new TokenRefresher({ tabs: o.tabs, current: () => state.token, accept: (token) => this.setToken(token), log: (m) => this.#log(m) });
     o.tabs.onDrop((tabId) => this.#refresher.tabGone(tabId));
+    this.#session = o.session;
+    this.#database = o.database;
     this.#client = new SyncClient({
       url: o.url,
       token: () => state.token,
@@ -95,6 +108,8 @@ export class WorkerSync implements SyncHost {
   }
 
   setToken(token: string): void {
+    const refusal = this.#session.tokenRefusal();
+    if (refusal) throw refusal;
     if (token === this.#state.token) return; // every tab hands over the profile's token on open
     this.#state.token = token;
     this.#refresher.tokenChanged();
@@ -104,6 +119,25 @@ export class WorkerSync implements SyncHost {
   /** A tab's answer to a token request (`TokenRequestMessage`); one nobody waits for any more is ignored. */
   answerTokenRequest(tabId: string, requestId: number, token: string | null): void {
     if (!this.#refresher.answer(tabId, requestId, token)) this.#log(`ignored tab ${tabId}'s answer to token request ${requestId}: not waiting for it`);
+  }
+
+  /** Binds the database to `user` (refused for another user: nothing changes) and syncs as them. */
+  async signIn(user: string, token: string): Promise<void> {
+    await this.#session.signIn(user, this.#database);
+    this.#state.token = token;
+    this.#refresher.tokenChanged();
+    this.#client.setStatus({ user, signedOut: false });
+    // Also lifts a halt (this client id was refused as another user's) with the same token.
+    this.#client.tokenChanged();
+  }
+
+  /** Forgets the token and stops syncing; the outbox waits for the same user's next signIn. */
+  async signOut(): Promise<void> {
+    await this.#session.signOut();
+    this.#state.token = undefined;
+    // No token to refresh: a pending round or an expiry timer for the old one asks nobody.
+    this.#refresher.tokenChanged();
+    this.#client.halt(this.#session.tokenRefusal()!, { signedOut: true });
   }
 
   syncNow(): Promise<void> {
