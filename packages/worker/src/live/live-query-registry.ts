@@ -1,10 +1,29 @@
 import { computeRowDiff, diffState, ErrorKind, TandemError, toErrorData } from '@tandem/core';
-import type { DiffState, LiveBatch, Row, RowDiff, TandemErrorData } from '@tandem/core';
+import type { Dialect, DiffState, LiveBatch, Row, RowDiff, TandemErrorData } from '@tandem/core';
+import type { CommitChanges } from '../actions/commit-changes.ts';
+import { columnKinds } from './column-kinds.ts';
+import { analysePredicate } from './predicate.ts';
+import { mayMatch } from './row-match.ts';
+import type { BoundConjunct } from './row-match.ts';
 
 /** What the registry needs from an engine: run a read, and say which tables it reads. */
 export interface LiveQuerySource {
   query(sql: string, params: readonly unknown[]): Promise<Row[]>;
   tablesRead(sql: string, params: readonly unknown[]): Promise<string[]>;
+  /** For predicate-level invalidation: the engine's dialect and its own (catalogue-reading) query. */
+  catalogue?: { dialect: Dialect; query(sql: string, params: unknown[]): Promise<Row[]> };
+}
+
+/** Tabs whose batches go out first (the ones that wrote): `posted` gets them once their queries re-ran. */
+export interface FirstTabs {
+  tabs: ReadonlySet<string>;
+  posted: (batches: Map<string, LiveBatch>) => void;
+}
+
+/** A query that reads one table through AND-ed equalities: it re-runs only when a written row may meet them. */
+interface RowFilter {
+  table: string;
+  conjuncts: BoundConjunct[];
 }
 
 interface LiveQuery {
@@ -12,6 +31,8 @@ interface LiveQuery {
   sql: string;
   params: readonly unknown[];
   tables: ReadonlySet<string>;
+  /** null: re-run on every write to one of `tables` (table level). */
+  filter: RowFilter | null;
   rows: Row[];
   state: DiffState;
   subs: Set<string>;
@@ -58,13 +79,15 @@ export class LiveQueryRegistry {
     if (!query) {
       let tables: string[];
       let rows: Row[];
+      let filter: RowFilter | null;
       try {
         tables = await this.#source.tablesRead(sql, params);
+        filter = await this.#rowFilter(sql, params, tables);
         rows = await this.#evaluate(sql, params);
       } catch (error) {
         throw liveQueryFailed(sql, error);
       }
-      query = { key, sql, params, tables: new Set(tables), rows, state: diffState(rows), subs: new Set() };
+      query = { key, sql, params, tables: new Set(tables), filter, rows, state: diffState(rows), subs: new Set() };
       this.#queries.set(key, query);
     }
     const subId = `s${++this.#nextSub}`;
@@ -92,21 +115,53 @@ export class LiveQueryRegistry {
     return n;
   }
 
+  /** Queries judged by their rows since start (the rest are table level), for tests. */
+  get filteredCount(): number {
+    let n = 0;
+    for (const q of this.#queries.values()) if (q.filter) n++;
+    return n;
+  }
+
   /**
-   * Re-runs the queries that read any of `changedTables` and returns, per tab, the batch of diffs
-   * to send. Queries whose result did not change produce nothing.
+   * Re-runs the queries that the commit may have changed and returns, per tab, the batch of diffs
+   * to send. A query reads a changed table; when it has a row filter and the commit's patches cover
+   * its table, it re-runs only if one of their old or new rows may meet the filter (a row moving
+   * into or out of its WHERE clause). Queries whose result did not change produce nothing.
    */
-  async afterCommit(changedTables: ReadonlySet<string>): Promise<Map<string, LiveBatch>> {
+  async afterCommit(changes: CommitChanges, first?: FirstTabs): Promise<Map<string, LiveBatch>> {
     const byTab = new Map<string, LiveBatch>();
-    if (changedTables.size === 0) return byTab;
+    if (changes.tables.size === 0) {
+      first?.posted(byTab);
+      return byTab;
+    }
+    const affected = await this.#affected(changes);
+    if (!first) {
+      await this.#rerun(affected, byTab);
+      return byTab;
+    }
+    // The writing tabs' queries first: their batches go out (and the action resolves) before the
+    // other tabs' queries re-run. Every batch still comes from this one pass over one commit.
+    const mine = (q: LiveQuery) => [...q.subs].some((subId) => first.tabs.has(this.#subs.get(subId)?.tabId ?? ''));
+    await this.#rerun(affected.filter(mine), byTab);
+    const firstBatches = new Map<string, LiveBatch>();
+    for (const tabId of first.tabs) {
+      const batch = byTab.get(tabId);
+      if (batch) firstBatches.set(tabId, batch);
+      byTab.delete(tabId);
+    }
+    first.posted(firstBatches);
+    await this.#rerun(affected.filter((q) => !mine(q)), byTab);
+    return byTab;
+  }
+
+  async #rerun(queries: readonly LiveQuery[], byTab: Map<string, LiveBatch>): Promise<void> {
     const batchOf = (subId: string): LiveBatch => {
       const tabId = this.#subs.get(subId)!.tabId;
       let batch = byTab.get(tabId);
       if (!batch) byTab.set(tabId, (batch = { updates: [] }));
       return batch;
     };
-    for (const query of this.#queries.values()) {
-      if (!intersects(query.tables, changedTables)) continue;
+    for (const query of queries) {
       let diff: RowDiff;
       try {
         const rows = await this.#evaluate(query.sql, query.params);
@@ -123,7 +178,56 @@ export class LiveQueryRegistry {
       if (diff.length === 0) continue;
       for (const subId of query.subs) batchOf(subId).updates.push({ subId, diff });
     }
-    return byTab;
+  }
+
+  /** The queries to re-run: table level, then narrowed by rows where a filter and the patches allow. */
+  async #affected(changes: CommitChanges): Promise<LiveQuery[]> {
+    const candidates = [...this.#queries.values()].filter((q) => intersects(q.tables, changes.tables));
+    if (!changes.patches || !candidates.some((q) => q.filter)) return candidates;
+    // Old and new rows per table: a row leaving the WHERE clause changes the result as one entering it does.
+    const rowsByTable = new Map<string, (Row | null)[]>();
+    let patches: Awaited<ReturnType<NonNullable<CommitChanges['patches']>>>;
+    try {
+      patches = await changes.patches();
+    } catch {
+      return candidates; // cannot see the rows: table level
+    }
+    for (const p of patches) {
+      let list = rowsByTable.get(p.table);
+      if (!list) rowsByTable.set(p.table, (list = []));
+      list.push(p.oldRow, p.newRow);
+    }
+    return candidates.filter((q) => {
+      const f = q.filter;
+      // Tables written without capture have no patches: only table level is safe for them.
+      if (!f) return true;
+      const rows = rowsByTable.get(f.table);
+      if (!rows) return true;
+      return rows.some((row) => mayMatch(row, f.conjuncts));
+    });
+  }
+
+  /** Analysed once per query: null (table level) unless the shape, the table and its column types all allow it. */
+  async #rowFilter(sql: string, params: readonly unknown[], tables: readonly string[]): Promise<RowFilter | null> {
+    const catalogue = this.#source.catalogue;
+    if (!catalogue || tables.length !== 1) return null;
+    const predicate = analysePredicate(sql, params);
+    // The engine's plan must read exactly the table named in FROM (not a view over it, not another one).
+    if (!predicate || predicate.table.toLowerCase() !== tables[0]!.toLowerCase()) return null;
+    const table = tables[0]!;
+    const kinds = await columnKinds(catalogue.dialect, table, (q, p) => catalogue.query(q, p));
+    if (kinds.size === 0) return null;
+    const conjuncts: BoundConjunct[] = predicate.conjuncts.map((c) => {
+      let kind = kinds.get(c.column);
+      if (kind === undefined && !c.quoted) {
+        const matches = [...kinds].filter(([name]) => name.toLowerCase() === c.column);
+        kind = matches.length === 1 ? matches[0]![1] : undefined;
+      }
+      return { ...c, kind: kind ?? 'other' };
+    });
+    // Nothing any conjunct can judge: no point in loading rows for it.
+    if (conjuncts.every((c) => c.kind === 'other')) return null;
+    return { table, conjuncts };
   }
 
   async #evaluate(sql: string, params: readonly unknown[]): Promise<Row[]> {
