@@ -53,6 +53,12 @@ export interface LedgerInit extends LedgerState {
 }
 
 const REPLAY_CHUNK = 500;
+/**
+ * Up to this many patches, a commit offers its rows to the live layer (predicate-level
+ * invalidation); a bigger one (a bulk import) is judged per table: reading and matching its rows
+ * would cost more than the re-runs it saves.
+ */
+const LIVE_PATCHES_MAX = 2000;
 
 export async function readLedgerState(engine: Engine): Promise<LedgerState> {
   return engine.transaction(async (tx) => ({
@@ -331,10 +337,10 @@ export class Ledger {
     // tab that awaited its action already shows it), not after every tab's live queries re-ran.
     // The re-run stays inside this scheduler task: the patches it reads are this commit's, and no
     // later commit lands halfway through a pass.
-    const changes: CommitChanges = {
-      tables: new Set(changed),
-      patches: async () => (await this.engine.transaction((tx) => tx.patchesSince(patchesAfter))).map((p) => p.patch),
-    };
+    const changes: CommitChanges = { tables: new Set(changed) };
+    if (this.#patchSeq - patchesAfter <= LIVE_PATCHES_MAX) {
+      changes.patches = async () => (await this.engine.transaction((tx) => tx.patchesSince(patchesAfter))).map((p) => p.patch);
+    }
     const writers = writerTabs(accepted.map(({ item }) => item.record));
     try {
       await this.#publish(changes, writers ? { tabs: writers, then: resolveAll } : undefined);

@@ -245,7 +245,7 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       runtime.addTab('tab1', sink('tab1'));
       runtime.addTab('tab2', sink('tab2'));
       const SQL = 'select id, todo_id, name from tags where todo_id = $1 order by id';
-      const subs = [];
+      const subs: { subId: string }[] = [];
       for (let i = 0; i < 100; i++) subs.push(await runtime.subscribe('tab2', SQL, [`t${i}`]));
       const all = await runtime.subscribe('tab2', 'select count(*) as n from tags', []);
       const mine = await runtime.subscribe('tab1', 'select name from tags where todo_id = $1 and name in ($2, $3)', ['t7', 'a', 'b']);
