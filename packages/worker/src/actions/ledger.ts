@@ -174,7 +174,8 @@ export class Ledger {
   }
 
   /**
-   * Queues one action; resolves with its result once it is durable and visible. A `call` id that
+   * Queues one action; resolves with its result once it is durable and visible to its own tab (the
+   * tab named by `call`; other tabs' live queries re-run right after). A `call` id that
    * already ran (a tab retrying after its worker died) gets the first run's result, not a second run.
    */
   submit(name: string, args: unknown, call?: string): Promise<unknown> {
@@ -296,6 +297,8 @@ export class Ledger {
         }
       });
     } catch (error) {
+      // The transaction rolled back: its patches are gone, and SQLite may hand their seqs out again.
+      this.#patchSeq = patchesAfter;
       const data = toErrorData(error);
       if (durable) {
         // The journal holds these actions already; what failed came after (the void of the ones
