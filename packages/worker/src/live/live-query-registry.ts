@@ -134,15 +134,17 @@ export class LiveQueryRegistry {
       first?.posted(byTab);
       return byTab;
     }
-    const affected = await this.#affected(changes);
+    const candidates = [...this.#queries.values()].filter((q) => intersects(q.tables, changes.tables));
+    const rows = new CommitRows(changes);
     if (!first) {
-      await this.#rerun(affected, byTab);
+      await this.#rerun(await narrow(candidates, rows), byTab);
       return byTab;
     }
     // The writing tabs' queries first: their batches go out (and the action resolves) before the
-    // other tabs' queries re-run. Every batch still comes from this one pass over one commit.
+    // other tabs' queries re-run. Every batch still comes from this one pass over one commit. A
+    // writing tab with no query on the changed tables resolves before any row is read.
     const mine = (q: LiveQuery) => [...q.subs].some((subId) => first.tabs.has(this.#subs.get(subId)?.tabId ?? ''));
-    await this.#rerun(affected.filter(mine), byTab);
+    await this.#rerun(await narrow(candidates.filter(mine), rows), byTab);
     const firstBatches = new Map<string, LiveBatch>();
     for (const tabId of first.tabs) {
       const batch = byTab.get(tabId);
@@ -150,7 +152,7 @@ export class LiveQueryRegistry {
       byTab.delete(tabId);
     }
     first.posted(firstBatches);
-    await this.#rerun(affected.filter((q) => !mine(q)), byTab);
+    await this.#rerun(await narrow(candidates.filter((q) => !mine(q)), rows), byTab);
     return byTab;
   }
 
@@ -180,33 +182,6 @@ export class LiveQueryRegistry {
     }
   }
 
-  /** The queries to re-run: table level, then narrowed by rows where a filter and the patches allow. */
-  async #affected(changes: CommitChanges): Promise<LiveQuery[]> {
-    const candidates = [...this.#queries.values()].filter((q) => intersects(q.tables, changes.tables));
-    if (!changes.patches || !candidates.some((q) => q.filter)) return candidates;
-    // Old and new rows per table: a row leaving the WHERE clause changes the result as one entering it does.
-    const rowsByTable = new Map<string, (Row | null)[]>();
-    let patches: Awaited<ReturnType<NonNullable<CommitChanges['patches']>>>;
-    try {
-      patches = await changes.patches();
-    } catch {
-      return candidates; // cannot see the rows: table level
-    }
-    for (const p of patches) {
-      let list = rowsByTable.get(p.table);
-      if (!list) rowsByTable.set(p.table, (list = []));
-      list.push(p.oldRow, p.newRow);
-    }
-    return candidates.filter((q) => {
-      const f = q.filter;
-      // Tables written without capture have no patches: only table level is safe for them.
-      if (!f) return true;
-      const rows = rowsByTable.get(f.table);
-      if (!rows) return true;
-      return rows.some((row) => mayMatch(row, f.conjuncts));
-    });
-  }
-
   /** Analysed once per query: null (table level) unless the shape, the table and its column types all allow it. */
   async #rowFilter(sql: string, params: readonly unknown[], tables: readonly string[]): Promise<RowFilter | null> {
     const catalogue = this.#source.catalogue;
@@ -234,6 +209,50 @@ export class LiveQueryRegistry {
     this.#evaluations.set(sql, (this.#evaluations.get(sql) ?? 0) + 1);
     return this.#source.query(sql, params);
   }
+}
+
+/** The commit's old and new rows per table, read at most once, and only when a filtered query needs them. */
+class CommitRows {
+  readonly #changes: CommitChanges;
+  #byTable: Promise<Map<string, (Row | null)[]> | null> | null = null;
+
+  constructor(changes: CommitChanges) {
+    this.#changes = changes;
+  }
+
+  /** null: the commit offers no rows, or they could not be read (table level for every query). */
+  get(): Promise<Map<string, (Row | null)[]> | null> {
+    const load = this.#changes.patches;
+    if (!load) return Promise.resolve(null);
+    return (this.#byTable ??= load().then(
+      (patches) => {
+        const byTable = new Map<string, (Row | null)[]>();
+        for (const p of patches) {
+          let list = byTable.get(p.table);
+          if (!list) byTable.set(p.table, (list = []));
+          // Old and new: a row leaving the WHERE clause changes the result as one entering it does.
+          list.push(p.oldRow, p.newRow);
+        }
+        return byTable;
+      },
+      () => null,
+    ));
+  }
+}
+
+/** The candidates (reading a changed table) that may have changed: all but filtered ones no written row may meet. */
+async function narrow(candidates: LiveQuery[], commit: CommitRows): Promise<LiveQuery[]> {
+  if (!candidates.some((q) => q.filter)) return candidates;
+  const rowsByTable = await commit.get();
+  if (!rowsByTable) return candidates;
+  return candidates.filter((q) => {
+    const f = q.filter;
+    if (!f) return true;
+    // A changed table with no patch was written without capture: only table level is safe for it.
+    const rows = rowsByTable.get(f.table);
+    if (!rows) return true;
+    return rows.some((row) => mayMatch(row, f.conjuncts));
+  });
 }
 
 function liveQueryFailed(sql: string, error: unknown): TandemError {
