@@ -152,7 +152,11 @@ export class LiveQueryRegistry {
       byTab.delete(tabId);
     }
     first.posted(firstBatches);
-    await this.#rerun(await narrow(candidates.filter((q) => !mine(q)), rows), byTab);
+    const others = candidates.filter((q) => !mine(q));
+    // Let the resolved actions' replies leave first: the engine's calls are synchronous wasm that
+    // would otherwise run in the same microtask flood, ahead of the reply's postMessage.
+    if (others.length > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    await this.#rerun(await narrow(others, rows), byTab);
     return byTab;
   }
 
