@@ -1,9 +1,14 @@
 import type { Dialect, Row } from '@tandem/core';
+import { quoteIdent } from '@tandem/core/sql';
 import type { ColumnKind } from './row-match.ts';
 
-// Postgres: text and varchar under a deterministic collation compare bytewise; the integers as numbers.
-const PG_COLUMNS_SQL = `select c.column_name as name, c.data_type as type, c.collation_name as coll
-  from information_schema.columns c where c.table_name = $1 and c.table_schema = any(current_schemas(false))`;
+// Postgres: text and varchar under a deterministic collation compare bytewise; the integers as
+// numbers. The catalogue, not information_schema (a heavy view: milliseconds per subscribe on
+// PGlite); to_regclass resolves the name through the search path as the query does.
+const PG_COLUMNS_SQL = `select a.attname as name, format_type(a.atttypid, null) as type, a.attcollation::int as coll
+  from pg_attribute a where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped`;
+// 0: not collatable; 100: the database default; 950, 951: "C", "POSIX". All deterministic.
+const PG_DETERMINISTIC = new Set([0, 100, 950, 951]);
 // SQLite: the declared type gives the affinity (INT → integer, CHAR/CLOB/TEXT → text); a COLLATE
 // anywhere in the table's definition makes its text columns folded.
 const SQLITE_COLUMNS_SQL = `select p.name as name, p.type as type,
@@ -19,8 +24,9 @@ const PG_INTEGER = new Set(['smallint', 'integer', 'bigint']);
  */
 export async function columnKinds(dialect: Dialect, table: string, query: (sql: string, params: unknown[]) => Promise<Row[]>): Promise<Map<string, ColumnKind>> {
   const kinds = new Map<string, ColumnKind>();
+  // (Postgres: one relation, so no duplicates; SQLite: pragma_table_info of main, then temp, may repeat.)
   const seen = new Set<string>();
-  const rows = await query(dialect === 'postgres' ? PG_COLUMNS_SQL : SQLITE_COLUMNS_SQL, [table]);
+  const rows = await query(dialect === 'postgres' ? PG_COLUMNS_SQL : SQLITE_COLUMNS_SQL, [dialect === 'postgres' ? quoteIdent(table) : table]);
   for (const row of rows) {
     const name = String(row.name);
     // The same table name in two schemas of the search path: which one the query reads is not known here.
@@ -35,7 +41,7 @@ function pgKind(row: Row): ColumnKind {
   const type = String(row.type);
   if (PG_INTEGER.has(type)) return 'integer';
   // A non-default collation may be non-deterministic (case- or accent-insensitive ICU): not judged.
-  if (PG_TEXT.has(type)) return row.coll === null || row.coll === undefined || row.coll === 'default' || row.coll === 'C' || row.coll === 'POSIX' ? 'text' : 'other';
+  if (PG_TEXT.has(type)) return PG_DETERMINISTIC.has(Number(row.coll)) ? 'text' : 'other';
   return 'other';
 }
 

@@ -4,7 +4,7 @@ import type { CommitChanges } from '../actions/commit-changes.ts';
 import { columnKinds } from './column-kinds.ts';
 import { analysePredicate } from './predicate.ts';
 import { mayMatch } from './row-match.ts';
-import type { BoundConjunct } from './row-match.ts';
+import type { BoundConjunct, ColumnKind } from './row-match.ts';
 
 /** What the registry needs from an engine: run a read, and say which tables it reads. */
 export interface LiveQuerySource {
@@ -54,6 +54,7 @@ export class LiveQueryRegistry {
   readonly #queries = new Map<string, LiveQuery>();
   readonly #subs = new Map<string, Subscription>();
   readonly #evaluations = new Map<string, number>();
+  readonly #kinds = new Map<string, Promise<Map<string, ColumnKind>>>();
   #nextSub = 0;
 
   constructor(source: LiveQuerySource) {
@@ -194,7 +195,15 @@ export class LiveQueryRegistry {
     // The engine's plan must read exactly the table named in FROM (not a view over it, not another one).
     if (!predicate || predicate.table.toLowerCase() !== tables[0]!.toLowerCase()) return null;
     const table = tables[0]!;
-    const kinds = await columnKinds(catalogue.dialect, table, (q, p) => catalogue.query(q, p));
+    // Per table, once: the schema does not change under a running registry (migrations run before
+    // it starts; a new version starts a new runtime).
+    let pending = this.#kinds.get(table);
+    if (!pending) {
+      pending = columnKinds(catalogue.dialect, table, (q, p) => catalogue.query(q, p));
+      this.#kinds.set(table, pending);
+      pending.catch(() => this.#kinds.delete(table));
+    }
+    const kinds = await pending;
     if (kinds.size === 0) return null;
     const conjuncts: BoundConjunct[] = predicate.conjuncts.map((c) => {
       let kind = kinds.get(c.column);
