@@ -19,6 +19,7 @@ import { b1 } from './benchmarks/b1.mjs';
 import { b3 } from './benchmarks/b3.mjs';
 import { b4Concurrent, b4Sequential } from './benchmarks/b4.mjs';
 import { b7 } from './benchmarks/b7.mjs';
+import { b7f } from './benchmarks/b7f.mjs';
 import { b4d, b7d } from './benchmarks/nosw.mjs';
 import { b9Cold, b9History, b9Second } from './benchmarks/b9.mjs';
 import { b13Migrate, b14Handoff } from './benchmarks/b13.mjs';
@@ -123,6 +124,8 @@ const plan = [
     },
   },
   { id: 'B7d-sqlite', title: 'SQLite: no SharedWorker: reactive loop', target: '≤ 2×', run: () => b7d({ browser, engine: 'sqlite', sharedRow: shared.b7sqlite, n: q(500, 100), warmup: q(50, 10) }) },
+  { id: 'B7f', also: ['B7fr'], title: 'Reactive loop, 100 live queries on the written table', target: 'p50 ≤ 5 ms', run: () => b7f({ browser, n: q(300, 60), warmup: q(30, 10), echoN: q(300, 60) }) },
+  { id: 'B7f-sqlite', also: ['B7fr-sqlite'], title: 'SQLite: reactive loop, 100 live queries on the written table', target: 'p50 ≤ 5 ms', run: () => b7f({ browser, engine: 'sqlite', n: q(300, 60), warmup: q(30, 10), echoN: q(300, 60) }) },
   { id: 'B9a', title: 'Second tab start-up', target: '≤ 50 ms', run: () => b9Second({ browser, samples: q(20, 6) }) },
   { id: 'B9a-sqlite', title: 'SQLite: second tab start-up', target: '≤ 50 ms', run: () => b9Second({ browser, engine: 'sqlite', samples: q(20, 6) }) },
   { id: 'B9b', title: 'Cold start on 10k rows', target: '≤ 1.2×', run: () => b9Cold({ browser, rows: 10_000, samples: q(5, 2) }) },

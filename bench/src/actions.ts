@@ -31,6 +31,12 @@ export default defineActions({
       await tx.query('insert into hot (id, v, created_at) values ($1, $2, $3)', [ctx.id(), v, ctx.time]);
     },
   },
+  addItem: {
+    args: z.object({ list: z.string(), v: z.number().int() }),
+    async run(tx, { list, v }, ctx) {
+      await tx.query('insert into items (id, list_id, v) values ($1, $2, $3)', [ctx.id(), list, v]);
+    },
+  },
   seedCold: {
     args: z.object({}),
     async run(tx, _args, ctx) {

@@ -3,6 +3,7 @@ import { b1 } from './b1.ts';
 import { b3 } from './b3.ts';
 import { b4ConcurrentCounters, b4ConcurrentFire, b4ConcurrentOpen, b4Sequential } from './b4.ts';
 import { b7 } from './b7.ts';
+import { b7f } from './b7f.ts';
 import { b9Cold, b9ColdBaseline, b9Hold, b9Populate, b9Second, b9SecondBaseline } from './b9.ts';
 import { b13Open } from './b13.ts';
 import { b4d, b7d, noSwClose, noSwLead } from './nosw.ts';
@@ -18,6 +19,7 @@ const bench = {
   b4ConcurrentFire,
   b4ConcurrentCounters,
   b7,
+  b7f,
   noSwLead,
   noSwClose,
   b4d,

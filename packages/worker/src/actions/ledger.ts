@@ -1,6 +1,7 @@
 import { ErrorKind, toErrorData } from '@tandem/core';
 import type { ActionDefinitions, Dialect, JsonValue, Rejection, TandemErrorData } from '@tandem/core';
 import type { Engine, PendingAction } from '../engine/engine.ts';
+import type { CommitChanges } from './commit-changes.ts';
 import type { ActionRecord, JournalEntry, JournalStore, SyncRecord } from '../store/journal-store.ts';
 import type { RejectionList } from '../store/rejection-list.ts';
 import { executeAction } from './action-executor.ts';
@@ -18,8 +19,12 @@ interface WriteItem {
   reject: (error: unknown) => void;
 }
 
-/** Makes committed changes visible (the live layer): resolves once the tabs have their diffs. */
-export type Publish = (changed: ReadonlySet<string>) => Promise<void>;
+/**
+ * Makes committed changes visible (the live layer): resolves once the tabs have their diffs.
+ * `writers`: the tabs whose actions this commit holds get their diffs first, then `then` runs
+ * (before the other tabs' queries re-run), so an action resolves without waiting for them.
+ */
+export type Publish = (changed: CommitChanges, writers?: { tabs: ReadonlySet<string>; then: () => void }) => Promise<void>;
 
 /** What the engine holds of the ledger's state, read once at start (see readLedgerState). */
 export interface LedgerState {
@@ -48,6 +53,12 @@ export interface LedgerInit extends LedgerState {
 }
 
 const REPLAY_CHUNK = 500;
+/**
+ * Up to this many patches, a commit offers its rows to the live layer (predicate-level
+ * invalidation); a bigger one (a bulk import) is judged per table: reading and matching its rows
+ * would cost more than the re-runs it saves.
+ */
+const LIVE_PATCHES_MAX = 2000;
 
 export async function readLedgerState(engine: Engine): Promise<LedgerState> {
   return engine.transaction(async (tx) => ({
@@ -163,7 +174,8 @@ export class Ledger {
   }
 
   /**
-   * Queues one action; resolves with its result once it is durable and visible. A `call` id that
+   * Queues one action; resolves with its result once it is durable and visible to its own tab (the
+   * tab named by `call`; other tabs' live queries re-run right after). A `call` id that
    * already ran (a tab retrying after its worker died) gets the first run's result, not a second run.
    */
   submit(name: string, args: unknown, call?: string): Promise<unknown> {
@@ -250,6 +262,7 @@ export class Ledger {
     let seqs: number[] = [];
     /** Rows the batch changed (its patches): what replaying it would cost. */
     let rows = 0;
+    const patchesAfter = this.#patchSeq;
     const engine = this.engine;
     if (journal) {
       try {
@@ -289,6 +302,8 @@ export class Ledger {
         }
       });
     } catch (error) {
+      // The transaction rolled back: its patches are gone, and SQLite may hand their seqs out again.
+      this.#patchSeq = patchesAfter;
       const data = toErrorData(error);
       if (durable) {
         // The journal holds these actions already; what failed came after (the void of the ones
@@ -320,8 +335,26 @@ export class Ledger {
     this.#pendingCount += accepted.length;
     // The batch is durable: its push may start while this device's live queries re-run.
     if (journal && this.#onLocalCommit) this.#onLocalCommit(accepted.map(({ item }) => item.record));
-    await this.#publish(new Set(changed));
-    for (const { item, result } of accepted) item.resolve(result);
+    let resolved = false;
+    const resolveAll = () => {
+      if (resolved) return;
+      resolved = true;
+      for (const { item, result } of accepted) item.resolve(result);
+    };
+    // Durable and committed: the actions resolve as soon as the writing tabs have their diffs (so a
+    // tab that awaited its action already shows it), not after every tab's live queries re-ran.
+    // The re-run stays inside this scheduler task: the patches it reads are this commit's, and no
+    // later commit lands halfway through a pass.
+    const changes: CommitChanges = { tables: new Set(changed) };
+    if (this.#patchSeq - patchesAfter <= LIVE_PATCHES_MAX) {
+      changes.patches = async () => (await this.engine.transaction((tx) => tx.patchesSince(patchesAfter))).map((p) => p.patch);
+    }
+    const writers = writerTabs(accepted.map(({ item }) => item.record));
+    try {
+      await this.#publish(changes, writers ? { tabs: writers, then: resolveAll } : undefined);
+    } finally {
+      resolveAll();
+    }
   }
 
   /**
@@ -348,7 +381,7 @@ export class Ledger {
     this.#cursors = result.cursors;
     try {
       for (const f of result.replayFailures) this.#log(`rebase: pending action ${f.id} failed on the server's state: ${f.message}`);
-      if (result.changedTables.size > 0) await this.#publish(result.changedTables);
+      if (result.changedTables.size > 0) await this.#publish({ tables: result.changedTables });
     } finally {
       // Listed before the record that drops them is durable: a crash in between re-pulls the
       // verdict (the list ignores an id it has), never loses it. On replay they are listed already.
@@ -394,7 +427,7 @@ export class Ledger {
       this.#patchSeq = after.patchSeq;
       this.#pendingCount = Math.max(0, this.#pendingCount - 1);
       for (const f of result.replayFailures) this.#log(`discard: pending action ${f.id} failed without ${id}: ${f.message}`);
-      if (result.changedTables.size > 0) await this.#publish(result.changedTables);
+      if (result.changedTables.size > 0) await this.#publish({ tables: result.changedTables });
       return rejection!;
     });
   }
@@ -475,6 +508,21 @@ export class Ledger {
     await this.engine.close();
     this.#store.close();
   }
+}
+
+/**
+ * The tabs that wrote `records`: a tab's call ids are `<tabId>-<n>` (client open-tandem). Null when
+ * one has no call id (the runtime called directly: tests, the worker itself): no tab to put first,
+ * so those resolve once every tab has its diffs, as before.
+ */
+function writerTabs(records: readonly ActionRecord[]): Set<string> | null {
+  const tabs = new Set<string>();
+  for (const { call } of records) {
+    const dash = call?.lastIndexOf('-') ?? -1;
+    if (dash <= 0) return null;
+    tabs.add(call!.slice(0, dash));
+  }
+  return tabs;
 }
 
 /**

@@ -1,10 +1,29 @@
 import { computeRowDiff, diffState, ErrorKind, TandemError, toErrorData } from '@tandem/core';
-import type { DiffState, LiveBatch, Row, RowDiff, TandemErrorData } from '@tandem/core';
+import type { Dialect, DiffState, LiveBatch, Row, RowDiff, TandemErrorData } from '@tandem/core';
+import type { CommitChanges } from '../actions/commit-changes.ts';
+import { columnKinds } from './column-kinds.ts';
+import { analysePredicate } from './predicate.ts';
+import { mayMatch } from './row-match.ts';
+import type { BoundConjunct, ColumnKind } from './row-match.ts';
 
 /** What the registry needs from an engine: run a read, and say which tables it reads. */
 export interface LiveQuerySource {
   query(sql: string, params: readonly unknown[]): Promise<Row[]>;
   tablesRead(sql: string, params: readonly unknown[]): Promise<string[]>;
+  /** For predicate-level invalidation: the engine's dialect and its own (catalogue-reading) query. */
+  catalogue?: { dialect: Dialect; query(sql: string, params: unknown[]): Promise<Row[]> };
+}
+
+/** Tabs whose batches go out first (the ones that wrote): `posted` gets them once their queries re-ran. */
+export interface FirstTabs {
+  tabs: ReadonlySet<string>;
+  posted: (batches: Map<string, LiveBatch>) => void;
+}
+
+/** A query that reads one table through AND-ed equalities: it re-runs only when a written row may meet them. */
+interface RowFilter {
+  table: string;
+  conjuncts: BoundConjunct[];
 }
 
 interface LiveQuery {
@@ -12,6 +31,8 @@ interface LiveQuery {
   sql: string;
   params: readonly unknown[];
   tables: ReadonlySet<string>;
+  /** null: re-run on every write to one of `tables` (table level). */
+  filter: RowFilter | null;
   rows: Row[];
   state: DiffState;
   subs: Set<string>;
@@ -33,6 +54,7 @@ export class LiveQueryRegistry {
   readonly #queries = new Map<string, LiveQuery>();
   readonly #subs = new Map<string, Subscription>();
   readonly #evaluations = new Map<string, number>();
+  readonly #kinds = new Map<string, Promise<Map<string, ColumnKind>>>();
   #nextSub = 0;
 
   constructor(source: LiveQuerySource) {
@@ -58,13 +80,15 @@ export class LiveQueryRegistry {
     if (!query) {
       let tables: string[];
       let rows: Row[];
+      let filter: RowFilter | null;
       try {
         tables = await this.#source.tablesRead(sql, params);
+        filter = await this.#rowFilter(sql, params, tables);
         rows = await this.#evaluate(sql, params);
       } catch (error) {
         throw liveQueryFailed(sql, error);
       }
-      query = { key, sql, params, tables: new Set(tables), rows, state: diffState(rows), subs: new Set() };
+      query = { key, sql, params, tables: new Set(tables), filter, rows, state: diffState(rows), subs: new Set() };
       this.#queries.set(key, query);
     }
     const subId = `s${++this.#nextSub}`;
@@ -92,21 +116,59 @@ export class LiveQueryRegistry {
     return n;
   }
 
+  /** Queries judged by their rows since start (the rest are table level), for tests. */
+  get filteredCount(): number {
+    let n = 0;
+    for (const q of this.#queries.values()) if (q.filter) n++;
+    return n;
+  }
+
   /**
-   * Re-runs the queries that read any of `changedTables` and returns, per tab, the batch of diffs
-   * to send. Queries whose result did not change produce nothing.
+   * Re-runs the queries that the commit may have changed and returns, per tab, the batch of diffs
+   * to send. A query reads a changed table; when it has a row filter and the commit's patches cover
+   * its table, it re-runs only if one of their old or new rows may meet the filter (a row moving
+   * into or out of its WHERE clause). Queries whose result did not change produce nothing.
    */
-  async afterCommit(changedTables: ReadonlySet<string>): Promise<Map<string, LiveBatch>> {
+  async afterCommit(changes: CommitChanges, first?: FirstTabs): Promise<Map<string, LiveBatch>> {
     const byTab = new Map<string, LiveBatch>();
-    if (changedTables.size === 0) return byTab;
+    if (changes.tables.size === 0) {
+      first?.posted(byTab);
+      return byTab;
+    }
+    const candidates = [...this.#queries.values()].filter((q) => intersects(q.tables, changes.tables));
+    const rows = new CommitRows(changes);
+    if (!first) {
+      await this.#rerun(await narrow(candidates, rows), byTab);
+      return byTab;
+    }
+    // The writing tabs' queries first: their batches go out (and the action resolves) before the
+    // other tabs' queries re-run. Every batch still comes from this one pass over one commit. A
+    // writing tab with no query on the changed tables resolves before any row is read.
+    const mine = (q: LiveQuery) => [...q.subs].some((subId) => first.tabs.has(this.#subs.get(subId)?.tabId ?? ''));
+    await this.#rerun(await narrow(candidates.filter(mine), rows), byTab);
+    const firstBatches = new Map<string, LiveBatch>();
+    for (const tabId of first.tabs) {
+      const batch = byTab.get(tabId);
+      if (batch) firstBatches.set(tabId, batch);
+      byTab.delete(tabId);
+    }
+    first.posted(firstBatches);
+    const others = candidates.filter((q) => !mine(q));
+    // Let the resolved actions' replies leave first: the engine's calls are synchronous wasm that
+    // would otherwise run in the same microtask flood, ahead of the reply's postMessage.
+    if (others.length > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    await this.#rerun(await narrow(others, rows), byTab);
+    return byTab;
+  }
+
+  async #rerun(queries: readonly LiveQuery[], byTab: Map<string, LiveBatch>): Promise<void> {
     const batchOf = (subId: string): LiveBatch => {
       const tabId = this.#subs.get(subId)!.tabId;
       let batch = byTab.get(tabId);
       if (!batch) byTab.set(tabId, (batch = { updates: [] }));
       return batch;
     };
-    for (const query of this.#queries.values()) {
-      if (!intersects(query.tables, changedTables)) continue;
+    for (const query of queries) {
       let diff: RowDiff;
       try {
         const rows = await this.#evaluate(query.sql, query.params);
@@ -123,13 +185,87 @@ export class LiveQueryRegistry {
       if (diff.length === 0) continue;
       for (const subId of query.subs) batchOf(subId).updates.push({ subId, diff });
     }
-    return byTab;
+  }
+
+  /** Analysed once per query: null (table level) unless the shape, the table and its column types all allow it. */
+  async #rowFilter(sql: string, params: readonly unknown[], tables: readonly string[]): Promise<RowFilter | null> {
+    const catalogue = this.#source.catalogue;
+    if (!catalogue || tables.length !== 1) return null;
+    const predicate = analysePredicate(sql, params);
+    // The engine's plan must read exactly the table named in FROM (not a view over it, not another one).
+    if (!predicate || predicate.table.toLowerCase() !== tables[0]!.toLowerCase()) return null;
+    const table = tables[0]!;
+    // Per table, once: the schema does not change under a running registry (migrations run before
+    // it starts; a new version starts a new runtime).
+    let pending = this.#kinds.get(table);
+    if (!pending) {
+      pending = columnKinds(catalogue.dialect, table, (q, p) => catalogue.query(q, p));
+      this.#kinds.set(table, pending);
+      pending.catch(() => this.#kinds.delete(table));
+    }
+    const kinds = await pending;
+    if (kinds.size === 0) return null;
+    const conjuncts: BoundConjunct[] = predicate.conjuncts.map((c) => {
+      let kind = kinds.get(c.column);
+      if (kind === undefined && !c.quoted) {
+        const matches = [...kinds].filter(([name]) => name.toLowerCase() === c.column);
+        kind = matches.length === 1 ? matches[0]![1] : undefined;
+      }
+      return { ...c, kind: kind ?? 'other' };
+    });
+    // Nothing any conjunct can judge: no point in loading rows for it.
+    if (conjuncts.every((c) => c.kind === 'other')) return null;
+    return { table, conjuncts };
   }
 
   async #evaluate(sql: string, params: readonly unknown[]): Promise<Row[]> {
     this.#evaluations.set(sql, (this.#evaluations.get(sql) ?? 0) + 1);
     return this.#source.query(sql, params);
   }
+}
+
+/** The commit's old and new rows per table, read at most once, and only when a filtered query needs them. */
+class CommitRows {
+  readonly #changes: CommitChanges;
+  #byTable: Promise<Map<string, (Row | null)[]> | null> | null = null;
+
+  constructor(changes: CommitChanges) {
+    this.#changes = changes;
+  }
+
+  /** null: the commit offers no rows, or they could not be read (table level for every query). */
+  get(): Promise<Map<string, (Row | null)[]> | null> {
+    const load = this.#changes.patches;
+    if (!load) return Promise.resolve(null);
+    return (this.#byTable ??= load().then(
+      (patches) => {
+        const byTable = new Map<string, (Row | null)[]>();
+        for (const p of patches) {
+          let list = byTable.get(p.table);
+          if (!list) byTable.set(p.table, (list = []));
+          // Old and new: a row leaving the WHERE clause changes the result as one entering it does.
+          list.push(p.oldRow, p.newRow);
+        }
+        return byTable;
+      },
+      () => null,
+    ));
+  }
+}
+
+/** The candidates (reading a changed table) that may have changed: all but filtered ones no written row may meet. */
+async function narrow(candidates: LiveQuery[], commit: CommitRows): Promise<LiveQuery[]> {
+  if (!candidates.some((q) => q.filter)) return candidates;
+  const rowsByTable = await commit.get();
+  if (!rowsByTable) return candidates;
+  return candidates.filter((q) => {
+    const f = q.filter;
+    if (!f) return true;
+    // A changed table with no patch was written without capture: only table level is safe for it.
+    const rows = rowsByTable.get(f.table);
+    if (!rows) return true;
+    return rows.some((row) => mayMatch(row, f.conjuncts));
+  });
 }
 
 function liveQueryFailed(sql: string, error: unknown): TandemError {

@@ -1,5 +1,12 @@
-import type { RejectionMessage, SyncStatusMessage, TokenRequestMessage, UpdateMessage, WipedMessage, WorkerEvent } from '@tandem/core';
+import type { LiveBatch, RejectionMessage, SyncStatusMessage, TokenRequestMessage, UpdateMessage, WipedMessage, WorkerEvent } from '@tandem/core';
+import type { CommitChanges } from '../actions/commit-changes.ts';
 import type { LiveQueryRegistry } from './live-query-registry.ts';
+
+/** The tabs that wrote: posted to first, then `then` runs (the ledger resolves their actions). */
+export interface WritersFirst {
+  tabs: ReadonlySet<string>;
+  then: () => void;
+}
 
 /** Posts to one tab's port. */
 export type TabSink = (message: WorkerEvent) => void;
@@ -67,9 +74,13 @@ export class TabFanout {
     }
   }
 
-  /** Re-runs the live queries reading `changed` and posts each tab its diffs. */
-  async publish(changed: ReadonlySet<string>): Promise<void> {
-    const batches = await this.#live.afterCommit(changed);
+  /** Re-runs the live queries `changed` may affect and posts each tab its diffs. */
+  async publish(changed: CommitChanges, first?: WritersFirst): Promise<void> {
+    const posted = (batches: Map<string, LiveBatch>) => {
+      for (const [tabId, batch] of batches) this.#post(tabId, this.#tabs.get(tabId), { tandem: 'live', batch });
+      first?.then();
+    };
+    const batches = await this.#live.afterCommit(changed, first ? { tabs: first.tabs, posted } : undefined);
     for (const [tabId, batch] of batches) this.#post(tabId, this.#tabs.get(tabId), { tandem: 'live', batch });
   }
 

@@ -223,7 +223,7 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       const count = await runtime.subscribe('tab1', 'select count(*) as n from todos', []);
       const tags = await runtime.subscribe('tab1', 'select id, name from tags order by id', []);
       expect(todos.rows).toEqual([]);
-      await runtime.run('add', { title: 'live' });
+      await runtime.run('add', { title: 'live' }, 'tab1-1');
       expect(batches).toHaveLength(1);
       const subIds = batches[0]!.updates.map((u) => u.subId).sort();
       expect(subIds).toEqual([todos.subId, count.subId].sort());
@@ -234,6 +234,75 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       // Freed when the tab goes away.
       expect(await runtime.dropTab('tab1')).toBe(3);
       expect((await runtime.status()).subscriptions).toBe(0);
+    });
+
+    it('re-runs only the live queries whose WHERE a written row (old or new) may meet', async () => {
+      const { runtime } = await start(newName());
+      const batches: { tab: string; batch: LiveBatch }[] = [];
+      const sink = (tab: string) => (m: { tandem: string; batch?: LiveBatch }) => {
+        if (m.tandem === 'live') batches.push({ tab, batch: m.batch! });
+      };
+      runtime.addTab('tab1', sink('tab1'));
+      runtime.addTab('tab2', sink('tab2'));
+      const SQL = 'select id, todo_id, name from tags where todo_id = $1 order by id';
+      const subs: { subId: string }[] = [];
+      for (let i = 0; i < 100; i++) subs.push(await runtime.subscribe('tab2', SQL, [`t${i}`]));
+      const all = await runtime.subscribe('tab2', 'select count(*) as n from tags', []);
+      const mine = await runtime.subscribe('tab1', 'select name from tags where todo_id = $1 and name in ($2, $3)', ['t7', 'a', 'b']);
+      const evals = () => runtime.debug().liveEvaluations;
+      expect(evals()[SQL]).toBe(100);
+
+      // A new row for t7: the t7 query, the unfiltered count and tab1's query re-run; the other 99 do not.
+      await runtime.run('tag', { todoId: 't7', name: 'a' }, 'tab1-1');
+      // The writing tab has its diff when its action resolves.
+      expect(batches.filter((b) => b.tab === 'tab1').map((b) => b.batch.updates.map((u) => u.subId))).toEqual([[mine.subId]]);
+      await runtime.query('select 1 as x', []); // after the pass: other tabs' queries re-run after the action resolved
+      expect(evals()[SQL]).toBe(101);
+      expect(evals()['select count(*) as n from tags']).toBe(2);
+      const tab2 = batches.filter((b) => b.tab === 'tab2');
+      expect(tab2).toHaveLength(1);
+      expect(tab2[0]!.batch.updates.map((u) => u.subId).sort()).toEqual([subs[7]!.subId, all.subId].sort());
+
+      // A row moving out of t7 into t8: its old row re-runs t7's query, its new row t8's.
+      const [tag] = await runtime.query('select id from tags', []);
+      batches.length = 0;
+      await runtime.run('retag', { id: tag!.id as string, todoId: 't8' });
+      await runtime.query('select 1 as x', []);
+      expect(evals()[SQL]).toBe(103);
+      const updates = batches.flatMap((b) => b.batch.updates);
+      const t7 = updates.find((u) => u.subId === subs[7]!.subId)!;
+      const t8 = updates.find((u) => u.subId === subs[8]!.subId)!;
+      expect(t7.diff).toMatchObject([{ op: 'delete' }]);
+      expect(t8.diff).toMatchObject([{ op: 'insert', row: { todo_id: 't8', name: 'a' } }]);
+      // tab1's query (t7, name in a/b) lost the row too.
+      expect(updates.find((u) => u.subId === mine.subId)?.diff).toMatchObject([{ op: 'delete' }]);
+
+      // A write to another table runs none of them.
+      await runtime.run('add', { title: 'x' });
+      await runtime.query('select 1 as x', []);
+      expect(evals()[SQL]).toBe(103);
+    });
+
+    it('keeps table level for what it cannot judge: tables without capture, unanalysed shapes', async () => {
+      const { runtime } = await start(newName());
+      runtime.addTab('tab1', () => {});
+      const PREF = 'select value from prefs where key = $1';
+      await runtime.subscribe('tab1', PREF, ['a']);
+      await runtime.subscribe('tab1', PREF, ['b']);
+      const OR = 'select id from tags where todo_id = $1 or todo_id = $2';
+      await runtime.subscribe('tab1', OR, ['x', 'y']);
+      const CAST = "select id from tags where todo_id = '1' and name = $1";
+      await runtime.subscribe('tab1', CAST, [7]);
+      // prefs has no capture (no patches): both re-run, whichever key was written.
+      await runtime.run('setPref', { key: 'a', value: '1' });
+      // A tag for todo 1 named '7': text columns compared with 7 as '7' (both engines); must re-run.
+      await runtime.run('tag', { todoId: '1', name: '7' });
+      await runtime.query('select 1 as x', []);
+      const evals = runtime.debug().liveEvaluations;
+      expect(evals[PREF]).toBe(4);
+      expect(evals[OR]).toBe(2);
+      expect(evals[CAST]).toBe(2);
+      expect(await runtime.query(CAST, [7])).toHaveLength(1);
     });
 
 

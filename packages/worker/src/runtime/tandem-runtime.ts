@@ -136,6 +136,7 @@ export class TandemRuntime {
       // Read-only: a tab's SQL never writes (engine.read).
       query: (sql, params) => engine.read(sql, params),
       tablesRead: (sql, params) => engine.tablesRead(sql, params),
+      catalogue: { dialect: engine.dialect, query: (sql, params) => engine.query(sql, params) },
     });
     const tabs = new TabFanout(live, log);
     const ledger = new Ledger({
@@ -150,7 +151,7 @@ export class TandemRuntime {
       checkpointSeq: opened.checkpointSeq,
       checkpointEvery: config.checkpointEvery ?? 500,
       checkpointIdleMs: deps.checkpointIdleMs ?? 1500,
-      publish: (changed) => tabs.publish(changed),
+      publish: (changed, writers) => tabs.publish(changed, writers),
       log,
     });
     const runtime = new TandemRuntime({

@@ -30,6 +30,13 @@ export const todoActions = defineActions({
       await tx.query('insert into tags (id, todo_id, name) values ($1, $2, $3)', [ctx.id(), todoId, name]);
     },
   },
+  /** Moves a tag to another todo: its old row leaves one `todo_id = …` result, its new row joins another. */
+  retag: {
+    args: z.object({ id: z.string(), todoId: z.string() }),
+    async run(tx, { id, todoId }) {
+      await tx.query('update tags set todo_id = $2 where id = $1', [id, todoId]);
+    },
+  },
   /** Writes prefs, a table without capture (no text primary key "id"): local-only. */
   setPref: {
     args: z.object({ key: z.string(), value: z.string() }),
