@@ -143,7 +143,10 @@ export class TandemServer {
   /** Stops everything and removes the temporary data directory. */
   async dispose(): Promise<void> {
     await this.stop();
-    if (this.#ownDataDir) await rm(this.slot.dataDir, { recursive: true, force: true });
+    // The port closes before a server's graceful shutdown ends: it may still be flushing its data
+    // directory (PGlite writes pg_logical on close), so a removal can meet a file created meanwhile
+    // (ENOTEMPTY). Node's retries wait out that last write.
+    if (this.#ownDataDir) await rm(this.slot.dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 
   #env(): Record<string, string> {
