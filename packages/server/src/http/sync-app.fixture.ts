@@ -2,6 +2,7 @@
  * Shared by the HTTP and socket tests: a tiny app (notes in rooms), its auth hooks, and clients for
  * the real HTTP endpoints and real WebSockets.
  */
+import { afterEach } from 'vitest';
 import { defineActions } from '@tandem/core';
 import type { PushRequest, ServerSocketMessage } from '@tandem/core';
 import { WebSocket } from 'ws';
@@ -150,4 +151,27 @@ export async function readySocket(url: string, channels: string[], token = 'bob-
   const ready = await socket.next();
   if (ready.type !== 'ready') throw new Error(`expected ready, got ${JSON.stringify(ready)}`);
   return { socket, version: ready.version };
+}
+
+/**
+ * What one test starts (sync clients, servers), stopped after it: the clients first, so none is
+ * left retrying against a server that is closing.
+ */
+export function stoppedAfterEach() {
+  const clients: { stop(): void }[] = [];
+  const servers: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.stop();
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+  return {
+    client<T extends { stop(): void }>(client: T): T {
+      clients.push(client);
+      return client;
+    },
+    server<T extends { close(): Promise<void> }>(server: T): T {
+      servers.push(server);
+      return server;
+    },
+  };
 }

@@ -1,13 +1,13 @@
 // A client id belongs on the server to the first user who pushed with it (sync/clients.ts). A
 // worker whose client id is another user's gets 403 on every push: it must say so and stop, not
 // retry every 10 s forever, until the token changes. The worker's loop against a real server.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpTransport, SyncClient } from '@tandem/worker';
 import type { SyncHost } from '@tandem/worker';
 import type { PushAction, SyncStatus } from '@tandem/core';
 import { startTandemServer } from '../node-server.ts';
 import type { TandemServer } from '../node-server.ts';
-import { NOTES_SERVER, notesPush, post, pullAll, snapshotNotes } from './sync-app.fixture.ts';
+import { NOTES_SERVER, notesPush, post, pullAll, snapshotNotes, stoppedAfterEach } from './sync-app.fixture.ts';
 
 /** Pending notes of one client, confirmed when a pull's lastSeq covers them. */
 function outbox(clientId: string, room: string): { host: SyncHost; pending: PushAction[] } {
@@ -38,15 +38,10 @@ function outbox(clientId: string, room: string): { host: SyncHost; pending: Push
 describe('a client id owned by another user', () => {
   let server: TandemServer | null = null;
   let client: SyncClient | null = null;
-  afterEach(async () => {
-    client?.stop();
-    client = null;
-    await server?.close();
-    server = null;
-  });
+  const after = stoppedAfterEach();
 
   it('halts sync with an explained forbidden error (no retries), and resumes when the token changes', async () => {
-    server = await startTandemServer({ ...NOTES_SERVER, port: 0, logger: { error: () => {} } });
+    server = after.server(await startTandemServer({ ...NOTES_SERVER, port: 0, logger: { error: () => {} } }));
     const url = server.url;
     const clientId = 'shared-device';
     const room = 'halt-room';
@@ -61,7 +56,7 @@ describe('a client id owned by another user', () => {
     };
     const { host, pending } = outbox(clientId, room);
     const statuses: SyncStatus[] = [];
-    client = new SyncClient({
+    client = after.client(new SyncClient({
       url: `${url}/sync`,
       host,
       transport: createHttpTransport(`${url}/sync`, () => token, countingFetch),
@@ -69,7 +64,7 @@ describe('a client id owned by another user', () => {
       onStatus: (s) => statuses.push(s),
       onRejected: () => {},
       log: () => {},
-    });
+    }));
     const halted = await client.syncNow().catch((e: unknown) => e);
     expect(halted).toMatchObject({ kind: 'forbidden', message: expect.stringContaining('halted until signIn or setToken') });
     expect(client.status()).toMatchObject({ online: false, lastError: { kind: 'forbidden' } });

@@ -1,14 +1,14 @@
 // The worker's sync loop (@tandem/worker SyncClient + HTTP transport + poke socket) against a real
 // server. The host (the runtime's side: pending actions, cursors, rebase) is a small in-memory one:
 // the rebase itself is tested on a real engine in packages/worker, and end to end in e2e/.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpTransport, SyncClient } from '@tandem/worker';
 import type { SyncHost } from '@tandem/worker';
 import type { PullResponse, PushAction, Rejection, SyncStatus } from '@tandem/core';
 import { WebSocket } from 'ws';
 import { startTandemServer } from '../node-server.ts';
 import type { TandemServer } from '../node-server.ts';
-import { NOTES_SERVER, notesPush, post, pullAll, snapshotNotes } from './sync-app.fixture.ts';
+import { NOTES_SERVER, notesPush, post, pullAll, snapshotNotes, stoppedAfterEach } from './sync-app.fixture.ts';
 
 function memoryHost(clientId: string, channels: string[]) {
   const pending: PushAction[] = [];
@@ -80,20 +80,15 @@ describe('worker sync loop against a real server', () => {
   let server: TandemServer | null = null;
   let client: SyncClient | null = null;
 
-  afterEach(async () => {
-    client?.stop();
-    client = null;
-    await server?.close();
-    server = null;
-  });
+  const after = stoppedAfterEach();
 
   async function start(options: { port?: number; bodyLimit?: number } = {}): Promise<TandemServer> {
-    server = await startTandemServer({
+    server = after.server(await startTandemServer({
       ...NOTES_SERVER,
       port: options.port ?? 0,
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
       logger: { error: () => {} },
-    });
+    }));
     return server;
   }
 
@@ -105,7 +100,7 @@ describe('worker sync loop against a real server', () => {
       http.push(String(input).replace(/^.*\/sync/, ''));
       return fetch(input, init);
     };
-    client = new SyncClient({
+    client = after.client(new SyncClient({
       url: `${url}/sync`,
       host,
       transport: createHttpTransport(`${url}/sync`, () => 'alice-token', countingFetch),
@@ -116,7 +111,7 @@ describe('worker sync loop against a real server', () => {
       ...(extra.pushBatch ? { pushBatch: extra.pushBatch } : {}),
       // Node 20 has no global WebSocket: give it the ws package's, or none (then it polls).
       ...(extra.socket ? { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket } : {}),
-    });
+    }));
     return { client, statuses, rejections, http };
   }
 

@@ -1,13 +1,13 @@
 // The worker's sync loop asks for a fresh token when the server refuses the socket's hello, not only
 // when it refuses a request: a real server whose auth hook refuses socket upgrades with the stale
 // token (4401) but lets HTTP through, so only the socket can be what asked.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SyncClient, createHttpTransport } from '@tandem/worker';
 import type { SyncHost } from '@tandem/worker';
 import { WebSocket } from 'ws';
 import { startTandemServer } from '../node-server.ts';
 import type { TandemServer } from '../node-server.ts';
-import { NOTES_SERVER } from './sync-app.fixture.ts';
+import { NOTES_SERVER, stoppedAfterEach } from './sync-app.fixture.ts';
 
 /** A host with nothing to push and nothing applied: this test is about credentials only. */
 const idleHost: SyncHost = {
@@ -28,16 +28,11 @@ const idleHost: SyncHost = {
 describe('sync loop: a socket refused for its token', () => {
   let server: TandemServer | null = null;
   let client: SyncClient | null = null;
-  afterEach(async () => {
-    client?.stop();
-    client = null;
-    await server?.close();
-    server = null;
-  });
+  const after = stoppedAfterEach();
 
   it('reports the hello’s token as unauthorized, and the socket says hello again with a new one', async () => {
     const hellos: (string | null)[] = [];
-    server = await startTandemServer({
+    server = after.server(await startTandemServer({
       ...NOTES_SERVER,
       logger: { error: () => {} },
       authenticate: (token, request) => {
@@ -47,11 +42,11 @@ describe('sync loop: a socket refused for its token', () => {
         }
         return { id: 'alice' };
       },
-    });
+    }));
     let token = 'alice-stale';
     const refused: (string | undefined)[] = [];
     const url = `${server.url}/sync`;
-    client = new SyncClient({
+    client = after.client(new SyncClient({
       url,
       host: idleHost,
       transport: createHttpTransport(url, () => token),
@@ -61,7 +56,7 @@ describe('sync loop: a socket refused for its token', () => {
       onRejected: () => {},
       log: () => {},
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-    });
+    }));
     client.start();
     await expect.poll(() => refused, { timeout: 10_000 }).toContain('alice-stale');
     // HTTP worked all along: only the socket's refusal can have reported it.
