@@ -48,6 +48,7 @@ export async function buildBench() {
       'bench-worker': join(here, 'src/worker/bench-worker.ts'),
       'raw-worker': join(here, 'src/worker/raw-worker.ts'),
       'raw-sqlite-worker': join(here, 'src/worker/raw-sqlite-worker.ts'),
+      'raw-first-worker': join(here, 'src/worker/raw-first-worker.ts'),
     },
     outdir: out,
     splitting: true,

@@ -21,7 +21,7 @@ import { b4Concurrent, b4Sequential } from './benchmarks/b4.mjs';
 import { b7 } from './benchmarks/b7.mjs';
 import { b7f } from './benchmarks/b7f.mjs';
 import { b4d, b7d } from './benchmarks/nosw.mjs';
-import { b9Cold, b9History, b9Second } from './benchmarks/b9.mjs';
+import { b9Cold, b9First, b9History, b9Second } from './benchmarks/b9.mjs';
 import { b13Migrate, b14Handoff } from './benchmarks/b13.mjs';
 import { b15 } from './benchmarks/b15.mjs';
 import { size } from './benchmarks/size.mjs';
@@ -132,6 +132,8 @@ const plan = [
   { id: 'B9b-sqlite', title: 'SQLite: cold start on 10k rows', target: '≤ 1.2×', run: () => b9Cold({ browser, engine: 'sqlite', rows: 10_000, samples: q(10, 3) }) }, // ~0.15 s a start: more samples cost little
   { id: 'B9c', title: 'Cold start after bulk writes, 10k rows', target: '≤ 1.2×', run: () => b9History({ browser, rows: 10_000, samples: q(4, 2) }) },
   { id: 'B9c-sqlite', title: 'SQLite: cold start after bulk writes, 10k rows', target: '≤ 1.2×', run: () => b9History({ browser, engine: 'sqlite', rows: 10_000, samples: q(6, 2) }) },
+  { id: 'B9d', title: 'First visit, empty cache', target: '≤ 1.5×', run: () => b9First({ server, samples: q(4, 2) }) },
+  { id: 'B9d-sqlite', title: 'SQLite: first visit, empty cache', target: '≤ 1.5×', run: () => b9First({ server, engine: 'sqlite', samples: q(4, 2) }) },
   { id: 'B13', title: 'Cold start with a pending migration, 10k rows', target: 'report', run: () => b13Migrate({ browser, rows: 10_000, samples: q(3, 1) }) },
   { id: 'B13-sqlite', title: 'SQLite: cold start with a pending migration, 10k rows', target: 'report', run: () => b13Migrate({ browser, engine: 'sqlite', rows: 10_000, samples: q(3, 1) }) },
   { id: 'B14', title: 'Hand-off to a new version', target: '≤ 3 s', run: () => b14Handoff({ browser, samples: q(8, 3) }) },

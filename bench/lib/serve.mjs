@@ -14,9 +14,10 @@ export const MIME = {
   '.tar': 'application/x-tar',
 };
 
-/** Serves `root` on 127.0.0.1:<free port>. Returns { url, close }. */
+/** Serves `root` on 127.0.0.1:<free port>. Returns { url, bytesServed, close }. */
 export async function serve(root) {
   const base = normalize(root + sep);
+  let bytes = 0;
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = normalize(join(base, path === '/' ? 'index.html' : path));
@@ -36,6 +37,7 @@ export async function serve(root) {
         'cross-origin-opener-policy': 'same-origin',
         'cross-origin-embedder-policy': 'require-corp',
       });
+      bytes += body.byteLength;
       res.end(body);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
@@ -45,6 +47,8 @@ export async function serve(root) {
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}/`,
+    /** Body bytes sent so far (B9d: what a first visit downloads). */
+    bytesServed: () => bytes,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -15,5 +15,7 @@ export const engineConfig = (engine?: EngineName): Partial<TandemConfig> => (eng
 export const WORKER_FILE = './bench-worker.js';
 /** B9b baselines, one per engine: each loads only its own engine. */
 export const RAW_WORKER_FILES: Record<EngineName, string> = { pglite: './raw-worker.js', sqlite: './raw-sqlite-worker.js' };
+/** B9d's baseline: either engine's first start, assets downloaded. */
+export const RAW_FIRST_WORKER_FILE = './raw-first-worker.js';
 /** openTandem names the SharedWorker `tandem:<name>`; our own extra ports must use the same name. */
 export const workerName = (name: string) => `tandem:${name}`;

@@ -1,6 +1,6 @@
 /** B9: start-up to the first query result. Each function runs in a freshly loaded page. */
 import type { EngineName } from '@tandem/core';
-import { benchConfig, engineConfig, RAW_WORKER_FILES } from '../config.ts';
+import { benchConfig, engineConfig, RAW_FIRST_WORKER_FILE, RAW_WORKER_FILES } from '../config.ts';
 import { absNow, firstResult, now, open, RawPort } from './common.ts';
 
 const FIRST_SQL = 'select id, title from todos order by id limit 50';
@@ -74,24 +74,25 @@ export async function b9Cold(opts: Opts) {
   const db = await open(opts.name, engineConfig(opts.engine));
   const opened = now();
   const first = await firstResult(db, countSql(opts.engine));
-  // Afterwards: the worker's own timeline (creation, module evaluated, runtime log lines).
-  const raw = new RawPort(opts.name);
+  return { ms: first.at - t0, openMs: opened - t0, n: (first.rows[0] as { n: number }).n, ...(await workerTimeline(opts.name, abs0, opened - t0, first.at - t0)) };
+}
+
+/** Afterwards: the worker's own timeline (creation, module evaluated, runtime log lines), in ms after `abs0`. */
+async function workerTimeline(name: string, abs0: number, connected: number, firstResult: number) {
+  const raw = new RawPort(name);
   const tl = await raw.request<{ timeOrigin: number; moduleStart: number; logs: { at: number; message: string }[]; engineCalls: { start: number; end: number }[] }>({ bench: 'timeline' });
   raw.close();
   const engineReady = tl.logs.find((l) => l.message.startsWith('engine ready'));
   const engineCall = tl.engineCalls[0];
   return {
-    ms: first.at - t0,
-    openMs: opened - t0,
-    n: (first.rows[0] as { n: number }).n,
     phases: {
       workerCreated: tl.timeOrigin - abs0,
       moduleEvaluated: tl.moduleStart - abs0,
       engineCreateStart: engineCall ? engineCall.start - abs0 : NaN,
       engineCreated: engineCall ? engineCall.end - abs0 : NaN,
       engineReady: engineReady ? engineReady.at - abs0 : NaN,
-      connected: opened - t0,
-      firstResult: first.at - t0,
+      connected,
+      firstResult,
     },
     engineLog: engineReady?.message ?? null,
     replayLog: tl.logs.find((l) => l.message.startsWith('replayed'))?.message ?? null,
@@ -111,4 +112,31 @@ export async function b9ColdBaseline(opts: Opts) {
   worker.port.close();
   if (!reply.ok) throw new Error(reply.error);
   return { ms, n: reply.rows[0]!.n, phases: { workerCreated: reply.timeOrigin - abs0, moduleEvaluated: reply.moduleStart - abs0, ...reply.phases }, imageBytes: reply.imageBytes };
+}
+
+/** (d) first visit, empty HTTP cache: openTandem() on a new database → first live result. */
+export async function b9First(opts: Opts) {
+  const abs0 = absNow();
+  const t0 = now();
+  const db = await open(opts.name, engineConfig(opts.engine));
+  const opened = now();
+  const first = await firstResult(db, countSql(opts.engine));
+  const timeline = await workerTimeline(opts.name, abs0, opened - t0, first.at - t0);
+  first.unsubscribe();
+  db.close();
+  return { ms: first.at - t0, openMs: opened - t0, n: (first.rows[0] as { n: number }).n, ...timeline };
+}
+
+/** (d) baseline: the raw engine's first start, downloading its assets, + one query, in a fresh SharedWorker. */
+export async function b9FirstBaseline(opts: Opts) {
+  const t0 = now();
+  const worker = new SharedWorker(new URL(RAW_FIRST_WORKER_FILE, location.href), { type: 'module', name: `raw-first:${opts.name}` });
+  const reply = await new Promise<{ ok: boolean; n: number; phases: Record<string, number>; error?: string }>((resolve) => {
+    worker.port.onmessage = (e) => resolve(e.data);
+    worker.port.postMessage({ engine: opts.engine ?? 'pglite' });
+  });
+  const ms = now() - t0;
+  worker.port.close();
+  if (!reply.ok) throw new Error(reply.error);
+  return { ms, n: reply.n, phases: reply.phases };
 }

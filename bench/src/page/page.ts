@@ -4,7 +4,7 @@ import { b3 } from './b3.ts';
 import { b4ConcurrentCounters, b4ConcurrentFire, b4ConcurrentOpen, b4Sequential } from './b4.ts';
 import { b7 } from './b7.ts';
 import { b7f } from './b7f.ts';
-import { b9Cold, b9ColdBaseline, b9Hold, b9Populate, b9Second, b9SecondBaseline } from './b9.ts';
+import { b9Cold, b9ColdBaseline, b9First, b9FirstBaseline, b9Hold, b9Populate, b9Second, b9SecondBaseline } from './b9.ts';
 import { b13Open } from './b13.ts';
 import { b4d, b7d, noSwClose, noSwLead } from './nosw.ts';
 import { b15Arm, b15Open, b15Seed, b15Timeline, b15Write } from './b15.ts';
@@ -30,6 +30,8 @@ const bench = {
   b9Populate,
   b9Cold,
   b9ColdBaseline,
+  b9First,
+  b9FirstBaseline,
   b13Open,
   b15Open,
   b15Seed,

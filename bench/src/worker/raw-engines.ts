@@ -19,6 +19,10 @@ export interface RawRow {
 
 export interface RawEngine {
   insert(row: RawRow): Promise<unknown>;
+  /** Runs DDL (B9d: the app's schema, as Tandem creates it on a first visit). */
+  exec(sql: string): Promise<void>;
+  /** `select count(*)` of the table: B9d's first query. */
+  count(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -33,6 +37,8 @@ export async function openRawEngine(engine: EngineName, emptyImage: () => Promis
     return {
       // Synchronous underneath; a resolved promise keeps the timing loop identical for both engines.
       insert: async (row) => db.exec({ sql: INSERT_SQLITE, bind: [row.id, row.title, row.done ? 1 : 0, row.created_at] }),
+      exec: async (sql) => void db.exec(sql),
+      count: async () => Number(db.selectValue('select count(*) from raw_todos')),
       close: async () => db.close(),
     };
   }
@@ -41,6 +47,8 @@ export async function openRawEngine(engine: EngineName, emptyImage: () => Promis
   await pg.exec(RAW_TODOS_SQL);
   return {
     insert: (row) => pg.query(INSERT_PG, [row.id, row.title, row.done, row.created_at]),
+    exec: async (sql) => void (await pg.exec(sql)),
+    count: async () => (await pg.query<{ n: number }>('select count(*)::int as n from raw_todos')).rows[0]!.n,
     close: () => pg.close(),
   };
 }
