@@ -36,9 +36,12 @@ export const engines: NonNullable<WorkerHostOptions['engines']> = {
   pglite: async () => {
     // B10's profile patches PGlite's prototype: it is installed before the engine's first call.
     if (workerName.startsWith('tandem:b10-')) (await import('./b10-profile.ts')).installB10Profile();
-    const { createPgliteEngine } = await import('../../../packages/worker/src/engine/pglite/engine.ts');
-    // No assetsUrl: PGlite finds its assets beside its chunk, as in every earlier bench run.
-    return { createEngine: timed(createPgliteEngine), emptyImage };
+    const [{ createPgliteEngine }, { preloadPglite }] = await Promise.all([
+      import('../../../packages/worker/src/engine/pglite/engine.ts'),
+      import('../../../packages/worker/src/engine/pglite/load-assets.ts'),
+    ]);
+    // As the prebuilt bundle: the assets load from assetsUrl and compile while the runtime reads the journal store.
+    return { createEngine: timed((options) => createPgliteEngine({ assetsUrl, ...options })), emptyImage, warm: () => preloadPglite(assetsUrl) };
   },
   sqlite: async () => {
     const { createSqliteEngine, preloadSqlite } = await import('../../../packages/worker/src/engine/sqlite/engine.ts');

@@ -67,6 +67,8 @@ interface Slot extends RuntimeIdentity {
 export class WorkerHost implements RuntimeProvider {
   readonly #options: WorkerHostOptions;
   readonly #actions: ActionsModuleLoader;
+  /** Each engine's provider, loading since a tab first asked for it (a failed load is retried). */
+  readonly #providers = new Map<EngineName, Promise<EngineProvider>>();
   readonly #life = holdWorkerLife();
   #stopDials: (() => void) | null = null;
   #slot: Slot | null = null;
@@ -102,6 +104,8 @@ export class WorkerHost implements RuntimeProvider {
   }
 
   async runtimeFor(config: TandemConfig): Promise<TandemRuntime> {
+    // The engine's chunk and wasm load while the actions module, the lock and the journal are awaited.
+    void this.#provider(config.engine ?? 'pglite').catch(() => {}); // awaited, and reported, by #start
     const loaded = await this.#actions.load(config.actionsUrl);
     const [version, schema] = await Promise.all([runtimeVersion(config, loaded.digest), schemaIdentity(config.schema, loaded.module.migrations ?? [])]);
     return this.#serial(() => this.#runtimeAt(config, loaded, { version, schemaVersion: loaded.schemaVersion, schema }));
@@ -142,9 +146,7 @@ export class WorkerHost implements RuntimeProvider {
     const log = this.#options.log ?? ((m: string) => console.info(`[tandem] ${m}`));
     const name = config.name ?? 'tandem';
     const identity = { version, schemaVersion: loaded.schemaVersion };
-    // The engine's chunk and wasm load while the lock is awaited and the journal is read.
-    const provider = this.#engineFor(config.engine ?? 'pglite');
-    provider.then((p) => p.warm?.(), () => {});
+    const provider = this.#provider(config.engine ?? 'pglite');
     const slot: Slot = { name, ...identity, schema, runtime: null as unknown as Promise<TandemRuntime>, release: () => {}, stopServing: () => {} };
     slot.runtime = acquireDatabaseLock(name, { identity }).then(async (release) => {
       slot.release = release;
@@ -231,6 +233,19 @@ export class WorkerHost implements RuntimeProvider {
     slot.release();
     if (this.#slot === slot) this.#slot = null;
     log(`version ${slot.version} (schema ${runtime.schemaVersion}) handed over to ${next.version} (schema ${next.schemaVersion}) in ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+
+  #provider(name: EngineName): Promise<EngineProvider> {
+    let provider = this.#providers.get(name);
+    if (!provider) {
+      provider = this.#engineFor(name).then((p) => {
+        p.warm?.();
+        return p;
+      });
+      this.#providers.set(name, provider);
+      provider.catch(() => this.#providers.delete(name));
+    }
+    return provider;
   }
 
   async #engineFor(name: EngineName): Promise<EngineProvider> {

@@ -60,6 +60,27 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       expect((await runtime.status()).pendingActions).toBe(1);
     });
 
+    it('fetches the empty image on a first start only, once, not when a checkpoint exists', async () => {
+      const name = newName();
+      let fetched = 0;
+      const counted = async () => {
+        fetched++;
+        return emptyImage;
+      };
+      const config = { name, schema: TODO_SCHEMA, actionsUrl: 'https://app.test/actions.js', engine: engineName };
+      const first = await TandemRuntime.start({ config, store: new DexieJournalStore(name), createEngine, loadActions: async () => todoActions, emptyImage: counted, checkpointIdleMs: 60_000 });
+      open.push(first);
+      expect(fetched).toBe(1);
+      await first.run('add', { title: 'kept' });
+      await first.checkpoint();
+      await first.close();
+      open.splice(open.indexOf(first), 1);
+      const again = await TandemRuntime.start({ config, store: new DexieJournalStore(name), createEngine, loadActions: async () => todoActions, emptyImage: counted, checkpointIdleMs: 60_000 });
+      open.push(again);
+      expect(await again.query('select title from todos', [])).toEqual([{ title: 'kept' }]);
+      expect(fetched).toBe(1);
+    });
+
     it('refuses bad args with invalid_args and writes nothing', async () => {
       const { runtime, store } = await start(newName());
       await expect(runtime.run('add', { title: '' })).rejects.toMatchObject({ kind: 'invalid_args', details: { issues: [{ path: 'title' }] } });

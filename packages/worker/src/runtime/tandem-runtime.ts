@@ -108,12 +108,15 @@ export class TandemRuntime {
     const { config, store } = deps;
     const log = deps.log ?? (() => {});
     // Independent reads side by side: on a small database they are most of a cold start (B9b).
+    const latestCheckpoint = store.latestCheckpoint();
+    // A new database starts from the empty image: its download overlaps the other reads.
+    const emptyImage = deps.emptyImage && prefetchedUnless(latestCheckpoint, deps.emptyImage);
     const [module, legacySchema, storedEngine, storedClientId, checkpoint, rejections, session] = await Promise.all([
       loadActionsModule(deps.loadActions, config.actionsUrl),
       store.getMeta<string>('schemaVersion'),
       store.getMeta<string>('engine'),
       store.getMeta<string>('clientId'),
-      store.latestCheckpoint(),
+      latestCheckpoint,
       RejectionList.load(store, log),
       UserSession.load(store),
     ]);
@@ -126,7 +129,7 @@ export class TandemRuntime {
     const stored = { legacySchemaVersion: legacySchema, engine: storedEngine, clientId: storedClientId };
     checkStoredEngine(config, stored);
     const t0 = performance.now();
-    const opened = await openLocalDatabase({ config, deps, store, rejections, stored, checkpoint, migrations, identity, definitions, log });
+    const opened = await openLocalDatabase({ config, deps: { createEngine: deps.createEngine, ...(emptyImage ? { emptyImage } : {}) }, store, rejections, stored, checkpoint, migrations, identity, definitions, log });
     const { engine } = opened;
     const clientId = await recordIdentity(store, stored, config.engine ?? 'pglite');
     const ledgerState = await readLedgerState(engine);
@@ -433,4 +436,20 @@ export class TandemRuntime {
     if (this.#wiped) throw new TandemError(ErrorKind.closed, `The local database "${this.name}" was wiped (db.sync.signOut({ data: 'wipe' })): this tab reconnects to a fresh one. Nothing was written.`, { wiped: true });
     if (this.#ledger.closed) throw new TandemError(ErrorKind.closed, 'This Tandem runtime is closed.');
   }
+}
+
+/**
+ * `load`, started as soon as `checkpoint` is known to be absent (a first start); the function
+ * returned gives that same download. With a checkpoint nothing is fetched until asked.
+ */
+function prefetchedUnless<T>(checkpoint: Promise<unknown>, load: () => Promise<T>): () => Promise<T> {
+  let started: Promise<T> | null = null;
+  const start = () => (started ??= load());
+  checkpoint.then(
+    (found) => {
+      if (!found) start().catch(() => {}); // the start that awaits it handles a failure
+    },
+    () => {},
+  );
+  return start;
 }
