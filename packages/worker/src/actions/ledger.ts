@@ -1,6 +1,8 @@
 import { ErrorKind, toErrorData } from '@tandem/core';
-import type { ActionDefinitions, Dialect, JsonValue, Rejection, TandemErrorData } from '@tandem/core';
+import type { ActionDefinitions, Dialect, JsonValue, Rejection, Row, TandemErrorData } from '@tandem/core';
 import type { Engine, PendingAction } from '../engine/engine.ts';
+import { PATCHES_SINCE_SQL, patchOf } from '../engine/tandem-tx.ts';
+import type { PatchRow } from '../engine/tandem-tx.ts';
 import type { CommitChanges } from './commit-changes.ts';
 import type { ActionRecord, JournalEntry, JournalStore, SyncRecord } from '../store/journal-store.ts';
 import type { RejectionList } from '../store/rejection-list.ts';
@@ -347,7 +349,8 @@ export class Ledger {
     // later commit lands halfway through a pass.
     const changes: CommitChanges = { tables: new Set(changed) };
     if (this.#patchSeq - patchesAfter <= LIVE_PATCHES_MAX) {
-      changes.patches = async () => (await this.engine.transaction((tx) => tx.patchesSince(patchesAfter))).map((p) => p.patch);
+      // One read-only statement, no transaction of its own: this is on the path of every write a filtered live query may see.
+      changes.patches = async () => (await this.engine.read<PatchRow & Row>(PATCHES_SINCE_SQL, [patchesAfter])).map((r) => patchOf(r).patch);
     }
     const writers = writerTabs(accepted.map(({ item }) => item.record));
     try {

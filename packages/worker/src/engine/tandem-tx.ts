@@ -5,7 +5,14 @@ import { pendingAction, serverRowsExtent } from './engine-rows.ts';
 import { finalRowStates } from './final-row-states.ts';
 import type { DialectSql, TxPort } from './tx-port.ts';
 
-interface PatchRow {
+/**
+ * The captured patches after a seq, in order. Read inside a transaction (patchesSince), or on its
+ * own by the live layer right after a commit (one read-only statement: on PGlite one round trip
+ * where BEGIN, the SELECT and COMMIT are three).
+ */
+export const PATCHES_SINCE_SQL = 'select seq, action_id, table_name, row_id, op, old_row, new_row from tandem_patches where seq > $1 order by seq';
+
+export interface PatchRow {
   seq: number;
   action_id: string;
   table_name: string;
@@ -75,14 +82,7 @@ export class TandemTx<Columns> implements EngineTx {
   }
 
   async patchesSince(afterSeq: number): Promise<{ seq: number; patch: Patch }[]> {
-    const rows = await this.#port.query<PatchRow & Row>(
-      'select seq, action_id, table_name, row_id, op, old_row, new_row from tandem_patches where seq > $1 order by seq',
-      [afterSeq],
-    );
-    return rows.map((r) => ({
-      seq: r.seq,
-      patch: { actionId: r.action_id, table: r.table_name, rowId: r.row_id, op: r.op, oldRow: r.old_row, newRow: r.new_row },
-    }));
+    return (await this.#port.query<PatchRow & Row>(PATCHES_SINCE_SQL, [afterSeq])).map(patchOf);
   }
 
   async lastPatchSeq(): Promise<number> {
@@ -192,4 +192,9 @@ function assertActionId(actionId: string, method: string): void {
   if (typeof actionId !== 'string' || actionId === '') {
     throw new TandemError(ErrorKind.internal, `${method} needs a non-empty action id.`);
   }
+}
+
+/** A row of PATCHES_SINCE_SQL as a patch. */
+export function patchOf(r: PatchRow): { seq: number; patch: Patch } {
+  return { seq: r.seq, patch: { actionId: r.action_id, table: r.table_name, rowId: r.row_id, op: r.op, oldRow: r.old_row, newRow: r.new_row } };
 }

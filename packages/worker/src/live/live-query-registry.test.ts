@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { applyRowDiff } from '@tandem/core';
 import type { Row } from '@tandem/core';
 import { LiveQueryRegistry } from './live-query-registry.ts';
 
-/** An engine stand-in: one table `items (id text, list_id text)`, queries `… where list_id = $1` evaluated in JS. */
+/**
+ * An engine stand-in: one table `items (id text, list_id text)`, queries `… where list_id = $1`
+ * evaluated in JS, and those restricted to written rows by id (changedRowsSql: the ids follow the query's own parameter).
+ */
 function fakeSource(items: Row[]) {
   return {
-    query: async (_sql: string, params: readonly unknown[]) => items.filter((r) => params.length === 0 || r.list_id === params[0]),
+    query: async (sql: string, params: readonly unknown[]) =>
+      items.filter((r) => (params.length === 0 || r.list_id === params[0]) && (!sql.includes('tandem_changed') || params.slice(1).includes(r.id))),
     tablesRead: async () => ['items'],
     catalogue: {
       dialect: 'postgres' as const,
@@ -52,6 +57,46 @@ describe('LiveQueryRegistry', () => {
     // A table with no patch in the commit (written without capture) is table level too.
     await live.afterCommit({ tables: new Set(['items']), patches: async () => [] });
     expect(live.evaluations()[SQL]).toBe(15);
+  });
+
+  it('reads back only the written rows of a plain filter (select * … where) and merges them; other shapes re-run', async () => {
+    const items: Row[] = [
+      { id: '1', list_id: 'a' },
+      { id: '2', list_id: 'a' },
+    ];
+    const source = fakeSource(items);
+    const sent: { sql: string; params: readonly unknown[] }[] = [];
+    const query = source.query;
+    source.query = async (sql, params) => {
+      sent.push({ sql, params });
+      return query(sql, params);
+    };
+    const live = new LiveQueryRegistry(source);
+    const plain = await live.subscribe('t1', SQL, ['a']);
+    const ordered = await live.subscribe('t1', 'select * from items where list_id = $1 order by id', ['a']);
+    sent.length = 0;
+    // 3 enters list a, 1 leaves it for b.
+    items.push({ id: '3', list_id: 'a' });
+    items[0] = { id: '1', list_id: 'b' };
+    const byTab = await live.afterCommit({
+      tables: new Set(['items']),
+      patches: async () => [
+        { table: 'items', oldRow: null, newRow: { id: '3', list_id: 'a' } },
+        { table: 'items', oldRow: { id: '1', list_id: 'a' }, newRow: { id: '1', list_id: 'b' } },
+      ],
+    });
+    expect(sent).toEqual([
+      { sql: 'select * from (select * from items where list_id = $1) as tandem_changed where id in ($2, $3)', params: ['a', '3', '1'] },
+      { sql: 'select * from items where list_id = $1 order by id', params: ['a'] },
+    ]);
+    const diffs = new Map(byTab.get('t1')!.updates.map((u) => [u.subId, u.diff]));
+    expect(applyRowDiff(plain.rows, diffs.get(plain.subId)!)).toEqual([
+      { id: '2', list_id: 'a' },
+      { id: '3', list_id: 'a' },
+    ]);
+    expect(diffs.get(plain.subId)).toEqual(diffs.get(ordered.subId));
+    // Counted as an evaluation of the query's own text.
+    expect(live.evaluations()[SQL]).toBe(2);
   });
 
   it('does not load rows when no filtered query reads a changed table', async () => {

@@ -1,6 +1,8 @@
-import { computeRowDiff, diffState, ErrorKind, TandemError, toErrorData } from '@tandem/core';
+import { computeRowDiff, diffState, ErrorKind, rowKeys, TandemError, toErrorData } from '@tandem/core';
 import type { Dialect, DiffState, LiveBatch, Row, RowDiff, TandemErrorData } from '@tandem/core';
 import type { CommitChanges } from '../actions/commit-changes.ts';
+import { CHANGED_ROWS_MAX, changedRowsSql, isPlainFilter, mergeChangedRows } from './changed-rows.ts';
+import type { MergedRows } from './changed-rows.ts';
 import { columnKinds } from './column-kinds.ts';
 import { analysePredicate } from './predicate.ts';
 import { mayMatch } from './row-match.ts';
@@ -33,6 +35,8 @@ interface LiveQuery {
   tables: ReadonlySet<string>;
   /** null: re-run on every write to one of `tables` (table level). */
   filter: RowFilter | null;
+  /** A plain filter (changed-rows.ts): a commit's rows are read back and merged instead of a re-run. */
+  plain: boolean;
   rows: Row[];
   state: DiffState;
   subs: Set<string>;
@@ -88,7 +92,8 @@ export class LiveQueryRegistry {
       } catch (error) {
         throw liveQueryFailed(sql, error);
       }
-      query = { key, sql, params, tables: new Set(tables), filter, rows, state: diffState(rows), subs: new Set() };
+      const plain = filter !== null && isPlainFilter(sql);
+      query = { key, sql, params, tables: new Set(tables), filter, plain, rows, state: diffState(rows), subs: new Set() };
       this.#queries.set(key, query);
     }
     const subId = `s${++this.#nextSub}`;
@@ -138,14 +143,14 @@ export class LiveQueryRegistry {
     const candidates = [...this.#queries.values()].filter((q) => intersects(q.tables, changes.tables));
     const rows = new CommitRows(changes);
     if (!first) {
-      await this.#rerun(await narrow(candidates, rows), byTab);
+      await this.#rerun(await narrow(candidates, rows), byTab, rows);
       return byTab;
     }
     // The writing tabs' queries first: their batches go out (and the action resolves) before the
     // other tabs' queries re-run. Every batch still comes from this one pass over one commit. A
     // writing tab with no query on the changed tables resolves before any row is read.
     const mine = (q: LiveQuery) => [...q.subs].some((subId) => first.tabs.has(this.#subs.get(subId)?.tabId ?? ''));
-    await this.#rerun(await narrow(candidates.filter(mine), rows), byTab);
+    await this.#rerun(await narrow(candidates.filter(mine), rows), byTab, rows);
     const firstBatches = new Map<string, LiveBatch>();
     for (const tabId of first.tabs) {
       const batch = byTab.get(tabId);
@@ -157,11 +162,11 @@ export class LiveQueryRegistry {
     // Let the resolved actions' replies leave first: the engine's calls are synchronous wasm that
     // would otherwise run in the same microtask flood, ahead of the reply's postMessage.
     if (others.length > 0) await new Promise((resolve) => setTimeout(resolve, 0));
-    await this.#rerun(await narrow(others, rows), byTab);
+    await this.#rerun(await narrow(others, rows), byTab, rows);
     return byTab;
   }
 
-  async #rerun(queries: readonly LiveQuery[], byTab: Map<string, LiveBatch>): Promise<void> {
+  async #rerun(queries: readonly LiveQuery[], byTab: Map<string, LiveBatch>, commit: CommitRows): Promise<void> {
     const batchOf = (subId: string): LiveBatch => {
       const tabId = this.#subs.get(subId)!.tabId;
       let batch = byTab.get(tabId);
@@ -171,11 +176,18 @@ export class LiveQueryRegistry {
     for (const query of queries) {
       let diff: RowDiff;
       try {
-        const rows = await this.#evaluate(query.sql, query.params);
-        const state = diffState(rows);
-        diff = computeRowDiff(query.state, state, rows);
-        query.rows = rows;
-        query.state = state;
+        const merged = query.plain ? await this.#readChanged(query, commit) : null;
+        if (merged) {
+          diff = merged.diff;
+          query.rows = merged.rows;
+          query.state = merged.state;
+        } else {
+          const rows = await this.#evaluate(query.sql, query.params);
+          const state = diffState(rows);
+          diff = computeRowDiff(query.state, state, rows);
+          query.rows = rows;
+          query.state = state;
+        }
       } catch (error) {
         // It keeps its last result (the diffs of a later success start from it); its tabs hear why.
         const data: TandemErrorData = toErrorData(liveQueryFailed(query.sql, error));
@@ -185,6 +197,36 @@ export class LiveQueryRegistry {
       if (diff.length === 0) continue;
       for (const subId of query.subs) batchOf(subId).updates.push({ subId, diff });
     }
+  }
+
+  /**
+   * A plain filter's new result from the commit's rows: the written rows that may meet its WHERE
+   * clause are read again through the query (by id) and merged into its last result. Null when
+   * the commit offers no rows for its table, or too many: then it re-runs.
+   */
+  async #readChanged(query: LiveQuery, commit: CommitRows): Promise<MergedRows | null> {
+    const f = query.filter!;
+    const written = (await commit.get())?.get(f.table);
+    if (!written) return null;
+    const ids = new Set<string>();
+    for (const row of written) {
+      // Rows neither old nor new could meet: not in the result before, not after.
+      if (!row || !mayMatch(row, f.conjuncts)) continue;
+      if (typeof row.id !== 'string') return null;
+      ids.add(row.id);
+    }
+    if (ids.size === 0 || ids.size > CHANGED_ROWS_MAX) return null;
+    const dialect = this.#source.catalogue?.dialect;
+    if (!dialect) return null;
+    let fresh: Row[];
+    try {
+      fresh = await this.#evaluate(query.sql, query.params, changedRowsSql(query.sql, dialect, query.params.length, ids.size), [...ids]);
+    } catch {
+      // Whatever the engine refused in the wrapped text, the query itself re-runs (and reports its own error).
+      return null;
+    }
+    const changed = new Set(rowKeys([...ids].map((id) => ({ id }))));
+    return mergeChangedRows(query.rows, query.state, changed, fresh);
   }
 
   /** Analysed once per query: null (table level) unless the shape, the table and its column types all allow it. */
@@ -218,9 +260,10 @@ export class LiveQueryRegistry {
     return { table, conjuncts };
   }
 
-  async #evaluate(sql: string, params: readonly unknown[]): Promise<Row[]> {
+  /** Counted under the query's own text also when `run` (its changed rows) is what goes to the engine. */
+  async #evaluate(sql: string, params: readonly unknown[], run = sql, more: readonly unknown[] = []): Promise<Row[]> {
     this.#evaluations.set(sql, (this.#evaluations.get(sql) ?? 0) + 1);
-    return this.#source.query(sql, params);
+    return this.#source.query(run, more.length > 0 ? [...params, ...more] : params);
   }
 }
 

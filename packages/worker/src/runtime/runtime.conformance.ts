@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SYNC_LIMITS } from '@tandem/core';
-import type { EngineName, LiveBatch } from '@tandem/core';
+import { applyRowDiff, SYNC_LIMITS } from '@tandem/core';
+import type { EngineName, LiveBatch, Row, RowDiff } from '@tandem/core';
 import type { CreateEngine } from '../engine/engine.ts';
 import { DexieJournalStore } from '../store/dexie-journal-store.ts';
 import { refuseBlobsInIndexedDB } from '../test-support/blob-fault.ts';
@@ -384,6 +384,47 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
       expect(batches.at(-1)!.updates).toEqual([{ subId: sub.subId, diff: [{ op: 'update', index: 0, row: { id: a, title: 'a', done: true } }] }]);
       await runtime.run('add', { title: 'c' });
       expect(batches.at(-1)!.updates[0]!.diff).toEqual([{ op: 'insert', index: 2, row: { id: expect.any(String), title: 'c', done: false } }]);
+    });
+
+    it('keeps a plain filter (select * … where, no order) equal to the query as rows enter, change and leave it', async () => {
+      const { runtime } = await start(newName());
+      const diffs = new Map<string, RowDiff[]>();
+      runtime.addTab('tab1', (m) => {
+        if (m.tandem !== 'live') return;
+        for (const u of m.batch.updates) diffs.set(u.subId, [...(diffs.get(u.subId) ?? []), u.diff]);
+      });
+      // Both parameter styles SQLite takes (the rows read back are bound after the query's own).
+      const OPEN = engineName === 'sqlite' ? 'select * from todos where done = ?' : 'select * from todos where done = $1';
+      const TAGS = 'select * from tags t where t.todo_id = $1 and name in ($2, $3)';
+      const subs = [
+        { sql: OPEN, params: [false] },
+        { sql: OPEN, params: [true] },
+        { sql: TAGS, params: ['t1', 'a', 'b'] },
+        { sql: TAGS, params: ['t2', 'a', 'b'] },
+      ];
+      const live = await Promise.all(subs.map(async (q) => ({ ...q, ...(await runtime.subscribe('tab1', q.sql, q.params)) })));
+      const byId = (rows: readonly Row[]) => [...rows].sort((x, y) => String(x.id).localeCompare(String(y.id)));
+      const check = async (step: string) => {
+        for (const q of live) {
+          const rows = (diffs.get(q.subId) ?? []).reduce<Row[]>((r, d) => applyRowDiff(r, d), q.rows);
+          // The same rows with the same values as the query (its order is unspecified without ORDER BY).
+          expect(byId(rows), `${step}: ${q.sql} ${JSON.stringify(q.params)}`).toEqual(byId(await runtime.query(q.sql, q.params)));
+        }
+      };
+      const [a, b, c] = [(await runtime.run('add', { title: 'a' })) as string, (await runtime.run('add', { title: 'b' })) as string, (await runtime.run('add', { title: 'c' })) as string];
+      await check('three added');
+      await runtime.run('toggle', { id: b, done: true });
+      await check('b done');
+      expect(diffs.get(live[0]!.subId)!.at(-1)).toEqual([{ op: 'delete', index: 1 }]);
+      expect(diffs.get(live[1]!.subId)!.at(-1)).toEqual([{ op: 'insert', index: 0, row: { id: b, title: 'b', done: true, created_at: expect.anything() } }]);
+      await Promise.all([runtime.run('toggle', { id: b, done: false }), runtime.run('toggle', { id: a, done: true }), runtime.run('toggle', { id: c, done: false })]);
+      await check('b back, a done, c unchanged');
+      await runtime.run('tag', { todoId: 't1', name: 'a' });
+      await runtime.run('tag', { todoId: 't1', name: 'z' });
+      await runtime.run('tag', { todoId: 't2', name: 'b' });
+      await check('tags added');
+      for (const { id } of await runtime.query('select id from tags', [])) await runtime.run('retag', { id: id as string, todoId: 't2' });
+      await check('tags moved to t2');
     });
 
     it('sends a failing re-evaluation to the subscribed tab as an error, then diffs again once the query works', async () => {
