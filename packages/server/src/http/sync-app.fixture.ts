@@ -3,7 +3,7 @@
  * the real HTTP endpoints and real WebSockets.
  */
 import { afterEach } from 'vitest';
-import { defineActions } from '@tandem/core';
+import { defineActions, parseServerSocketMessage } from '@tandem/core';
 import type { PushRequest, ServerSocketMessage } from '@tandem/core';
 import { WebSocket } from 'ws';
 import * as z from 'zod';
@@ -108,7 +108,8 @@ export async function openSocket(url: string, path = '/sync/ws'): Promise<TestSo
   const inbox: ServerSocketMessage[] = [];
   const waiters: ((m: ServerSocketMessage) => void)[] = [];
   ws.on('message', (data) => {
-    const message = JSON.parse(String(data)) as ServerSocketMessage;
+    // Checked as the worker checks it: every frame the server writes (spliced ones too) must pass.
+    const message = parseServerSocketMessage(JSON.parse(String(data)));
     const waiter = waiters.shift();
     if (waiter) waiter(message);
     else inbox.push(message);
