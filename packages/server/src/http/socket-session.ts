@@ -46,8 +46,11 @@ export interface SocketSessionOptions {
   committed(commit: CommitInfo): void;
   /** A push or pull message larger than this (bytes) is refused like an HTTP body over the limit. */
   bodyLimit: number;
-  /** Sends one message, already serialised to JSON. */
-  send(text: string): void;
+  /**
+   * Sends one message, already serialised to JSON, as a text frame. A Buffer is that text already
+   * UTF-8 encoded: a poke shared by many sockets is encoded once, not once per socket.
+   */
+  send(text: string | Buffer): void;
   close(code: number, reason: string): void;
 }
 
@@ -74,11 +77,17 @@ const closeFor: Record<string, [number, string]> = {
  * case for a commit of one channel) gets Postgres' text spliced in as is.
  */
 const parsedChanges = new WeakMap<CommitInfo, Change[]>();
+/** The poke with all of a commit's changes, encoded once for every socket that gets it whole. */
+const fullPokes = new WeakMap<CommitInfo, Buffer>();
 
-function pokeText(version: number, commit: CommitInfo | undefined, channels: ReadonlySet<string>): string {
+function pokeText(version: number, commit: CommitInfo | undefined, channels: ReadonlySet<string>): string | Buffer {
   const json = commit?.changesJson;
   if (json === undefined || commit!.channels.length === 0) return pokeFrame(version);
-  if (commit!.channels.every((c) => channels.has(c))) return pokeFrame(version, json);
+  if (commit!.channels.every((c) => channels.has(c))) {
+    let frame = fullPokes.get(commit!);
+    if (frame === undefined) fullPokes.set(commit!, (frame = Buffer.from(pokeFrame(version, json))));
+    return frame;
+  }
   let all = parsedChanges.get(commit!);
   if (all === undefined) parsedChanges.set(commit!, (all = JSON.parse(json) as Change[]));
   const changes = all.filter((c) => channels.has(c.channel));
