@@ -10,6 +10,7 @@ export type { Patch, PatchOp, Row } from './patch.ts';
 export type { StandardSchemaV1, InferInput, InferOutput } from './standard-schema.ts';
 export { isStandardSchema } from './standard-schema.ts';
 export * from './sync-protocol.ts';
+export * from './socket-frames.ts';
 export * from './names.ts';
 export * from './dial.ts';
 export * from './delete-request.ts';

@@ -78,7 +78,9 @@ export function addSocketRoute(app: Hono, options: SocketRouteOptions): SocketRo
             request: c.req.raw,
             committed: options.committed,
             bodyLimit: options.bodyLimit,
-            send: (text) => ws.send(text),
+            // A Buffer is UTF-8 text (a shared poke): sent as a text frame, which the socket
+            // library would otherwise send as binary.
+            send: (data) => (typeof data === 'string' ? ws.send(data) : raw.send(data, { binary: false })),
             close: (code, reason) => ws.close(code, reason),
           });
           const s = session;

@@ -12,8 +12,8 @@
  * again per request with hello's token, the read rule per pull) and are answered by id; a refused
  * or failed request is answered `failed` and leaves the socket open.
  */
-import { ErrorKind, parseClientSocketMessage, parsePullRequest, parsePushRequest, toErrorData } from '@tandem/core';
-import type { ClientSocketMessage, ServerSocketMessage, SocketRequest } from '@tandem/core';
+import { ErrorKind, parseClientSocketMessage, parsePullRequest, parsePushRequest, pokeFrame, pushedFrame, toErrorData } from '@tandem/core';
+import type { Change, ClientSocketMessage, ServerSocketMessage, SocketRequest } from '@tandem/core';
 import type { PokeHub, PokeSubscription } from '../realtime/poke-hub.ts';
 import type { AuthUser, CommitInfo, SyncStore } from '../sync/sync-store.ts';
 import { checkReadVersion } from '../sync/versions.ts';
@@ -46,8 +46,11 @@ export interface SocketSessionOptions {
   committed(commit: CommitInfo): void;
   /** A push or pull message larger than this (bytes) is refused like an HTTP body over the limit. */
   bodyLimit: number;
-  /** Sends one message, already serialised to JSON. */
-  send(text: string): void;
+  /**
+   * Sends one message, already serialised to JSON, as a text frame. A Buffer is that text already
+   * UTF-8 encoded: a poke shared by many sockets is encoded once, not once per socket.
+   */
+  send(text: string | Buffer): void;
   close(code: number, reason: string): void;
 }
 
@@ -69,21 +72,26 @@ const closeFor: Record<string, [number, string]> = {
 };
 
 /**
- * The poke of a commit with all its changes, serialised once: every socket following all of the
- * commit's channels (the common case: one channel) sends the same text.
+ * A commit's changes parsed, once per commit, for the sockets that follow only some of its
+ * channels (those get the changes in their channels). A socket following all of them (always the
+ * case for a commit of one channel) gets Postgres' text spliced in as is.
  */
-const fullPokes = new WeakMap<CommitInfo, string>();
+const parsedChanges = new WeakMap<CommitInfo, Change[]>();
+/** The poke with all of a commit's changes, encoded once for every socket that gets it whole. */
+const fullPokes = new WeakMap<CommitInfo, Buffer>();
 
-function pokeText(version: number, commit: CommitInfo | undefined, channels: ReadonlySet<string>): string {
-  const all = commit?.changes;
-  if (!all || all.length === 0) return JSON.stringify({ type: 'poke', version } satisfies ServerSocketMessage);
-  const changes = all.filter((c) => channels.has(c.channel));
-  if (changes.length < all.length) {
-    return JSON.stringify((changes.length > 0 ? { type: 'poke', version, changes } : { type: 'poke', version }) satisfies ServerSocketMessage);
+function pokeText(version: number, commit: CommitInfo | undefined, channels: ReadonlySet<string>): string | Buffer {
+  const json = commit?.changesJson;
+  if (json === undefined || commit!.channels.length === 0) return pokeFrame(version);
+  if (commit!.channels.every((c) => channels.has(c))) {
+    let frame = fullPokes.get(commit!);
+    if (frame === undefined) fullPokes.set(commit!, (frame = Buffer.from(pokeFrame(version, json))));
+    return frame;
   }
-  let text = fullPokes.get(commit);
-  if (text === undefined) fullPokes.set(commit, (text = JSON.stringify({ type: 'poke', version, changes } satisfies ServerSocketMessage)));
-  return text;
+  let all = parsedChanges.get(commit!);
+  if (all === undefined) parsedChanges.set(commit!, (all = JSON.parse(json) as Change[]));
+  const changes = all.filter((c) => channels.has(c.channel));
+  return changes.length > 0 ? pokeFrame(version, JSON.stringify(changes)) : pokeFrame(version);
 }
 
 export function createSocketSession(options: SocketSessionOptions): SocketSession {
@@ -175,7 +183,7 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
   }
 
   async function answer(message: SocketRequest, bytes: number): Promise<void> {
-    let reply: ServerSocketMessage;
+    let text: string;
     try {
       if (bytes > options.bodyLimit) throw tooLarge(`The ${message.type} message is ${bytes} bytes; the limit is ${options.bodyLimit}. Send fewer actions at a time.`);
       // As per HTTP request: a token that expired or was revoked since hello stops working here too.
@@ -186,22 +194,23 @@ export function createSocketSession(options: SocketSessionOptions): SocketSessio
         if (commit) options.committed(commit);
         // The commit's changes, as its peers get them in their pokes, when every one lies in a
         // channel this socket may read: the client confirms its actions with them, without a pull.
-        const changes = commit?.changes;
+        // (The changes lie in exactly the commit's channels.)
+        const json = commit?.changesJson;
         // Not to a client of an older schema: the rows would not fit its tables.
-        const fits = changes && schemaVersion === store.schemaVersion && changes.every((c) => channels.has(c.channel));
-        reply = { type: 'pushed', id: message.id, response: fits ? { ...response, changes } : response };
+        const fits = json !== undefined && schemaVersion === store.schemaVersion && commit!.channels.every((c) => channels.has(c));
+        text = pushedFrame(message.id, response, fits ? json : undefined);
       } else {
         const { type: _, id: __, ...body } = message;
         // Hello's version, as the client id: the socket speaks for one client of one version.
         const pull = parsePullRequest({ ...body, clientId, schemaVersion });
         await assertCanRead(canRead, requester, pull.channels.map((c) => c.channel));
-        reply = { type: 'pulled', id: message.id, response: await store.pull(pull, requester) };
+        text = JSON.stringify({ type: 'pulled', id: message.id, response: await store.pull(pull, requester) } satisfies ServerSocketMessage);
       }
     } catch (error) {
       const { status, body } = describeError(error, logger, `sync socket ${message.type}`);
-      reply = { type: 'failed', id: message.id, status, error: body };
+      text = JSON.stringify({ type: 'failed', id: message.id, status, error: body } satisfies ServerSocketMessage);
     }
-    if (phase === 'ready') send(reply);
+    if (phase === 'ready') options.send(text);
   }
 
   return {

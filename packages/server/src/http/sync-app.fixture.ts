@@ -3,7 +3,7 @@
  * the real HTTP endpoints and real WebSockets.
  */
 import { afterEach } from 'vitest';
-import { defineActions } from '@tandem/core';
+import { defineActions, parseServerSocketMessage } from '@tandem/core';
 import type { PushRequest, ServerSocketMessage } from '@tandem/core';
 import { WebSocket } from 'ws';
 import * as z from 'zod';
@@ -107,8 +107,11 @@ export async function openSocket(url: string, path = '/sync/ws'): Promise<TestSo
   const ws = new WebSocket(url.replace(/^http/, 'ws') + path);
   const inbox: ServerSocketMessage[] = [];
   const waiters: ((m: ServerSocketMessage) => void)[] = [];
-  ws.on('message', (data) => {
-    const message = JSON.parse(String(data)) as ServerSocketMessage;
+  ws.on('message', (data, isBinary) => {
+    // A browser hands a binary frame to the worker as a Blob, which it cannot read as a message.
+    if (isBinary) throw new Error('The server sent a binary frame; every message must be a text frame.');
+    // Checked as the worker checks it: every frame the server writes (spliced ones too) must pass.
+    const message = parseServerSocketMessage(JSON.parse(String(data)));
     const waiter = waiters.shift();
     if (waiter) waiter(message);
     else inbox.push(message);

@@ -10,6 +10,18 @@ import { startTandemServer } from '../node-server.ts';
 import type { TandemServer } from '../node-server.ts';
 import { NOTES_SERVER, notesPush, post, pullAll, snapshotNotes, stoppedAfterEach } from './sync-app.fixture.ts';
 
+/** A socket whose pokes arrive with their changes corrupted (an op the protocol does not know). */
+class CorruptingPokes extends WebSocket {
+  override addEventListener(...[type, listener, options]: Parameters<WebSocket['addEventListener']>): void {
+    if (type !== 'message') return super.addEventListener(type, listener, options);
+    super.addEventListener('message', (event) => {
+      const text = String(event.data);
+      const data = text.startsWith('{"type":"poke"') ? text.replaceAll('"op":"insert"', '"op":"upsert"') : text;
+      (listener as (e: { data: string }) => void)({ data });
+    }, options);
+  }
+}
+
 function memoryHost(clientId: string, channels: string[]) {
   const pending: PushAction[] = [];
   const cursors = new Map<string, number>();
@@ -92,7 +104,7 @@ describe('worker sync loop against a real server', () => {
     return server;
   }
 
-  function loop(url: string, host: SyncHost, extra: { pushBatch?: number; socket?: boolean } = {}) {
+  function loop(url: string, host: SyncHost, extra: { pushBatch?: number; socket?: boolean; webSocket?: typeof WebSocket } = {}) {
     const statuses: SyncStatus[] = [];
     const rejections: Rejection[] = [];
     const http: string[] = [];
@@ -110,13 +122,13 @@ describe('worker sync loop against a real server', () => {
       log: () => {},
       ...(extra.pushBatch ? { pushBatch: extra.pushBatch } : {}),
       // Node 20 has no global WebSocket: give it the ws package's, or none (then it polls).
-      ...(extra.socket ? { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket } : {}),
+      ...(extra.socket ? { WebSocket: (extra.webSocket ?? WebSocket) as unknown as typeof globalThis.WebSocket } : {}),
     }));
     return { client, statuses, rejections, http };
   }
 
   /** Starts the loop with its socket and waits until the socket is ready (its cycle has run). */
-  async function socketLoop(url: string, m: ReturnType<typeof memoryHost>, extra: { pushBatch?: number } = {}) {
+  async function socketLoop(url: string, m: ReturnType<typeof memoryHost>, extra: { pushBatch?: number; webSocket?: typeof WebSocket } = {}) {
     const l = loop(url, m.host, { ...extra, socket: true });
     l.client.start();
     await expect.poll(() => server!.tandem.stats().subscriptions, { timeout: 10_000 }).toBe(1);
@@ -139,8 +151,8 @@ describe('worker sync loop against a real server', () => {
    * {@link socketLoop}, then waits until the start-up cycles are over (the socket's `ready` after a
    * channel update kicks one more): a cycle that anything but a local write started must pull.
    */
-  async function quietSocketLoop(url: string, m: ReturnType<typeof memoryHost>, pulls: () => number) {
-    const l = await socketLoop(url, m);
+  async function quietSocketLoop(url: string, m: ReturnType<typeof memoryHost>, pulls: () => number, webSocket?: typeof WebSocket) {
+    const l = await socketLoop(url, m, webSocket ? { webSocket } : {});
     let seen = -1;
     await expect.poll(() => (seen === (seen = pulls()) && !l.client.status().syncing ? 'quiet' : 'busy'), { timeout: 10_000, interval: 300 }).toBe('quiet');
     return l;
@@ -321,6 +333,29 @@ describe('worker sync loop against a real server', () => {
     expect(m.applied.at(-1)!.changes.map((c) => [c.version, c.channel, c.row?.body])).toEqual([[m.confirmedByPush[0], 'r10', 'mine']]);
     expect(pullsAtConfirmation).toBe(before);
     expect(client.status()).toMatchObject({ online: true, pending: 0, lastError: null });
+  });
+
+  it('a poke whose changes do not validate changes nothing: the client pulls the commit instead', async () => {
+    const s = await start();
+    const pulls = countPulls(s);
+    const m = memoryHost('loop12', ['r12']);
+    const { client } = await quietSocketLoop(s.url, m, pulls, CorruptingPokes);
+    let pokesApplied = 0;
+    const applyPoke = m.host.applyPoke;
+    m.host.applyPoke = (version, changes) => {
+      pokesApplied++;
+      return applyPoke(version, changes);
+    };
+    const before = pulls();
+    const res = await post(s.url, '/sync/push', notesPush('other', [{ room: 'r12', body: 'from elsewhere' }]), 'bob-token');
+    expect(res.status).toBe(200);
+    // A fresh server's channel may still be at cursor 0, so that pull may be a snapshot.
+    const bodies = () => m.applied.flatMap((p) => p.changes.map((c) => c.row?.body).concat(p.snapshots.flatMap((x) => (x.tables.notes ?? []).map((n) => n.body))));
+    await expect.poll(bodies, { timeout: 5_000 }).toContain('from elsewhere');
+    expect(pokesApplied).toBe(0);
+    expect(pulls()).toBeGreaterThan(before);
+    expect(m.applied.flatMap((p) => p.changes.map((c) => c.op))).not.toContain('upsert');
+    expect(client.status()).toMatchObject({ online: true, lastError: null });
   });
 
   it('pulls after all when the push\'s commit does not follow on from the cursors', async () => {

@@ -63,6 +63,22 @@ describe('sync socket (real server, PGlite, real WebSockets)', () => {
     await socket.close();
   });
 
+  it("splices a commit's changes as Postgres wrote them for a socket following all its channels, in capture order", async () => {
+    const { socket } = await readySocket(server.url, ['room-d1', 'room-d2']);
+    const cursors = [{ channel: 'room-d1', cursor: 0 }, { channel: 'room-d2', cursor: 0 }];
+    const before = (await post(server.url, '/sync/pull', { clientId: 'reader', channels: cursors })).body.version as number;
+    const pushed = await post(server.url, '/sync/push', notesPush('two-rooms-all', [{ room: 'room-d2', body: 'one' }, { room: 'room-d1', body: 'two "quoted"\n' }, { room: 'room-d2', body: 'three ü' }]));
+    const poke = await socket.next();
+    const pulled = await post(server.url, '/sync/pull', { clientId: 'reader', channels: cursors.map((c) => ({ ...c, cursor: before })) });
+    expect(poke).toEqual({ type: 'poke', version: pushed.body.version, changes: pulled.body.changes });
+    expect(poke.type === 'poke' && poke.changes!.map((c) => [c.channel, c.row?.body])).toEqual([
+      ['room-d2', 'one'],
+      ['room-d1', 'two "quoted"\n'],
+      ['room-d2', 'three ü'],
+    ]);
+    await socket.close();
+  });
+
   it("does not poke the pushing client's own socket (its push is followed by its own pull)", async () => {
     const { socket } = await readySocket(server.url, ['room-own'], 'bob-token', 'own-client');
     await post(server.url, '/sync/push', notesPush('own-client', [{ room: 'room-own', body: 'mine' }]));

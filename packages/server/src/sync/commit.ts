@@ -1,4 +1,4 @@
-import type { Change, Rejection } from '@tandem/core';
+import type { Rejection } from '@tandem/core';
 import type { SqlTransaction } from '../store/sql-driver.ts';
 import type { CommitInfo } from './sync-store.ts';
 
@@ -10,7 +10,10 @@ import type { CommitInfo } from './sync-store.ts';
  * round trip instead of two.
  * It also hands back the commit's changes when there are at most $4 of them (0: never), read from
  * the rows it already scans for the channels, so a poke can carry them and spare every subscriber
- * a pull. $1 client id, $2 rejections (JSON), $3 new last seq.
+ * a pull. They come as JSON TEXT of the protocol's Change objects (keys named as in core's
+ * `Change`, version included), which the server splices into poke frames as is: no parse and
+ * stringify on the server (`json_agg` of a lateral row keeps the key order and writes the object
+ * compactly; `row` is the jsonb's own text). $1 client id, $2 rejections (JSON), $3 new last seq.
  */
 const COMMIT_SQL = `
 with rejected as (
@@ -31,12 +34,14 @@ with rejected as (
 )
 select version, channels,
   case when $4::int > 0 and (select count(*) from captured) <= $4::int then
-    (select coalesce(jsonb_agg(jsonb_build_object('actionId', action_id, 'channel', channel, 'table', table_name, 'rowId', row_id, 'op', op, 'row', row) order by seq), '[]'::jsonb) from captured)
+    (select coalesce(json_agg(c order by captured.seq), '[]')::text from captured cross join lateral (
+      select committed.version, captured.action_id as "actionId", captured.channel, captured.table_name as "table", captured.row_id as "rowId", captured.op, captured.row
+    ) c)
   end as changes
 from committed
 `;
 
-type CommitRow = { version: number; channels: string[]; changes: Omit<Change, 'version'>[] | null };
+type CommitRow = { version: number; channels: string[]; changes: string | null };
 
 /** `changesUpTo`: return the commit's changes when it has at most this many (0: never). */
 export async function commitVersion(tx: SqlTransaction, clientId: string, lastSeq: number, rejections: readonly Rejection[], changesUpTo: number): Promise<CommitInfo> {
@@ -44,6 +49,6 @@ export async function commitVersion(tx: SqlTransaction, clientId: string, lastSe
   const row = rows[0]!;
   const version = Number(row.version);
   const commit: CommitInfo = { version, channels: row.channels, clientId };
-  if (row.changes) commit.changes = row.changes.map((c) => ({ version, ...c }));
+  if (row.changes !== null) commit.changesJson = row.changes;
   return commit;
 }

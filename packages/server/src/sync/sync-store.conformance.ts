@@ -181,10 +181,12 @@ export function runSyncStoreConformance(name: string, freshDriver: DriverFactory
         ]);
         expect(response).toEqual({ lastSeq: 3, rejected: [], version: head + 1 });
         expect(commit).toMatchObject({ version: head + 1, channels: [a, b].sort(), clientId: c.id });
-        // A small commit hands back its changes (for pokes): exactly what a pull of that version gets.
+        // A small commit hands back its changes (for pokes) as JSON text: exactly what a pull of that
+        // version gets.
         const pulled = await pullAll('push-basic-reader', { [a]: head, [b]: head });
-        expect(commit!.changes).toEqual(pulled.changes);
-        expect(commit!.changes!.map((ch) => [ch.version, ch.op, ch.channel])).toEqual([
+        const changes = JSON.parse(commit!.changesJson!) as Change[];
+        expect(changes).toEqual(pulled.changes);
+        expect(changes.map((ch) => [ch.version, ch.op, ch.channel])).toEqual([
           [head + 1, 'insert', b],
           [head + 1, 'insert', a],
         ]);
@@ -198,7 +200,7 @@ export function runSyncStoreConformance(name: string, freshDriver: DriverFactory
         const l = list();
         const two = await createSyncStore(db.driver, todoAppOptions({ commitChanges: 2 }));
         const small = await two.push(c.id, alice, [c.next('addTodo', { listId: l, title: 'a' }), c.next('addTodo', { listId: l, title: 'b' })]);
-        expect(small.commit!.changes).toHaveLength(2);
+        expect(JSON.parse(small.commit!.changesJson!)).toHaveLength(2);
         const big = await two.push(c.id, alice, [1, 2, 3].map((i) => c.next('addTodo', { listId: l, title: `big ${i}` })));
         expect(big.commit).toEqual({ version: big.response.version, channels: [l], clientId: c.id });
         const never = await createSyncStore(db.driver, todoAppOptions({ commitChanges: 0 }));
@@ -291,7 +293,7 @@ export function runSyncStoreConformance(name: string, freshDriver: DriverFactory
         const { response, commit } = await store.push(c.id, alice, [c.next('nope', {}), c.next('nope', {})]);
         expect(response.lastSeq).toBe(2);
         expect(response.rejected).toHaveLength(2);
-        expect(commit).toEqual({ version: head + 1, channels: [], clientId: c.id, changes: [] });
+        expect(commit).toEqual({ version: head + 1, channels: [], clientId: c.id, changesJson: '[]' });
       });
 
       it('refuses a client id owned by another user, and the reserved "server" id, changing nothing', async () => {
@@ -449,11 +451,12 @@ export function runSyncStoreConformance(name: string, freshDriver: DriverFactory
         const head = await store.head();
         const who = await store.invoke('whoami', {}, alice);
         expect(who.result).toEqual({ user: alice, server: true, actionId: expect.stringMatching(/^server-\d+$/), firstId: expect.stringMatching(/^server-\d+\.0$/) });
-        expect(who.commit).toEqual({ version: head + 1, channels: [], clientId: 'server', changes: [] });
+        expect(who.commit).toEqual({ version: head + 1, channels: [], clientId: 'server', changesJson: '[]' });
         const added = await store.invoke('addTodo', { listId: l, title: 'from a job' }, alice);
         const seq = Number((who.result as { actionId: string }).actionId.slice('server-'.length));
         expect(added.result).toBe(`server-${seq + 1}.0`);
-        expect(added.commit).toMatchObject({ version: head + 2, channels: [l], clientId: 'server', changes: [{ version: head + 2, actionId: `server-${seq + 1}`, op: 'insert' }] });
+        expect(added.commit).toMatchObject({ version: head + 2, channels: [l], clientId: 'server' });
+        expect(JSON.parse(added.commit.changesJson!)).toMatchObject([{ version: head + 2, actionId: `server-${seq + 1}`, op: 'insert' }]);
         const pulled = await pullAll('invoke-reader', { [l]: head });
         expect(pulled.changes).toMatchObject([{ actionId: `server-${seq + 1}`, op: 'insert', rowId: `server-${seq + 1}.0` }]);
       });

@@ -1,4 +1,4 @@
-import type { ActionDefinitions, Change, Migration, PullRequest, PullResponse, PushAction, PushResponse } from '@tandem/core';
+import type { ActionDefinitions, Migration, PullRequest, PullResponse, PushAction, PushResponse } from '@tandem/core';
 
 /** Who a request acts for, as the auth hook resolved it. `id` is stable per user. */
 export interface AuthUser {
@@ -46,8 +46,12 @@ export interface CommitInfo {
   channels: string[];
   /** The client whose push this was (`server` for an invoke): its own socket is not poked. */
   clientId: string;
-  /** Every change of the commit in capture order, when it is small (see `commitChanges`). */
-  changes?: Change[];
+  /**
+   * Every change of the commit in capture order, when it is small (see `commitChanges`): the JSON
+   * text of a `Change[]` as Postgres wrote it, so pokes splice it without a parse and stringify.
+   * Its changes lie in exactly `channels`.
+   */
+  changesJson?: string;
 }
 
 /**
