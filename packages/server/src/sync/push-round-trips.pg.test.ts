@@ -40,6 +40,8 @@ describe.skipIf(!probe.ok)('push round trips (postgres)', () => {
 
   it('a 1-action push takes 3 round trips, a repeated one 2, an invoke 3', async () => {
     for (let seq = 1; seq <= 3; seq++) await store.push('rt', { id: 'u' }, addTodo(seq));
+    // A repeated push's one statement (head + rejections) has parameters: prepared on first use.
+    await store.push('rt', { id: 'u' }, addTodo(3));
     await store.invoke('addTodo', { listId: 'l1', title: 'warm' }, { id: 'u' });
 
     counter.reset();
