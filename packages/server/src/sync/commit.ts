@@ -12,7 +12,7 @@ import type { CommitInfo } from './sync-store.ts';
  * It also hands back the commit's changes when there are at most $4 of them (0: never), read from
  * the rows it already scans for the channels, so a poke can carry them and spare every subscriber
  * a pull. They are built as json, not jsonb: the array only travels to the driver, and building
- * it as jsonb cost the push ~10 % of its database time (B12).
+ * it as jsonb cost ~7 µs of Postgres CPU per action of a 100-action push, about a tenth of it.
  * And it reads the client's rejections stored before this push from seq $5 on (null: none): the
  * client row was locked by the push's first statement, so no concurrent push of this client can
  * add one unseen, and this statement's snapshot does not see the rejections it inserts itself.
