@@ -13,8 +13,8 @@ const probe = await probePostgres('push-round-trips');
 
 /**
  * The round trips of a small push, counted at the wire (latency on a real network is mostly these):
- * BEGIN goes with the client lock and reads, the action id setting with the action's statement,
- * COMMIT with the commit statement.
+ * BEGIN goes with the client lock, the action id setting with the action's statement, COMMIT with
+ * the commit statement (which also reads the client's earlier rejections).
  */
 describe.skipIf(!probe.ok)('push round trips (postgres)', () => {
   let counter: RoundTripCounter;
