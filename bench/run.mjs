@@ -144,7 +144,7 @@ const plan = [
   { id: 'Mem', title: 'Worker memory after tab cycles', target: '≤ 1.10×', run: () => memory({ browser, frameCycles: q(1000, 200), frameBudgetMs: q(75_000, 15_000), pageBudgetMs: q(20_000, 5_000), closeCycles: q(200, 50) }) },
   { id: 'B10', title: 'Initial sync of 100k rows', target: '≥ 50,000 rows/s', timeoutMs: 600_000, run: () => b10({ browser, rows: 100_000, channels: 10, samples: q(3, 1) }) },
   { id: 'B11', title: 'Device A → device B', target: 'p50 ≤ 15 ms, p99 ≤ 30 ms', run: () => b11({ browser, n: q(300, 60), warmup: q(30, 10) }) },
-  { id: 'B12', also: ['B12r'], title: 'Push throughput', target: '≥ 20,000/s', timeoutMs: 600_000, run: () => b12({ clients: 8, pushes: q(25, 10), batch: 100, rounds: q(3, 1), sockets: 20 }) },
+  { id: 'B12', also: ['B12r'], title: 'Push throughput', target: '≥ 0.8× the single-row floor', timeoutMs: 600_000, run: () => b12({ clients: 8, pushes: q(25, 10), batch: 100, rounds: q(3, 1), sockets: 20 }) },
   { id: 'Drain', title: 'Drain after reconnect', target: 'report', timeoutMs: 600_000, run: () => drain({ browser, count: q(10_000, 2_000), concurrency: 250 }) },
 ];
 

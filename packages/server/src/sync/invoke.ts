@@ -25,7 +25,7 @@ export async function invoke(driver: SqlDriver, definitions: ActionDefinitions, 
       throw error instanceof NeedsSavepoints ? fromErrorData(rejectionError(error.cause)) : error;
     }
     if (!outcome!.ok) throw fromErrorData(outcome!.error);
-    const commit = await commitVersion(tx, SERVER_CLIENT_ID, seq, [], commitChanges);
+    const { commit } = await commitVersion(tx, SERVER_CLIENT_ID, seq, [], commitChanges);
     return { result: outcome!.result, commit };
   });
 }

@@ -2,6 +2,7 @@ import { parsePullRequest } from '@tandem/core';
 import type { Change, ChannelSnapshot, PullRequest, PullResponse, Rejection } from '@tandem/core';
 import type { SqlDriver, SqlTx } from '../store/sql-driver.ts';
 import { checkUser, forbiddenClient } from './clients.ts';
+import { rejectionsJsonSql } from './rejections-sql.ts';
 import { readSnapshots } from './snapshot.ts';
 import type { AuthUser, ChannelColumns } from './sync-store.ts';
 import { checkReadVersion } from './versions.ts';
@@ -12,9 +13,7 @@ select h.version as head,
   coalesce((select (m.value #>> '{}')::bigint from tandem_meta m where m.key = 'horizon'), 0) as horizon,
   c.user_id,
   coalesce(c.last_seq, 0) as last_seq,
-  coalesce((select jsonb_agg(jsonb_build_object('id', r.action_id, 'seq', r.seq, 'name', r.name, 'error', r.error)
-                            || case when r.args is null then '{}'::jsonb else jsonb_build_object('args', r.args) end order by r.seq)
-            from tandem_rejections r where r.client_id = $1 and r.seq >= $2), '[]'::jsonb) as rejected
+  ${rejectionsJsonSql('$1', '$2')} as rejected
 from tandem_head h
 left join tandem_clients c on c.client_id = $1
 `;

@@ -13,8 +13,8 @@ const probe = await probePostgres('push-round-trips');
 
 /**
  * The round trips of a small push, counted at the wire (latency on a real network is mostly these):
- * BEGIN goes with the client lock and reads, the action id setting with the action's statement,
- * COMMIT with the commit statement.
+ * BEGIN goes with the client lock, the action id setting with the action's statement, COMMIT with
+ * the commit statement (which also reads the client's earlier rejections).
  */
 describe.skipIf(!probe.ok)('push round trips (postgres)', () => {
   let counter: RoundTripCounter;
@@ -40,6 +40,8 @@ describe.skipIf(!probe.ok)('push round trips (postgres)', () => {
 
   it('a 1-action push takes 3 round trips, a repeated one 2, an invoke 3', async () => {
     for (let seq = 1; seq <= 3; seq++) await store.push('rt', { id: 'u' }, addTodo(seq));
+    // A repeated push's one statement (head + rejections) has parameters: prepared on first use.
+    await store.push('rt', { id: 'u' }, addTodo(3));
     await store.invoke('addTodo', { listId: 'l1', title: 'warm' }, { id: 'u' });
 
     counter.reset();

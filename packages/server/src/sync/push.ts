@@ -4,6 +4,7 @@ import type { SqlDriver, SqlTransaction } from '../store/sql-driver.ts';
 import { checkUser, forbiddenClient, LOCK_CLIENT_SQL, SERVER_CLIENT_ID } from './clients.ts';
 import { commitVersion } from './commit.ts';
 import { isAbortedError } from './db-errors.ts';
+import { rejectionsJsonSql } from './rejections-sql.ts';
 import { NeedsSavepoints, runActions } from './run-actions.ts';
 import { storableJson } from './storable-json.ts';
 import type { RunActionsOptions } from './run-actions.ts';
@@ -11,18 +12,11 @@ import type { AuthUser, CanWrite, CommitInfo } from './sync-store.ts';
 import { checkPushVersion } from './versions.ts';
 import { createWriteCheck } from './write-rule.ts';
 
-export const REJECTIONS_SQL = `
-select action_id as id, seq, name, error, args from tandem_rejections
-where client_id = $1 and seq >= $2
-order by seq
-`;
-
-type RejectionRow = Rejection & { args: Rejection['args'] | null };
-
-/** Only the rejections of an older client's push carry args (stored as SQL null otherwise). */
-const toRejection = ({ args, ...r }: RejectionRow): Rejection => (args === null || args === undefined ? r : { ...r, args });
-
-const HEAD_SQL = 'select version from tandem_head';
+/**
+ * A push with nothing new reports the head as it stands and the client's rejections from seq $2 on;
+ * it runs after the client row is locked, so no concurrent push of this client can add one unseen.
+ */
+const HEAD_SQL = `select version, ${rejectionsJsonSql('$1', '$2')} as rejected from tandem_head`;
 
 export type PushResult = { response: PushResponse; commit: CommitInfo | null };
 
@@ -76,13 +70,10 @@ export async function push(
 
 async function pushOnce(tx: SqlTransaction, run: RunActionsOptions, clientId: string, actions: readonly PushAction[], commitChanges: number): Promise<PushResult> {
   const { user, savepointFrom } = run;
-  const minSeq = actions[0]?.seq;
-  // Pipelined: the rejections are read after the client row is locked, so no concurrent push of
-  // this client can add one unseen.
-  const [[client], earlier] = await Promise.all([
-    tx.query<{ user_id: string; last_seq: number }>(LOCK_CLIENT_SQL, [clientId, user.id]),
-    minSeq === undefined ? Promise.resolve([]) : tx.query<RejectionRow>(REJECTIONS_SQL, [clientId, minSeq]).then((rows) => rows.map(toRejection)),
-  ]);
+  // The client's rejections from this push's first seq on are reported too (a retried push learns
+  // what its first attempt rejected): read by the push's last statement, after this lock.
+  const minSeq = actions[0]?.seq ?? null;
+  const [client] = await tx.query<{ user_id: string; last_seq: number }>(LOCK_CLIENT_SQL, [clientId, user.id]);
   if (client!.user_id !== user.id) throw forbiddenClient(clientId);
   const lastSeq = client!.last_seq;
 
@@ -90,8 +81,8 @@ async function pushOnce(tx: SqlTransaction, run: RunActionsOptions, clientId: st
   if (fresh.length === 0) {
     // Only a push with nothing new reports the head as it stands (one that commits reports its own
     // version), so only it reads it: with COMMIT right behind, in the round trip COMMIT needs anyway.
-    const [head] = await tx.queryAndCommit<{ version: number }>(HEAD_SQL);
-    return { response: { lastSeq, rejected: earlier, version: head!.version }, commit: null };
+    const [head] = await tx.queryAndCommit<{ version: number; rejected: Rejection[] }>(HEAD_SQL, [clientId, minSeq]);
+    return { response: { lastSeq, rejected: head!.rejected, version: head!.version }, commit: null };
   }
   // Indexes into `fresh`: the retry's savepointFrom refers to the same list, since nothing new ran.
   const outcomes = await runActions(tx, fresh, run);
@@ -105,13 +96,14 @@ async function pushOnce(tx: SqlTransaction, run: RunActionsOptions, clientId: st
     }
   });
   const newLastSeq = fresh[fresh.length - 1]!.seq;
-  let commit: CommitInfo;
+  let committed: Awaited<ReturnType<typeof commitVersion>>;
   try {
-    commit = await commitVersion(tx, clientId, newLastSeq, rejected, commitChanges);
+    committed = await commitVersion(tx, clientId, newLastSeq, rejected, commitChanges, minSeq);
   } catch (error) {
     // An action without a savepoint swallowed a database error and returned as if fine.
     if (isAbortedError(error) && savepointFrom > 0) throw new NeedsSavepoints(0, error);
     throw error;
   }
+  const { commit, earlier } = committed;
   return { response: { lastSeq: newLastSeq, rejected: [...earlier, ...rejected], version: commit.version }, commit };
 }

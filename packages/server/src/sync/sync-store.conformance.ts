@@ -254,7 +254,10 @@ export function runSyncStoreConformance(name: string, freshDriver: DriverFactory
         expect(pulled.rejected).toEqual(response.rejected);
         expect(pulled.lastSeq).toBe(3);
 
-        // Later pushes report it while the client still holds it (seq ≥ the request's lowest) and not after.
+        // Later pushes report it while the client still holds it (seq ≥ the request's lowest) and not after:
+        // one with nothing new (the head read reports it) and one that commits (the commit does).
+        const repeated = await store.push(c.id, alice, batch);
+        expect(repeated).toEqual({ response: { lastSeq: 3, rejected: response.rejected, version: response.version }, commit: null });
         const later = await store.push(c.id, alice, [...batch, c.next('addTodo', { listId: l, title: 'later' })]);
         expect(later.response.rejected).toEqual(response.rejected);
         const after = await store.push(c.id, alice, [c.next('addTodo', { listId: l, title: 'last' })]);
