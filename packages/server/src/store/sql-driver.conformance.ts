@@ -44,7 +44,8 @@ export function runSqlDriverConformance(name: string, makeDriver: () => Promise<
       it('works in the schema it was given', async () => {
         const [row] = await db.query<{ s: string }>('select current_schema() as s');
         expect(row!.s).toBe(under.schema);
-        const [t] = await db.query<{ schema: string }>(`select table_schema as schema from information_schema.tables where table_name = 'items'`);
+        // Where the unqualified name resolves (other schemas of the database may have an items table too).
+        const [t] = await db.query<{ schema: string }>(`select n.nspname as schema from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = 'items'::regclass`);
         expect(t!.schema).toBe(under.schema);
       });
 
