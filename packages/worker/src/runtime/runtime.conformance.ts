@@ -421,7 +421,7 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
           return super.putCheckpoint(checkpoint);
         }
       }
-      async function startSynced(name: string, store: DexieJournalStore, sync: boolean, server: typeof fetch = pullOnce()) {
+      async function startSynced(name: string, store: DexieJournalStore, sync: boolean, server: typeof fetch = pullOnce(), engines: CreateEngine = createEngine) {
         const runtime = await TandemRuntime.start({
           config: {
             name,
@@ -432,7 +432,7 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
             ...(sync ? { sync: { url: 'http://127.0.0.1:9/sync', channels: ['l1'] } } : {}),
           },
           store,
-          createEngine,
+          createEngine: engines,
           loadActions: async () => todoActions,
           emptyImage: async () => emptyImage,
           checkpointIdleMs: 60_000,
@@ -511,6 +511,39 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
         expect(await titles(again)).toEqual(['a', 'c']);
         expect((await again.status()).sync.rejections).toMatchObject([{ id: blocked, error: { kind: 'too_large' } }]);
       }, 30_000);
+
+      it('a new database sends its first pull before its engine starts, as the client it then records, and applies that answer', async () => {
+        const name = newName();
+        const events: string[] = [];
+        const pulls: unknown[] = [];
+        /** pullOnce (a second pull never gets an answer), recording each pull and when engines start. */
+        const recording = (server: typeof fetch): typeof fetch => async (input, init) => {
+          if (String(input).endsWith('/pull')) {
+            events.push('pull');
+            pulls.push(JSON.parse(String(init?.body)));
+          }
+          return server(input, init);
+        };
+        const engines: CreateEngine = async (o) => {
+          events.push('engine');
+          return createEngine(o);
+        };
+        const runtime = await startSynced(name, new DexieJournalStore(name), true, recording(pullOnce()), engines);
+        // Only the early pull is ever answered: the rows arrive only if the loop took its answer.
+        await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
+        expect(events.slice(0, 2)).toEqual(['pull', 'engine']);
+        expect(pulls[0]).toEqual({ clientId: runtime.clientId, channels: [{ channel: 'l1', cursor: 0 }], schemaVersion: 0 });
+        await runtime.close();
+        open.splice(open.indexOf(runtime), 1);
+
+        // A database that exists pulls from its cursors, once its engine runs.
+        events.length = 0;
+        pulls.length = 0;
+        await startSynced(name, new DexieJournalStore(name), true, recording(pullOnce()), engines);
+        await expect.poll(() => events.length, { timeout: 10_000 }).toBeGreaterThan(1);
+        expect(events.slice(0, 2)).toEqual(['engine', 'pull']);
+        expect(pulls[0]).toMatchObject({ clientId: runtime.clientId });
+      });
 
       it('journals pulled changes: they are still there after a crash, with the local writes after them', async () => {
         const name = newName();
