@@ -4,6 +4,7 @@ import type { Patch, PatchOp, Row } from '@tandem/core';
 import type { EngineTx, PendingAction, ServerRows } from './engine.ts';
 import { pendingAction, serverRowsExtent } from './engine-rows.ts';
 import { finalRowStates } from './final-row-states.ts';
+import { nextTask } from './next-task.ts';
 import type { DialectSql, TxPort } from './tx-port.ts';
 
 interface PatchRow {
@@ -147,7 +148,12 @@ export class TandemTx<Columns> implements EngineTx {
     const { tables, count } = serverRowsExtent(rows, BULK_ROWS);
     await this.#unobserved(tables, count, async () => {
       const fresh = await this.#freshTables(rows.replaceChannels);
-      for (const { table, column, channel, rows: channelRows } of rows.replaceChannels) {
+      for (const [i, { table, column, channel, rows: channelRows }] of rows.replaceChannels.entries()) {
+        // A snapshot's statements are bulk (~50 ms per 10k rows) and the engine's calls synchronous:
+        // between them the worker handles what tabs sent meanwhile. A tab that opens during a first
+        // sync then has its live query in place when the rows commit, instead of connecting only
+        // after everything that follows the commit (the journal append of those rows: B10).
+        if (i > 0) await nextTask();
         if (fresh.has(table)) {
           // Nothing to delete, and nothing to conflict with: the table was empty, a row lies in one
           // channel, and each channel comes once with ids unique (the server's primary key).

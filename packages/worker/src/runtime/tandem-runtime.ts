@@ -263,7 +263,11 @@ export class TandemRuntime {
   async status(): Promise<WorkerStatus> {
     this.#assertOpen();
     const ledger = this.#ledger;
-    const [pendingActions, persisted] = await Promise.all([ledger.task(() => ledger.countPending()), this.#persisted.read()]);
+    // The ledger's count as of its last commit, not a count queued behind its tasks: every tab's
+    // open asks for the status, and must not wait for a long task to end (a first sync's rebase and
+    // journal append of 100k rows: B10). A tab that awaited its action sees it counted either way.
+    const pendingActions = ledger.pendingCount;
+    const persisted = await this.#persisted.read();
     return {
       ready: !ledger.closed,
       engine: ledger.engine.name,
