@@ -408,12 +408,24 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
           return Response.json({ kind: 'internal', message: 'not in this test' }, { status: 503 });
         };
       };
+      /** As pullOnce, with the row in a snapshot of l1 (a new client's first pull: its record is journaled after its task). */
+      const snapshotOnce = (): typeof fetch => {
+        let pulls = 0;
+        return async (input) => {
+          if (!String(input).endsWith('/pull')) return Response.json({ kind: 'internal', message: 'not in this test' }, { status: 503 });
+          if (pulls++ > 0) return new Promise<Response>(() => undefined);
+          return Response.json({ version: 1, changes: [], snapshots: [{ channel: 'l1', tables: { todos: [serverRow] } }], lastSeq: 0, rejected: [], more: false });
+        };
+      };
       /** Journal appends of sync records fail `failSync` times; checkpoints fail `failCheckpoints` times. */
       class FlakyStore extends DexieJournalStore {
         failSync = 1;
         failCheckpoints = 0;
+        /** While set, sync records are stored only once it resolves. */
+        syncGate: Promise<void> | null = null;
         override append(records: Parameters<DexieJournalStore['append']>[0]) {
           if (records[0]?.kind === 'sync' && this.failSync-- > 0) return Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
+          if (records[0]?.kind === 'sync' && this.syncGate) return this.syncGate.then(() => super.append(records));
           return super.append(records);
         }
         override putCheckpoint(checkpoint: Parameters<DexieJournalStore['putCheckpoint']>[0]) {
@@ -565,6 +577,35 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
         await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
         expect(runtime.debug().checkpoints).toBe(1);
         await runtime.run('add', { title: 'local' });
+        expect((await store.readAfter(0)).map((e) => e.record.kind)).toEqual(['action']);
+        const again = await startSynced(name, new DexieJournalStore(name), false);
+        expect(await titles(again)).toEqual(['from the server', 'local']);
+      });
+
+      it('journals a snapshot pull after its task, still before the local writes that follow it', async () => {
+        const name = newName();
+        const store = new FlakyStore(name);
+        store.failSync = 0;
+        let release = () => {};
+        store.syncGate = new Promise<void>((resolve) => (release = resolve));
+        const runtime = await startSynced(name, store, true, snapshotOnce());
+        // Visible while its record is still being stored (the server holds these rows).
+        await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
+        const local = runtime.run('add', { title: 'local' });
+        release();
+        await local;
+        expect((await store.readAfter(0)).map((e) => e.record.kind)).toEqual(['sync', 'action']);
+        const again = await startSynced(name, new DexieJournalStore(name), false);
+        expect(await titles(again)).toEqual(['from the server', 'local']);
+      });
+
+      it('when a snapshot pull’s append fails after its task, a checkpoint holds its rows before the next local write', async () => {
+        const name = newName();
+        const store = new FlakyStore(name);
+        const runtime = await startSynced(name, store, true, snapshotOnce());
+        await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
+        await runtime.run('add', { title: 'local' });
+        expect(runtime.debug().checkpoints).toBe(1);
         expect((await store.readAfter(0)).map((e) => e.record.kind)).toEqual(['action']);
         const again = await startSynced(name, new DexieJournalStore(name), false);
         expect(await titles(again)).toEqual(['from the server', 'local']);
