@@ -41,7 +41,7 @@ export function addSyncRoutes(app: Hono, options: SyncRouteOptions): void {
     const user = await authenticateToken(authenticate, bearerToken(request), request);
     const pull = parsePullRequest(await readJsonBody(request, limit));
     await assertCanRead(canRead, user, pull.channels.map((c) => c.channel));
-    return c.json(await store.pull(pull, user));
+    return c.body(await store.pullJson(pull, user), 200, { 'content-type': 'application/json' });
   });
 
   app.get(`${base}/health`, async (c) => c.json({ ok: true, version: await store.head(), schemaVersion: store.schemaVersion }));

@@ -2,7 +2,7 @@ import { SYNC_LIMITS } from '@tandem/core';
 import type { SqlDriver } from '../store/sql-driver.ts';
 import { compact } from './compact.ts';
 import { invoke } from './invoke.ts';
-import { pull } from './pull.ts';
+import { pull, pullJson } from './pull.ts';
 import { push } from './push.ts';
 import { setupSyncSchema } from './setup.ts';
 import type { SyncStore, SyncStoreOptions } from './sync-store.ts';
@@ -20,6 +20,7 @@ export async function createSyncStore(driver: SqlDriver, options: SyncStoreOptio
     schemaVersion,
     push: (clientId, user, list, clientVersion = 0, canWrite) => push(driver, actions, clientId, user, list, commitChanges, { client: clientVersion, server: schemaVersion }, canWrite),
     pull: (request, user) => pull(driver, pullOptions, request, user),
+    pullJson: (request, user) => pullJson(driver, pullOptions, request, user),
     invoke: (name, args, user) => invoke(driver, actions, name, args, user, commitChanges),
     async head() {
       const [row] = await driver.query<{ version: number }>('select version from tandem_head');

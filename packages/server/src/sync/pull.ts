@@ -1,9 +1,9 @@
 import { parsePullRequest } from '@tandem/core';
-import type { Change, ChannelSnapshot, PullRequest, PullResponse, Rejection } from '@tandem/core';
+import type { Change, PullRequest, PullResponse, Rejection } from '@tandem/core';
 import type { SqlDriver, SqlTx } from '../store/sql-driver.ts';
 import { checkUser, forbiddenClient } from './clients.ts';
 import { rejectionsJsonSql } from './rejections-sql.ts';
-import { readSnapshots } from './snapshot.ts';
+import { readSnapshots, readSnapshotsJson } from './snapshot.ts';
 import type { AuthUser, ChannelColumns } from './sync-store.ts';
 import { checkReadVersion } from './versions.ts';
 
@@ -75,14 +75,30 @@ export interface PullOptions {
  * A client of another schema version is refused before anything is read: its tables do not have
  * the shape of the rows it would get.
  */
-export async function pull(driver: SqlDriver, options: PullOptions, request: PullRequest, user: AuthUser): Promise<PullResponse> {
+export function pull(driver: SqlDriver, options: PullOptions, request: PullRequest, user: AuthUser): Promise<PullResponse> {
+  return readPull(driver, options, request, user, readSnapshots);
+}
+
+/**
+ * The same pull as JSON text, for the HTTP route: the snapshots' rows come from the database as
+ * JSON text, one array per channel and table, and are spliced in as they are. A new client's first
+ * pull of 100k rows then costs Node no per-row parse and stringify (measured 2× faster, B10).
+ */
+export async function pullJson(driver: SqlDriver, options: PullOptions, request: PullRequest, user: AuthUser): Promise<string> {
+  const { snapshots, ...rest } = await readPull(driver, options, request, user, readSnapshotsJson);
+  return `${JSON.stringify(rest).slice(0, -1)},"snapshots":${snapshots}}`;
+}
+
+type ReadSnapshots<S> = (tx: SqlTx, config: ChannelColumns, channels: readonly string[]) => Promise<S>;
+
+async function readPull<S>(driver: SqlDriver, options: PullOptions, request: PullRequest, user: AuthUser, snapshotsOf: ReadSnapshots<S>): Promise<Omit<PullResponse, 'snapshots'> & { snapshots: S }> {
   checkUser(user);
   const req = parsePullRequest(request);
   checkReadVersion(req.schemaVersion ?? 0, options.schemaVersion);
-  return driver.transaction((tx) => pullIn(tx, options, req, user), { isolation: 'repeatable read', readOnly: true });
+  return driver.transaction((tx) => pullIn(tx, options, req, user, snapshotsOf), { isolation: 'repeatable read', readOnly: true });
 }
 
-async function pullIn(tx: SqlTx, options: PullOptions, req: PullRequest, user: AuthUser): Promise<PullResponse> {
+async function pullIn<S>(tx: SqlTx, options: PullOptions, req: PullRequest, user: AuthUser, snapshotsOf: ReadSnapshots<S>): Promise<Omit<PullResponse, 'snapshots'> & { snapshots: S }> {
   const [state] = await tx.query<{ head: number; horizon: number; user_id: string | null; last_seq: number; rejected: Rejection[] }>(STATE_SQL, [
     req.clientId,
     req.pendingFrom ?? null,
@@ -117,7 +133,7 @@ async function pullIn(tx: SqlTx, options: PullOptions, req: PullRequest, user: A
       if (more) lastSeq = await lastSeqAt(tx, req.clientId, version, lastSeq);
     }
   }
-  const snapshots: ChannelSnapshot[] = await readSnapshots(tx, options.channels, resets.map((c) => c.channel));
+  const snapshots = await snapshotsOf(tx, options.channels, resets.map((c) => c.channel));
   return { version, changes, snapshots, lastSeq, rejected, more };
 }
 

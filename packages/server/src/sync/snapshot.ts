@@ -32,3 +32,24 @@ export async function readSnapshots(tx: SqlTx, config: ChannelColumns, channels:
   }
   return [...byChannel.values()];
 }
+
+/**
+ * {@link readSnapshots} as JSON text (an array of `ChannelSnapshot`s), each table's rows aggregated
+ * by the database: the same rows, listed the same way (every synced table, empty or not), in the
+ * order of `channels`.
+ */
+export async function readSnapshotsJson(tx: SqlTx, config: ChannelColumns, channels: readonly string[]): Promise<string> {
+  if (channels.length === 0) return '[]';
+  const tables = Object.keys(config);
+  const arrays = new Map<string, string>();
+  const key = (channel: string, table: string) => `${table}\u0000${channel}`;
+  if (tables.length > 0) {
+    const rows = await tx.query<{ table_name: string; channel: string; rows: string }>(
+      `select table_name, channel, json_agg(row)::text as rows from (${snapshotSql(config)}) s group by 1, 2`,
+      [channels],
+    );
+    for (const r of rows) arrays.set(key(r.channel, r.table_name), r.rows);
+  }
+  const snapshot = (channel: string) => `{"channel":${JSON.stringify(channel)},"tables":{${tables.map((t) => `${JSON.stringify(t)}:${arrays.get(key(channel, t)) ?? '[]'}`).join(',')}}}`;
+  return `[${channels.map(snapshot).join(',')}]`;
+}

@@ -353,6 +353,36 @@ export function runSyncStoreConformance(name: string, freshDriver: DriverFactory
         expect(empty.snapshots[0]!.tables).toEqual({ lists: [], todos: [] });
       });
 
+      it('pullJson is the same pull as JSON text: snapshots (rows as change rows, empty tables, channel order) and changes', async () => {
+        const c = clientOf('pull-json');
+        const [a, b, empty] = [list(), list(), list()];
+        // b has history before v0, so its cursor (not 0) gets changes.
+        await store.push(c.id, alice, [c.next('addTodo', { listId: b, title: 'b0' })]);
+        const v0 = await store.head();
+        await store.push(c.id, alice, [
+          c.next('createList', { listId: a, name: 'A "quoted" ü' }),
+          c.next('addTodo', { listId: a, title: 'x', id: `${a}-x`, meta: { deep: { k: [1, null, 'é'] } } }),
+          c.next('addTodo', { listId: a, title: 'y', id: `${a}-y` }),
+          c.next('addTodo', { listId: b, title: 'b1' }),
+        ]);
+        const request = { clientId: c.id, channels: [{ channel: b, cursor: v0 }, { channel: empty, cursor: 0 }, { channel: a, cursor: 0 }] };
+        // Rows within a table come in no promised order: compare them by id.
+        const byId = (p: PullResponse) => ({
+          ...p,
+          snapshots: p.snapshots.map((s) => ({ ...s, tables: Object.fromEntries(Object.entries(s.tables).map(([t, rows]) => [t, [...rows].sort((x, y) => String(x.id).localeCompare(String(y.id)))])) })),
+        });
+        const text = await store.pullJson(request, alice);
+        const parsed = JSON.parse(text) as PullResponse;
+        expect(byId(parsed)).toEqual(byId(await store.pull(request, alice)));
+        expect(parsed.snapshots.map((s) => s.channel)).toEqual([empty, a]);
+        expect(parsed.snapshots[0]!.tables).toEqual({ lists: [], todos: [] });
+        expect(parsed.snapshots[1]!.tables.todos).toHaveLength(2);
+        expect(parsed.changes.map((ch) => ch.channel)).toEqual([b]);
+        // Without snapshots it is the pull's JSON as it is.
+        const delta = { clientId: c.id, channels: [{ channel: b, cursor: v0 }] };
+        expect(JSON.parse(await store.pullJson(delta, alice))).toEqual(await store.pull(delta, alice));
+      });
+
       it('returns only the requested channels’ changes after each cursor, in commit and capture order', async () => {
         const c = clientOf('pull-delta');
         const [a, b, other] = [list(), list(), list()];

@@ -96,6 +96,8 @@ export interface SyncStore {
    * one gets `update_required`, a newer one `server_outdated`.
    */
   pull(request: PullRequest, user: AuthUser): Promise<PullResponse>;
+  /** {@link pull} as the JSON text of its response (what HTTP sends), snapshots built as text by the database. */
+  pullJson(request: PullRequest, user: AuthUser): Promise<string>;
   /** Runs one action as the server itself (jobs, agents, admin scripts); it syncs like any other. */
   invoke(name: string, args: unknown, user: AuthUser): Promise<{ result: unknown; commit: CommitInfo }>;
   /** Current head version. */

@@ -14,6 +14,7 @@ import { Checkpointer } from './checkpointer.ts';
 import { CURSORS_META_KEY, rebase } from './rebase.ts';
 import type { Cursors, RebaseResult } from './rebase.ts';
 import { Scheduler } from './scheduler.ts';
+import { nextTask } from '../engine/next-task.ts';
 
 interface WriteItem {
   record: ActionRecord;
@@ -104,6 +105,8 @@ export class Ledger {
   readonly #counters = { actionsRun: 0, batchesCommitted: 0, checkpoints: 0 };
   /** The engine holds server changes whose journal append failed, and no checkpoint has them yet. */
   #journalBehind = false;
+  /** A snapshot pull's journal append, started after its task (see applyServerChanges). */
+  #journalTail: Promise<void> = Promise.resolve();
   #closed = false;
   readonly #calls: RecentCalls;
 
@@ -390,7 +393,21 @@ export class Ledger {
       // verdict (the list ignores an id it has), never loses it. On replay they are listed already.
       if (journal) await this.#listRejections(result.rejected);
       // A poke that did not follow on from the cursors changed nothing: nothing to journal.
-      if (journal && result.applied) await this.#journalServerChanges(record);
+      if (journal && result.applied) {
+        if (record.pull.snapshots.length > 0) {
+          // A snapshot's record is big (storing 100k rows clones them synchronously, 55+ ms): it is
+          // appended after this task, so the tasks queued meanwhile that only read (a new tab's
+          // first live query, B10) go first. Whatever journals or checkpoints next waits for it
+          // (#journalCaughtUp, #checkpointNow), so it still comes before anything journaled later.
+          // It never rejects: a failure leaves #journalBehind set, and the next write checkpoints
+          // first (or is refused), as after an append that failed in its task.
+          this.#journalTail = nextTask()
+            .then(() => this.#journalServerChanges(record))
+            .catch(() => {});
+        } else {
+          await this.#journalServerChanges(record);
+        }
+      }
     }
     return result;
   }
@@ -458,12 +475,17 @@ export class Ledger {
       // may be journaled until a checkpoint holds the engine's state.
       this.#journalBehind = true;
       this.#log(`could not journal the server's changes (${toErrorData(error).message}): checkpointing instead`);
-      await this.#journalCaughtUp();
+      await this.#checkpointIfBehind();
     }
   }
 
   /** Throws while the engine holds server changes that neither the journal nor a checkpoint has. */
   async #journalCaughtUp(): Promise<void> {
+    await this.#journalTail;
+    await this.#checkpointIfBehind();
+  }
+
+  async #checkpointIfBehind(): Promise<void> {
     if (!this.#journalBehind) return;
     await this.#checkpointNow(true);
     this.#journalBehind = false;
@@ -471,7 +493,11 @@ export class Ledger {
 
   /** Snapshot the engine and trim the journal it covers. Serialised with writes. */
   checkpoint(): Promise<void> {
-    return this.#scheduler.task(() => this.#checkpointNow(false));
+    return this.#scheduler.task(async () => {
+      // The image must not overtake a snapshot pull's append (its seq would come after the image's).
+      await this.#journalTail;
+      await this.#checkpointNow(false);
+    });
   }
 
   /** `force`: also when no record came since the last one (the engine moved without the journal). */
@@ -499,13 +525,14 @@ export class Ledger {
   }
 
   /** Resolves once nothing is queued or running. */
-  idle(): Promise<void> {
-    return this.#scheduler.idle();
+  async idle(): Promise<void> {
+    await this.#scheduler.idle();
+    await this.#journalTail;
   }
 
   /** Waits for queued work, then closes the engine and the journal store. */
   async close(): Promise<void> {
-    await this.#scheduler.idle();
+    await this.idle();
     this.#closed = true;
     this.#checkpointer.stop();
     await this.engine.close();

@@ -160,6 +160,32 @@ describe(`rebase conformance: ${name}`, () => {
     expect(cursors).toEqual({ L: 7 });
   });
 
+  it('snapshots into an empty table (a new client) insert every channel’s rows as sent, then later snapshots replace them', async () => {
+    const todoRow = (id: string, list: string, title: string, done = false) => ({ id, list_id: list, title, done });
+    const both = (p: PullResponse) => engine.transaction((tx) => rebase(tx, env(), p, ['L', 'M']));
+    await both(
+      pull({
+        version: 3,
+        snapshots: [
+          { channel: 'L', tables: { todos: [todoRow('l1', 'L', 'one', true), todoRow('l2', 'L', 'two')] } },
+          { channel: 'M', tables: { todos: [todoRow('m1', 'M', 'em')] } },
+        ],
+        // A change in the same pull still applies on top of the inserted rows.
+        changes: [change({ version: 3, channel: 'M', rowId: 'm1', op: 'update', row: todoRow('m1', 'M', 'em!') })],
+      }),
+    );
+    expect(await rows()).toEqual([todoRow('l1', 'L', 'one', true), todoRow('l2', 'L', 'two'), todoRow('m1', 'M', 'em!')]);
+    // The table holds rows now: L's snapshot replaces L's rows (l2 is gone) and leaves M's alone.
+    await both(pull({ version: 4, snapshots: [{ channel: 'L', tables: { todos: [todoRow('l1', 'L', 'uno')] } }] }));
+    expect(await rows()).toEqual([todoRow('l1', 'L', 'uno'), todoRow('m1', 'M', 'em!')]);
+  });
+
+  it('a channel whose snapshot comes twice in one pull still applies into an empty table (no plain insert then)', async () => {
+    const todoRow = (id: string, title: string) => ({ id, list_id: 'L', title, done: false });
+    await run(pull({ version: 2, snapshots: [{ channel: 'L', tables: { todos: [todoRow('a', 'first')] } }, { channel: 'L', tables: { todos: [todoRow('a', 'second'), todoRow('b', 'b')] } }] }));
+    expect(await rows()).toEqual([todoRow('a', 'second'), todoRow('b', 'b')]);
+  });
+
   it('applies only each row’s last change, whatever the number of changes', async () => {
     const changes: Change[] = [];
     for (let i = 0; i < 200; i++) changes.push(change({ rowId: `r${i % 10}`, op: 'insert', row: { id: `r${i % 10}`, list_id: 'L', title: `t${i}`, done: false } }));

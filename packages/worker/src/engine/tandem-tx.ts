@@ -1,8 +1,10 @@
 import { ErrorKind, TandemError } from '@tandem/core';
+import { quoteIdent } from '@tandem/core/sql';
 import type { Patch, PatchOp, Row } from '@tandem/core';
 import type { EngineTx, PendingAction, ServerRows } from './engine.ts';
 import { pendingAction, serverRowsExtent } from './engine-rows.ts';
 import { finalRowStates } from './final-row-states.ts';
+import { nextTask } from './next-task.ts';
 import type { DialectSql, TxPort } from './tx-port.ts';
 
 /**
@@ -145,7 +147,19 @@ export class TandemTx<Columns> implements EngineTx {
     const columnsOf = this.#port.columnsReader();
     const { tables, count } = serverRowsExtent(rows, BULK_ROWS);
     await this.#unobserved(tables, count, async () => {
-      for (const { table, column, channel, rows: channelRows } of rows.replaceChannels) {
+      const fresh = await this.#freshTables(rows.replaceChannels);
+      for (const [i, { table, column, channel, rows: channelRows }] of rows.replaceChannels.entries()) {
+        // A snapshot's statements are bulk (~50 ms per 10k rows) and the engine's calls synchronous:
+        // between them the worker handles what tabs sent meanwhile. A tab that opens during a first
+        // sync then has its live query in place when the rows commit, instead of connecting only
+        // after everything that follows the commit (the journal append of those rows: B10).
+        if (i > 0) await nextTask();
+        if (fresh.has(table)) {
+          // Nothing to delete, and nothing to conflict with: the table was empty, a row lies in one
+          // channel, and each channel comes once with ids unique (the server's primary key).
+          if (channelRows.length > 0) await run(sql.insertRows(table, await columnsOf(table), channelRows));
+          continue;
+        }
         await this.#port.run(sql.deleteChannelSql(table, column), [channel]);
         if (channelRows.length > 0) await run(sql.upsertRows(table, await columnsOf(table), channelRows));
       }
@@ -154,6 +168,27 @@ export class TandemTx<Columns> implements EngineTx {
         if (upserts.length > 0) await run(sql.upsertRows(table, await columnsOf(table), upserts));
       }
     });
+  }
+
+  /**
+   * The tables whose channels a pull replaces that are empty now, each channel named once: a new
+   * client's first pull (B10), or a table's first rows. Their rows go in with plain inserts, no
+   * delete and no conflict check per row (upserting 100k rows cost ~20% more than inserting them).
+   */
+  async #freshTables(replace: ServerRows['replaceChannels']): Promise<Set<string>> {
+    const byTable = new Map<string, { channels: Set<string>; entries: number }>();
+    for (const { table, channel } of replace) {
+      const t = byTable.get(table) ?? { channels: new Set<string>(), entries: 0 };
+      t.channels.add(channel);
+      t.entries++;
+      byTable.set(table, t);
+    }
+    const fresh = new Set<string>();
+    for (const [table, { channels, entries }] of byTable) {
+      if (channels.size !== entries) continue;
+      if ((await this.#port.query(`select 1 as one from ${quoteIdent(table)} limit 1`)).length === 0) fresh.add(table);
+    }
+    return fresh;
   }
 
   async pendingChannels(channelColumns: Record<string, string>): Promise<string[]> {

@@ -69,6 +69,8 @@ export interface ServerRowsSql<Columns> {
   deleteChannelSql(table: string, column: string): string;
   deleteRows(table: string, ids: readonly string[]): Statement;
   upsertRows(table: string, columns: Columns, rows: readonly Row[]): Statement;
+  /** Inserts rows that cannot conflict with any (see TandemTx.applyServerRows): no conflict check per row. */
+  insertRows(table: string, columns: Columns, rows: readonly Row[]): Statement;
 }
 
 export interface RevertSql<Columns> {

@@ -470,12 +470,24 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
           return Response.json({ kind: 'internal', message: 'not in this test' }, { status: 503 });
         };
       };
+      /** As pullOnce, with the row in a snapshot of l1 (a new client's first pull: its record is journaled after its task). */
+      const snapshotOnce = (): typeof fetch => {
+        let pulls = 0;
+        return async (input) => {
+          if (!String(input).endsWith('/pull')) return Response.json({ kind: 'internal', message: 'not in this test' }, { status: 503 });
+          if (pulls++ > 0) return new Promise<Response>(() => undefined);
+          return Response.json({ version: 1, changes: [], snapshots: [{ channel: 'l1', tables: { todos: [serverRow] } }], lastSeq: 0, rejected: [], more: false });
+        };
+      };
       /** Journal appends of sync records fail `failSync` times; checkpoints fail `failCheckpoints` times. */
       class FlakyStore extends DexieJournalStore {
         failSync = 1;
         failCheckpoints = 0;
+        /** While set, sync records are stored only once it resolves. */
+        syncGate: Promise<void> | null = null;
         override append(records: Parameters<DexieJournalStore['append']>[0]) {
           if (records[0]?.kind === 'sync' && this.failSync-- > 0) return Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
+          if (records[0]?.kind === 'sync' && this.syncGate) return this.syncGate.then(() => super.append(records));
           return super.append(records);
         }
         override putCheckpoint(checkpoint: Parameters<DexieJournalStore['putCheckpoint']>[0]) {
@@ -483,7 +495,7 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
           return super.putCheckpoint(checkpoint);
         }
       }
-      async function startSynced(name: string, store: DexieJournalStore, sync: boolean, server: typeof fetch = pullOnce()) {
+      async function startSynced(name: string, store: DexieJournalStore, sync: boolean, server: typeof fetch = pullOnce(), engines: CreateEngine = createEngine) {
         const runtime = await TandemRuntime.start({
           config: {
             name,
@@ -494,7 +506,7 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
             ...(sync ? { sync: { url: 'http://127.0.0.1:9/sync', channels: ['l1'] } } : {}),
           },
           store,
-          createEngine,
+          createEngine: engines,
           loadActions: async () => todoActions,
           emptyImage: async () => emptyImage,
           checkpointIdleMs: 60_000,
@@ -574,6 +586,39 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
         expect((await again.status()).sync.rejections).toMatchObject([{ id: blocked, error: { kind: 'too_large' } }]);
       }, 30_000);
 
+      it('a new database sends its first pull before its engine starts, as the client it then records, and applies that answer', async () => {
+        const name = newName();
+        const events: string[] = [];
+        const pulls: unknown[] = [];
+        /** pullOnce (a second pull never gets an answer), recording each pull and when engines start. */
+        const recording = (server: typeof fetch): typeof fetch => async (input, init) => {
+          if (String(input).endsWith('/pull')) {
+            events.push('pull');
+            pulls.push(JSON.parse(String(init?.body)));
+          }
+          return server(input, init);
+        };
+        const engines: CreateEngine = async (o) => {
+          events.push('engine');
+          return createEngine(o);
+        };
+        const runtime = await startSynced(name, new DexieJournalStore(name), true, recording(pullOnce()), engines);
+        // Only the early pull is ever answered: the rows arrive only if the loop took its answer.
+        await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
+        expect(events.slice(0, 2)).toEqual(['pull', 'engine']);
+        expect(pulls[0]).toEqual({ clientId: runtime.clientId, channels: [{ channel: 'l1', cursor: 0 }], schemaVersion: 0 });
+        await runtime.close();
+        open.splice(open.indexOf(runtime), 1);
+
+        // A database that exists pulls from its cursors, once its engine runs.
+        events.length = 0;
+        pulls.length = 0;
+        await startSynced(name, new DexieJournalStore(name), true, recording(pullOnce()), engines);
+        await expect.poll(() => events.length, { timeout: 10_000 }).toBeGreaterThan(1);
+        expect(events.slice(0, 2)).toEqual(['engine', 'pull']);
+        expect(pulls[0]).toMatchObject({ clientId: runtime.clientId });
+      });
+
       it('journals pulled changes: they are still there after a crash, with the local writes after them', async () => {
         const name = newName();
         const store = new FlakyStore(name);
@@ -594,6 +639,35 @@ export function runRuntimeConformance(engineName: EngineName, createEngine: Crea
         await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
         expect(runtime.debug().checkpoints).toBe(1);
         await runtime.run('add', { title: 'local' });
+        expect((await store.readAfter(0)).map((e) => e.record.kind)).toEqual(['action']);
+        const again = await startSynced(name, new DexieJournalStore(name), false);
+        expect(await titles(again)).toEqual(['from the server', 'local']);
+      });
+
+      it('journals a snapshot pull after its task, still before the local writes that follow it', async () => {
+        const name = newName();
+        const store = new FlakyStore(name);
+        store.failSync = 0;
+        let release = () => {};
+        store.syncGate = new Promise<void>((resolve) => (release = resolve));
+        const runtime = await startSynced(name, store, true, snapshotOnce());
+        // Visible while its record is still being stored (the server holds these rows).
+        await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
+        const local = runtime.run('add', { title: 'local' });
+        release();
+        await local;
+        expect((await store.readAfter(0)).map((e) => e.record.kind)).toEqual(['sync', 'action']);
+        const again = await startSynced(name, new DexieJournalStore(name), false);
+        expect(await titles(again)).toEqual(['from the server', 'local']);
+      });
+
+      it('when a snapshot pull’s append fails after its task, a checkpoint holds its rows before the next local write', async () => {
+        const name = newName();
+        const store = new FlakyStore(name);
+        const runtime = await startSynced(name, store, true, snapshotOnce());
+        await expect.poll(() => titles(runtime), { timeout: 10_000 }).toEqual(['from the server']);
+        await runtime.run('add', { title: 'local' });
+        expect(runtime.debug().checkpoints).toBe(1);
         expect((await store.readAfter(0)).map((e) => e.record.kind)).toEqual(['action']);
         const again = await startSynced(name, new DexieJournalStore(name), false);
         expect(await titles(again)).toEqual(['from the server', 'local']);

@@ -153,12 +153,12 @@ async function openEngine(
 /**
  * Recorded only once the engine runs this schema: a start that failed (missing wasm, a schema
  * error) must not tie the local database to that engine, so a fixed config starts clean.
- * Returns the client id (a new one on a first start).
+ * Returns the client id (`fresh` on a first start).
  */
-export async function recordIdentity(store: JournalStore, stored: StoredIdentity, engineName: string): Promise<string> {
+export async function recordIdentity(store: JournalStore, stored: StoredIdentity, engineName: string, fresh: string = newClientId()): Promise<string> {
   let clientId = stored.clientId;
   if (!clientId) {
-    clientId = randomId();
+    clientId = fresh;
     await store.setMeta('clientId', clientId);
   }
   if (stored.engine === undefined) await store.setMeta('engine', engineName);
@@ -196,7 +196,8 @@ function isActionsModule(value: ActionDefinitions | ActionsModule): value is Act
   return typeof actions === 'object' && actions !== null && typeof (actions as { run?: unknown }).run !== 'function';
 }
 
-function randomId(): string {
+/** A new client id (a first start's; an early pull may need it before it is recorded). */
+export function newClientId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return [...bytes].map((b) => (b % 36).toString(36)).join('');
 }

@@ -9,12 +9,13 @@ import type { JournalStore } from '../store/journal-store.ts';
 import { RejectionList } from '../store/rejection-list.ts';
 import { localOnlySyncStatus } from '../sync/sync-status.ts';
 import { UserSession } from '../sync/user-session.ts';
+import { startEarlyPull } from '../sync/early-pull.ts';
 import { WorkerSync } from '../sync/worker-sync.ts';
 import type { ActionsModule } from './config-version.ts';
 import { definitionsDigest, runtimeVersion } from './config-version.ts';
 import { parseAcknowledgedIds } from './acknowledge.ts';
 import { PersistedProbe } from './persisted-probe.ts';
-import { checkStoredEngine, loadActionsModule, openLocalDatabase, recordIdentity } from './start-up.ts';
+import { checkStoredEngine, loadActionsModule, newClientId, openLocalDatabase, recordIdentity } from './start-up.ts';
 
 export interface RuntimeDeps {
   config: TandemConfig;
@@ -128,10 +129,18 @@ export class TandemRuntime {
     ]);
     const stored = { legacySchemaVersion: legacySchema, engine: storedEngine, clientId: storedClientId };
     checkStoredEngine(config, stored);
+    // A new database (never started: no client id, so no journal either, and no checkpoint) sends
+    // its first pull now, while the engine starts: the sync loop takes the answer if its first
+    // request is that one (see early-pull.ts). Its client id is recorded with the identity below.
+    const freshId = newClientId();
+    const earlyPull =
+      config.sync && storedClientId === undefined && !checkpoint && !session.signedOut
+        ? startEarlyPull({ url: config.sync.url, clientId: freshId, channels: config.sync.channels ?? [], schemaVersion: migrations.length, token: config.sync.token, ...(deps.fetch ? { fetch: deps.fetch } : {}) })
+        : undefined;
     const t0 = performance.now();
     const opened = await openLocalDatabase({ config, deps: { createEngine: deps.createEngine, ...(emptyImage ? { emptyImage } : {}) }, store, rejections, stored, checkpoint, migrations, identity, definitions, log });
     const { engine } = opened;
-    const clientId = await recordIdentity(store, stored, config.engine ?? 'pglite');
+    const clientId = await recordIdentity(store, stored, config.engine ?? 'pglite', freshId);
     const ledgerState = await readLedgerState(engine);
     log(`engine ready from ${opened.from} in ${(performance.now() - t0).toFixed(0)} ms`);
 
@@ -188,6 +197,7 @@ export class TandemRuntime {
         session,
         database: config.name ?? 'tandem',
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        ...(earlyPull ? { earlyPull } : {}),
         log,
       });
     }
@@ -256,7 +266,11 @@ export class TandemRuntime {
   async status(): Promise<WorkerStatus> {
     this.#assertOpen();
     const ledger = this.#ledger;
-    const [pendingActions, persisted] = await Promise.all([ledger.task(() => ledger.countPending()), this.#persisted.read()]);
+    // The ledger's count as of its last commit, not a count queued behind its tasks: every tab's
+    // open asks for the status, and must not wait for a long task to end (a first sync's rebase and
+    // journal append of 100k rows: B10). A tab that awaited its action sees it counted either way.
+    const pendingActions = ledger.pendingCount;
+    const persisted = await this.#persisted.read();
     return {
       ready: !ledger.closed,
       engine: ledger.engine.name,

@@ -1,6 +1,7 @@
 import { ErrorKind, TandemError, toErrorData } from '@tandem/core';
 import type { Change, PushAction, Rejection, SyncStatus, TandemErrorData } from '@tandem/core';
 import { Backoff } from './backoff.ts';
+import type { EarlyPull } from './early-pull.ts';
 import { pull } from './pull.ts';
 import { push } from './push.ts';
 import { StatusLine } from './status-line.ts';
@@ -33,6 +34,8 @@ export interface SyncClientOptions {
   pollMs?: number;
   pushBatch?: number;
   WebSocket?: typeof WebSocket;
+  /** A new database's first pull, already sent (see early-pull.ts): the first pull may take its answer. */
+  earlyPull?: EarlyPull;
 }
 
 /** The channel a `forbidden` pull names (the server's details: `{ channel }`), if any. */
@@ -318,7 +321,7 @@ export class SyncClient {
     this.#socket.follow(state.cursors.map((c) => c.channel));
     let pulled;
     try {
-      pulled = await pull(transport, host.clientId, state.cursors, state.lowestPending, host.schemaVersion);
+      pulled = await pull(transport, host.clientId, state.cursors, state.lowestPending, host.schemaVersion, (request) => this.#o.earlyPull?.take(request, this.#o.token()) ?? null);
     } catch (error) {
       if (toErrorData(error).kind !== ErrorKind.updateRequired) throw error;
       // The server's data has a shape this code does not know: applying it could only go wrong.

@@ -5,6 +5,7 @@ import type { TabFanout } from '../live/tab-fanout.ts';
 import type { JournalStore } from '../store/journal-store.ts';
 import type { RejectionList } from '../store/rejection-list.ts';
 import { applyServerCommit } from './apply-commit.ts';
+import type { EarlyPull } from './early-pull.ts';
 import { SyncClient } from './sync-client.ts';
 import type { PullState, SyncHost } from './sync-host.ts';
 import { SyncState } from './sync-state.ts';
@@ -32,6 +33,8 @@ export interface WorkerSyncOptions {
   database: string;
   fetch?: typeof fetch;
   log: (message: string) => void;
+  /** A new database's first pull, sent while the engine started (see early-pull.ts). */
+  earlyPull?: EarlyPull;
 }
 
 /**
@@ -91,6 +94,7 @@ export class WorkerSync implements SyncHost {
       onRejected: (rejections) => o.tabs.broadcast({ tandem: 'rejected', rejections }),
       rejections: () => o.rejections.items,
       host: this,
+      ...(o.earlyPull ? { earlyPull: o.earlyPull } : {}),
     });
   }
 

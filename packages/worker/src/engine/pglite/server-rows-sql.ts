@@ -19,15 +19,23 @@ export function deleteRows(table: string, ids: readonly string[]): Statement {
 }
 
 export function upsertRows(table: string, columns: PgColumns, rows: readonly Row[]): Statement {
+  return writeRows(table, columns, rows, true);
+}
+
+export function insertRows(table: string, columns: PgColumns, rows: readonly Row[]): Statement {
+  return writeRows(table, columns, rows, false);
+}
+
+function writeRows(table: string, columns: PgColumns, rows: readonly Row[], upsert: boolean): Statement {
   const t = quoteIdent(table);
   const cols = columns.insert.map(quoteIdent).join(', ');
   const set = columns.update.filter((c) => c !== 'id').map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`);
+  const conflict = upsert ? `\n     on conflict (id) do ${set.length > 0 ? `update set ${set.join(', ')}` : 'nothing'}` : '';
   return {
     sql: `insert into ${t} (${cols}) overriding system value
-     select ${cols} from jsonb_populate_recordset(null::${t}, $1::jsonb)
-     on conflict (id) do ${set.length > 0 ? `update set ${set.join(', ')}` : 'nothing'}`,
+     select ${cols} from jsonb_populate_recordset(null::${t}, $1::jsonb)${conflict}`,
     params: [JSON.stringify(rows)],
   };
 }
 
-export const SERVER_ROWS_SQL: ServerRowsSql<PgColumns> = { deleteChannelSql, deleteRows, upsertRows };
+export const SERVER_ROWS_SQL: ServerRowsSql<PgColumns> = { deleteChannelSql, deleteRows, upsertRows, insertRows };

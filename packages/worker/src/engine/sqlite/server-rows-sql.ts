@@ -19,16 +19,24 @@ export function deleteRows(table: string, ids: readonly string[]): Statement {
 }
 
 export function upsertRows(table: string, columns: readonly TableColumn[], rows: readonly Row[]): Statement {
+  return writeRows(table, columns, rows, true);
+}
+
+export function insertRows(table: string, columns: readonly TableColumn[], rows: readonly Row[]): Statement {
+  return writeRows(table, columns, rows, false);
+}
+
+function writeRows(table: string, columns: readonly TableColumn[], rows: readonly Row[], upsert: boolean): Statement {
   const writable = columns.filter((c) => c.writable);
   const names = writable.map((c) => quoteIdent(c.name));
   const set = names.filter((n) => n !== '"id"').map((n) => `${n} = excluded.${n}`);
   // "where true": without it SQLite's parser takes ON CONFLICT for a join constraint of the select.
+  const conflict = upsert ? `\non conflict ("id") do ${set.length > 0 ? `update set ${set.join(', ')}` : 'nothing'}` : '';
   return {
     sql: `insert into ${quoteIdent(table)} (${names.join(', ')})
-select ${writable.map(decodeColumnSql).join(', ')} from json_each($1) where true
-on conflict ("id") do ${set.length > 0 ? `update set ${set.join(', ')}` : 'nothing'}`,
+select ${writable.map(decodeColumnSql).join(', ')} from json_each($1) where true${conflict}`,
     params: [rowsAsJson(rows, writable)],
   };
 }
 
-export const SERVER_ROWS_SQL: ServerRowsSql<readonly TableColumn[]> = { deleteChannelSql, deleteRows, upsertRows };
+export const SERVER_ROWS_SQL: ServerRowsSql<readonly TableColumn[]> = { deleteChannelSql, deleteRows, upsertRows, insertRows };
