@@ -14,6 +14,8 @@ export class StatusLine {
   #status: Omit<SyncStatus, 'pending'> = { enabled: true, online: false, syncing: false, channels: [], lastError: null, lastSyncAt: null, rejections: [], updateRequired: false, user: null, signedOut: false };
   #timer: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
+  /** The pending count the tabs last heard (null: none sent yet). */
+  #sentPending: number | null = null;
 
   /** `rejections`: a list kept elsewhere (durably) that the status shows instead of its own. */
   constructor(onStatus: (status: SyncStatus) => void, pending: () => number, rejections?: () => SyncStatus['rejections']) {
@@ -46,8 +48,28 @@ export class StatusLine {
     if (this.#timer || this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.#onStatus(this.current);
+      this.#send();
     }, 20);
+  }
+
+  /**
+   * A local batch committed. Tabs that last heard "nothing pending" hear otherwise now, before the
+   * batch's actions resolve (the same ports carry both, in order): a tab that awaited a write and
+   * then waits for `pending === 0` must not take the status from before it as "synced". Further
+   * counts while some are pending are coalesced as any change.
+   */
+  localCommit(): void {
+    if (this.#stopped) return;
+    if ((this.#sentPending ?? 0) > 0 || this.#pending() === 0) return this.publish();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#send();
+  }
+
+  #send(): void {
+    const status = this.current;
+    this.#sentPending = status.pending;
+    this.#onStatus(status);
   }
 
   stop(): void {

@@ -211,7 +211,7 @@ export class SyncClient {
 
   /** The pending count changed (a local batch committed): tabs hear about it, and it syncs. */
   localChange(): void {
-    this.#status.publish();
+    this.#status.localCommit();
     // While backing off from a failure, a local write must not hammer the lost server (and slow
     // every write down with a doomed request): it waits for the retry, which pushes it.
     if (this.#backingOff) this.#dirty = true;
