@@ -107,6 +107,7 @@ describe('worker sync loop against a real server', () => {
   function loop(url: string, host: SyncHost, extra: { pushBatch?: number; socket?: boolean; webSocket?: typeof WebSocket } = {}) {
     const statuses: SyncStatus[] = [];
     const rejections: Rejection[] = [];
+    const logs: string[] = [];
     const http: string[] = [];
     const countingFetch: typeof fetch = (input, init) => {
       http.push(String(input).replace(/^.*\/sync/, ''));
@@ -119,12 +120,12 @@ describe('worker sync loop against a real server', () => {
       token: () => 'alice-token',
       onStatus: (s) => statuses.push(s),
       onRejected: (r) => rejections.push(...r),
-      log: () => {},
+      log: (line) => logs.push(line),
       ...(extra.pushBatch ? { pushBatch: extra.pushBatch } : {}),
       // Node 20 has no global WebSocket: give it the ws package's, or none (then it polls).
       ...(extra.socket ? { WebSocket: (extra.webSocket ?? WebSocket) as unknown as typeof globalThis.WebSocket } : {}),
     }));
-    return { client, statuses, rejections, http };
+    return { client, statuses, rejections, http, logs };
   }
 
   /** Starts the loop with its socket and waits until the socket is ready (its cycle has run). */
@@ -339,7 +340,7 @@ describe('worker sync loop against a real server', () => {
     const s = await start();
     const pulls = countPulls(s);
     const m = memoryHost('loop12', ['r12']);
-    const { client } = await quietSocketLoop(s.url, m, pulls, CorruptingPokes);
+    const { client, logs } = await quietSocketLoop(s.url, m, pulls, CorruptingPokes);
     let pokesApplied = 0;
     const applyPoke = m.host.applyPoke;
     m.host.applyPoke = (version, changes) => {
@@ -356,6 +357,8 @@ describe('worker sync loop against a real server', () => {
     expect(pulls()).toBeGreaterThan(before);
     expect(m.applied.flatMap((p) => p.changes.map((c) => c.op))).not.toContain('upsert');
     expect(client.status()).toMatchObject({ online: true, lastError: null });
+    // Not dropped silently: the worker's log says a message was refused, once for this socket.
+    expect(logs.filter((l) => l.startsWith('sync socket: a server message did not validate'))).toHaveLength(1);
   });
 
   it('pulls after all when the push\'s commit does not follow on from the cursors', async () => {

@@ -68,6 +68,7 @@ export class SocketLink {
     if (this.#stopped || typeof (this.#o.WebSocket ?? globalThis.WebSocket) !== 'function') return;
     const url = `${this.#o.url.replace(/^http/, 'ws')}/ws`;
     const token = this.#o.token();
+    let unreadableLogged = false;
     const socket: SyncSocket = new SyncSocket(
       url,
       {
@@ -85,6 +86,12 @@ export class SocketLink {
           this.#o.kick();
         },
         onPoke: (version, changes) => (changes ? this.#o.onPoke(version, changes) : this.#o.kick()),
+        onUnreadable: (reason) => {
+          // Once per socket: a newer server could send an unknown message with every commit.
+          if (unreadableLogged) return;
+          unreadableLogged = true;
+          this.#o.log(`sync socket: a server message did not validate, pulling instead (${reason.slice(0, 200)})`);
+        },
         onClose: (error) => {
           if (this.#socket !== socket) return;
           this.#socket = null;

@@ -7,6 +7,8 @@ export interface SyncSocketEvents {
   /** `changes`: all of commit `version`'s changes in the followed channels, when the server sent them. */
   onPoke(version: number, changes?: Change[]): void;
   onClose(error: TandemErrorData | null): void;
+  /** A message that did not parse or validate (a newer server's, or a corrupted one); a pull follows. */
+  onUnreadable(reason: string): void;
 }
 
 type Answer = Extract<ServerSocketMessage, { type: 'pushed' | 'pulled' | 'failed' }>;
@@ -39,10 +41,11 @@ export class SyncSocket {
       let message;
       try {
         message = parseServerSocketMessage(JSON.parse(String(event.data)));
-      } catch {
+      } catch (e) {
         // A newer server may send messages this client does not know. Pull anyway: if it was a
         // poke whose changes did not validate, the pull fetches them. (A malformed answer leaves
         // its request to time out, which closes the socket and retries over HTTP.)
+        events.onUnreadable(e instanceof Error ? e.message : String(e));
         events.onPoke(0);
         return;
       }
