@@ -64,6 +64,14 @@ describe('strings that reach Postgres (refused as invalid_request, nothing else 
     throw new Error('expected a refusal');
   };
 
+  it('an action time that is no integer ms since the epoch (the store keeps it as a bigint)', () => {
+    const withTime = (time: unknown) => ({ clientId: 'c', actions: [{ id: 'c-1', seq: 1, name: 'add', args: {}, time }] });
+    expect(parsePushRequest(withTime(1_733_000_000_000)).actions[0]!.time).toBe(1_733_000_000_000);
+    for (const time of [1e308, 2 ** 53, 1.5, Number.NaN, '1', null]) {
+      expect(refusal(() => parsePushRequest(withTime(time))).message).toBe('actions[0].time must be an integer number of ms since the epoch.');
+    }
+  });
+
   it('an action name with U+0000, a lone surrogate or a control character', () => {
     expect(parsePushRequest(push('addTodo ✓')).actions[0]!.name).toBe('addTodo ✓');
     expect(refusal(() => parsePushRequest(push('bad\u0000name'))).message).toBe(

@@ -281,7 +281,9 @@ export function parsePushRequest(value: unknown): PushRequest {
     // Also bounds the nesting (SYNC_LIMITS.jsonDepth), in one pass without recursion.
     const nonJson = findNonJson(a.args);
     if (nonJson || a.args === undefined) bad(`${where}.args must be JSON${nonJson ? ` (${nonJson.path.join('.') || '(root)'}: ${nonJson.reason})` : ''}.`, { action: i });
-    if (typeof a.time !== 'number' || !Number.isFinite(a.time)) bad(`${where}.time must be a number (ms since epoch).`, { action: i });
+    // A safe integer, as Date.now() gives: the store keeps it as a bigint, so 1e308 or 1.5 would
+    // fail there and become a rejection (and a commit) instead of a refused request.
+    if (typeof a.time !== 'number' || !Number.isSafeInteger(a.time)) bad(`${where}.time must be an integer number of ms since the epoch.`, { action: i });
     return { id: a.id as string, seq, name, args: a.args as JsonValue, time: a.time };
   });
   const out: PushRequest = { clientId, actions };
