@@ -35,7 +35,11 @@ export interface OpenTandemOptions extends Omit<TandemConfig, 'actionsUrl' | 'sy
   worker: string | URL | SharedWorker;
   /** URL of the actions module; relative URLs resolve against the page. */
   actionsUrl: string | URL;
-  /** Reject if the worker has not answered within this many ms (default 30 000). */
+  /**
+   * Reject if the worker has not shown life within this many ms (default 30 000). A worker that
+   * has gets 10 times as long to open the database: a first visit downloads the engine (~26 MB for
+   * PGlite), which a slow network cannot do in 30 s.
+   */
   timeoutMs?: number;
   /**
    * `false` runs the worker without SharedWorker even where the browser has it: one tab, elected by

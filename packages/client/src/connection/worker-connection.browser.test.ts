@@ -4,7 +4,7 @@ import { ErrorKind, workerLifeLockName } from '@tandem/core';
 import type { ConnectResult } from '@tandem/core';
 import type { ConnectionState } from './connection-state.ts';
 import type { WorkerConnector } from './connector.ts';
-import { WorkerConnection } from './worker-connection.ts';
+import { START_TIMEOUT_FACTOR, WorkerConnection } from './worker-connection.ts';
 
 // WorkerConnection against stand-in workers: each is a MessagePort serving a Comlink API and holding
 // its life lock (a real Web Lock) until it is killed. What the real worker does is tested in e2e;
@@ -107,5 +107,51 @@ describe('WorkerConnection', () => {
     expect(workers).toHaveLength(2);
     connection.close();
     expect(connection.state).toBe('closed');
+  });
+
+  describe('timeouts: timeoutMs is for the worker to show life, a live one gets START_TIMEOUT_FACTOR times as long', () => {
+    /** A stand-in worker that says hello (or not) and answers connect when `answered` resolves. */
+    function slowConnector(o: { hello: boolean; answered: Promise<void> }): WorkerConnector {
+      return {
+        host: 'shared-worker',
+        async open() {
+          const channel = new MessageChannel();
+          const workerId = crypto.randomUUID();
+          void navigator.locks.request(workerLifeLockName(workerId), () => {
+            if (o.hello) channel.port2.postMessage({ tandem: 'worker', workerId });
+            expose({ connect: async () => (await o.answered, { ...result, workerId }) }, channel.port2);
+            return new Promise<void>(() => {});
+          });
+          return { endpoint: channel.port1, failed: new Promise<never>(() => {}), close: () => channel.port1.close() };
+        },
+        dispose() {},
+      };
+    }
+    const open = (c: WorkerConnector) =>
+      new WorkerConnection({ connector: c, request: { tabId: 't', config: {} } as never, timeoutMs: 300, onEvent() {}, toError: (e) => e, restore: async () => {} });
+
+    it('a worker that said hello may take longer than timeoutMs to open the database (a first visit on a slow network)', async () => {
+      let answer!: () => void;
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      const connection = open(slowConnector({ hello: true, answered }));
+      const opened = connection.open();
+      // Past timeoutMs (300 ms), within 10 × 300 ms.
+      setTimeout(answer, 900);
+      await expect(opened).resolves.toMatchObject({ clientId: 'c' });
+      expect(connection.state).toBe('ready');
+      connection.close();
+    });
+
+    it('a worker that never says hello fails after timeoutMs', async () => {
+      const connection = open(slowConnector({ hello: false, answered: new Promise(() => {}) }));
+      await expect(connection.open()).rejects.toMatchObject({ kind: ErrorKind.notReady, message: 'The Tandem worker did not answer within 300 ms.' });
+      connection.close();
+    });
+
+    it('a live worker that never opens the database fails after START_TIMEOUT_FACTOR × timeoutMs', async () => {
+      const connection = open(slowConnector({ hello: true, answered: new Promise(() => {}) }));
+      await expect(connection.open()).rejects.toMatchObject({ kind: ErrorKind.notReady, message: `The Tandem worker started but did not open the local database within ${START_TIMEOUT_FACTOR * 300} ms.` });
+      connection.close();
+    });
   });
 });

@@ -22,6 +22,7 @@ interface Link extends WorkerLink {
 export interface WorkerConnectionOptions {
   connector: WorkerConnector;
   request: ConnectRequest;
+  /** For the worker to show life (its hello); it then has START_TIMEOUT_FACTOR times as long to connect. */
   timeoutMs: number;
   /** Every WorkerEvent of the live connection, in order. */
   onEvent(event: WorkerEvent): void;
@@ -40,6 +41,8 @@ const LOST = Symbol('worker lost');
 const FINAL: ReadonlySet<string> = new Set([ErrorKind.updateRequired, ErrorKind.schemaError, ErrorKind.versionMismatch, ErrorKind.actionsModuleError, ErrorKind.invalidRequest]);
 
 const MAX_RETRY_MS = 2_000;
+/** A worker that has shown life gets this many times `timeoutMs` to open the database. */
+export const START_TIMEOUT_FACTOR = 10;
 
 /**
  * The tab's connection to its worker, surviving the worker's death. It waits on the worker's life
@@ -156,7 +159,23 @@ export class WorkerConnection {
     const lost = new Promise<never>((_, reject) => (rejectLost = reject));
     lost.catch(() => {});
     const state = { dead: false };
+    // Declared before the listener: the worker's hello may come before connect answers.
+    let link: Link | null = null;
     let death: { died: Promise<void>; cancel: () => void } | null = null;
+    // `timeoutMs` is for the worker to show life (its hello comes once its life lock is held, before
+    // any engine work); a live worker then has START_TIMEOUT_FACTOR times longer to open the
+    // database, which on a first visit includes downloading the engine (~26 MB for PGlite).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let rejectTimedOut!: (error: TandemError) => void;
+    const timedOut = new Promise<never>((_, reject) => (rejectTimedOut = reject));
+    timedOut.catch(() => {});
+    const startTimer = (ms: number, message: string) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => rejectTimedOut(new TandemError(ErrorKind.notReady, message)), ms);
+    };
+    const startMs = timeoutMs * START_TIMEOUT_FACTOR;
+    const alive = () => startTimer(startMs, `The Tandem worker started but did not open the local database within ${startMs} ms.`);
+    startTimer(timeoutMs, `The Tandem worker did not answer within ${timeoutMs} ms.`);
     const remote = wrap<WorkerApi>(endpoint);
     // Every method of WorkerApi already returns a promise: the remote is one as it is.
     const api = remote as unknown as WorkerApi;
@@ -174,6 +193,7 @@ export class WorkerConnection {
       if (data.tandem === 'worker') {
         // Watched from the worker's first message: it may die while still starting.
         if (!death && typeof data.workerId === 'string') {
+          if (!link) alive();
           death = watchWorkerDeath(data.workerId);
           void death.died.then(() => this.#onDeath(link, kill));
         }
@@ -185,11 +205,6 @@ export class WorkerConnection {
       if (data.tandem === 'wiped' && link) this.#onDeath(link, kill, 'wiped the local database');
     }) as EventListener);
     endpoint.start?.();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TandemError(ErrorKind.notReady, `The Tandem worker did not answer within ${timeoutMs} ms.`)), timeoutMs);
-    });
-    let link: Link | null = null;
     try {
       const result = await Promise.race([api.connect(request).catch((e: unknown) => Promise.reject(toError(e))), opened.failed, timedOut, lost]);
       link = Object.assign(state, { api, result, lost, kill });
