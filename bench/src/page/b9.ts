@@ -80,7 +80,7 @@ export async function b9Cold(opts: Opts) {
 /** Afterwards: the worker's own timeline (creation, module evaluated, runtime log lines), in ms after `abs0`. */
 async function workerTimeline(name: string, abs0: number, connected: number, firstResult: number) {
   const raw = new RawPort(name);
-  const tl = await raw.request<{ timeOrigin: number; moduleStart: number; logs: { at: number; message: string }[]; engineCalls: { start: number; end: number }[] }>({ bench: 'timeline' });
+  const tl = await raw.request<{ timeOrigin: number; moduleStart: number; logs: { at: number; message: string }[]; engineCalls: { start: number; end: number; capture: { start: number; end: number }[] }[] }>({ bench: 'timeline' });
   raw.close();
   const engineReady = tl.logs.find((l) => l.message.startsWith('engine ready'));
   const engineCall = tl.engineCalls[0];
@@ -90,6 +90,8 @@ async function workerTimeline(name: string, abs0: number, connected: number, fir
       moduleEvaluated: tl.moduleStart - abs0,
       engineCreateStart: engineCall ? engineCall.start - abs0 : NaN,
       engineCreated: engineCall ? engineCall.end - abs0 : NaN,
+      captureStart: engineCall?.capture[0] ? engineCall.capture[0].start - abs0 : NaN,
+      captureEnd: engineCall?.capture[0] ? engineCall.capture[0].end - abs0 : NaN,
       engineReady: engineReady ? engineReady.at - abs0 : NaN,
       connected,
       firstResult,

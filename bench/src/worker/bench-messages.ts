@@ -6,6 +6,7 @@ import { runB10Raw } from './sync-in-worker.ts';
 import type { B10RawRequest } from './sync-in-worker.ts';
 import { syncFetches } from './sync-fetches.ts';
 import { b10Calls } from './b10-profile.ts';
+import type { EngineCall } from './engines.ts';
 
 export type BenchRequest =
   | { bench: 'b3'; id: number; config: TandemConfig; n: number; block: number; warmup: number }
@@ -20,7 +21,7 @@ export type BenchRequest =
 
 export interface BenchContext {
   emptyImage: () => Promise<Blob | undefined>;
-  timeline: () => { timeOrigin: number; moduleStart: number; logs: { at: number; message: string }[]; engineCalls: { start: number; end: number }[] };
+  timeline: () => { timeOrigin: number; moduleStart: number; logs: { at: number; message: string }[]; engineCalls: EngineCall[] };
 }
 
 export async function handleBenchMessage(host: WorkerHost, port: MessagePort, req: BenchRequest, ctx: BenchContext): Promise<void> {

@@ -16,17 +16,34 @@ const workerName = (self as unknown as { name?: string }).name ?? '';
 
 /**
  * When each createEngine call started and ended (absolute ms, timeOrigin-based): B9b's timeline
- * splits the engine's own start (wasm, restore) from the runtime's work around it.
+ * splits the engine's own start (wasm, restore) from the runtime's work around it. `capture`: the
+ * engine's installCapture calls (B9d: a new database installs capture once).
  */
-export const engineCalls: { start: number; end: number }[] = [];
+export interface EngineCall {
+  start: number;
+  end: number;
+  capture: { start: number; end: number }[];
+}
+export const engineCalls: EngineCall[] = [];
 const abs = () => performance.timeOrigin + performance.now();
 function timed(create: CreateEngine): CreateEngine {
   return async (options) => {
-    const start = abs();
+    const call: EngineCall = { start: abs(), end: NaN, capture: [] };
     try {
-      return await create(options);
+      const engine = await create(options);
+      const install = engine.installCapture.bind(engine);
+      engine.installCapture = async (tables) => {
+        const start = abs();
+        try {
+          return await install(tables);
+        } finally {
+          call.capture.push({ start, end: abs() });
+        }
+      };
+      return engine;
     } finally {
-      engineCalls.push({ start, end: abs() });
+      call.end = abs();
+      engineCalls.push(call);
       if (engineCalls.length > 20) engineCalls.shift();
     }
   };

@@ -11,10 +11,14 @@
 //   so a checkpoint leaves little WAL behind (the engine checkpoints before each snapshot);
 // - no template0/template1 databases (~7.5 MB each): Tandem never runs CREATE DATABASE;
 // - no preallocated WAL segments ahead of the insert position (Postgres recreates them on demand).
+// It also holds capture's tables and functions (not the app's triggers), marked so that
+// installCapture skips creating them on a new database (engine/pglite/capture-sql.ts).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+// From the compiled package (npm run build runs tsc first), so the image holds this build's text.
+import { CAPTURE_SCHEMA_INSTALL_SQL, CAPTURE_SCHEMA_MARK, CAPTURE_SCHEMA_MARK_SQL } from '../dist/engine/pglite/capture-sql.js';
 
 const packageRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
@@ -51,6 +55,9 @@ await fresh.close();
 
 // The WAL settings apply from the next start: restart, checkpoint, drop the segments ahead.
 const second = await PGlite.create({ dataDir: 'memory://', loadDataDir: firstPass });
+// Capture's tables and functions (they do not depend on the app's schema), with the mark that lets
+// installCapture skip them: a new database then creates only its triggers.
+await second.exec(CAPTURE_SCHEMA_INSTALL_SQL);
 await second.exec('checkpoint');
 const [{ current }] = (await second.query('select pg_walfile_name(pg_current_wal_insert_lsn()) as current')).rows;
 const walDir = `${PGlite.paths.PGDATA}/pg_wal`;
@@ -65,8 +72,10 @@ t0 = performance.now();
 const check = await PGlite.create({ dataDir: 'memory://', loadDataDir: image });
 const restoreTime = ms(t0);
 const [state] = (await check.query(`select current_database() as db, current_setting('wal_segment_size') as seg, (select count(*)::int from pg_database) as dbs`)).rows;
+const [{ mark }] = (await check.query(CAPTURE_SCHEMA_MARK_SQL)).rows;
 await check.close();
 if (state.db !== 'postgres' || state.seg !== '1MB' || state.dbs !== 1) throw new Error(`Unexpected image state: ${JSON.stringify(state)}`);
+if (mark !== CAPTURE_SCHEMA_MARK) throw new Error(`The image holds capture schema mark ${JSON.stringify(mark)}, not ${JSON.stringify(CAPTURE_SCHEMA_MARK)}`);
 
 await mkdir(dirname(out), { recursive: true });
 await writeFile(out, new Uint8Array(await image.arrayBuffer()));

@@ -102,6 +102,32 @@ $fn$;
 ${refuseTruncateFunctionSql({ guard: BYPASS_GUARD, writePath: WRITE_PATH.worker })}
 `;
 
+/**
+ * Says which CAPTURE_SCHEMA_SQL a database holds: a comment on tandem_capture(), set in the same
+ * script (so it is there only if all of it ran) and named by the text's hash. The shipped empty
+ * image is built with it (scripts/build-empty-image.mjs), so a new database skips creating the
+ * tables and functions; any other text (an older image or checkpoint, a newer worker) runs it again.
+ */
+export const CAPTURE_SCHEMA_MARK = `tandem capture schema ${fnv1a(CAPTURE_SCHEMA_SQL)}`;
+
+/** CAPTURE_SCHEMA_SQL and its mark, as installCapture runs it when the mark differs. */
+export const CAPTURE_SCHEMA_INSTALL_SQL = `${CAPTURE_SCHEMA_SQL}
+comment on function tandem_capture() is '${CAPTURE_SCHEMA_MARK}';
+`;
+
+/** The mark the database holds now (null without tandem_capture()). */
+export const CAPTURE_SCHEMA_MARK_SQL = `select obj_description(to_regprocedure('tandem_capture()'), 'pg_proc') as mark`;
+
+/** 32-bit FNV-1a of a string's UTF-16 code units, as 8 hex digits: enough to tell texts apart. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
 /** (Re)creates the capture triggers on one synced table. */
 export function installTriggersSql(table: string): string {
   return captureTriggersSql(table);

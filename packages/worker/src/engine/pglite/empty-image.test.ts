@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runEngineConformance } from '../engine.conformance.ts';
+import { CAPTURE_SCHEMA_MARK, CAPTURE_SCHEMA_MARK_SQL } from './capture-sql.ts';
 import { createPgliteEngine } from './engine.ts';
 
 // The shipped empty image is shrunk (small WAL segments, no template databases): every engine
@@ -26,6 +27,19 @@ async function buildEmptyImage(): Promise<Blob> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+describe('the shipped empty image', () => {
+  it('holds capture\'s tables and functions with this build\'s mark, and no app triggers', async () => {
+    const engine = await createPgliteEngine({ image: await (built ??= buildEmptyImage()) });
+    try {
+      expect(await engine.query(CAPTURE_SCHEMA_MARK_SQL)).toEqual([{ mark: CAPTURE_SCHEMA_MARK }]);
+      expect(await engine.query(`select to_regclass('tandem_patches') is not null as patches, to_regprocedure('tandem_touch()') is not null as touch`)).toEqual([{ patches: true, touch: true }]);
+      expect(await engine.query(`select count(*)::int as n from pg_trigger`)).toEqual([{ n: 0 }]);
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
+});
 
 runEngineConformance('pglite from the empty image', async (options) =>
   createPgliteEngine(options.image ? options : { ...options, image: await (built ??= buildEmptyImage()) }),

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Patch, Row } from '@tandem/core';
 import type { Engine } from '../engine.ts';
-import { WRITE_OUTSIDE_ACTION_SQLSTATE } from './capture-sql.ts';
+import { CAPTURE_SCHEMA_MARK, CAPTURE_SCHEMA_MARK_SQL, WRITE_OUTSIDE_ACTION_SQLSTATE } from './capture-sql.ts';
 import { createPgliteEngine } from './engine.ts';
 
 // What the shared conformance suite cannot say: Postgres types, and PGlite's asset loading.
@@ -121,6 +121,42 @@ describe('PGlite engine specifics', () => {
     await expect(engine.installCapture(['rich', 'no_id'])).rejects.toMatchObject({ kind: 'schema_error', message: expect.stringContaining('"no_id"') });
     // The failed install changed nothing: rich is still captured.
     await expect(engine.query(`delete from rich`)).rejects.toThrow(/outside an action/);
+  });
+
+  describe('the capture schema mark', () => {
+    const touchSource = async () => (await engine.query<{ src: string }>(`select prosrc as src from pg_proc where proname = 'tandem_touch'`))[0]?.src ?? '';
+    const mark = async () => (await engine.query<{ mark: string | null }>(CAPTURE_SCHEMA_MARK_SQL))[0]?.mark;
+    const tampered = `create or replace function tandem_touch() returns trigger language plpgsql as $fn$ begin return null; end $fn$`;
+
+    it('is set by installCapture, with the tables and functions', async () => {
+      expect(await mark()).toBe(CAPTURE_SCHEMA_MARK);
+      expect(CAPTURE_SCHEMA_MARK).toMatch(/^tandem capture schema [0-9a-f]{8}$/);
+      expect(await touchSource()).toContain('tandem.touched');
+    });
+
+    it('runs the tables and functions again when the database holds another one (an older image or checkpoint)', async () => {
+      await engine.exec(`${tampered}; comment on function tandem_capture() is 'tandem capture schema 00000000'`);
+      await engine.installCapture(await engine.syncedTables());
+      expect(await mark()).toBe(CAPTURE_SCHEMA_MARK);
+      expect(await touchSource()).toContain('tandem.touched');
+    });
+
+    it('runs them again when the mark is missing (a database made before it)', async () => {
+      await engine.exec(`${tampered}; comment on function tandem_capture() is null`);
+      await engine.installCapture(await engine.syncedTables());
+      expect(await mark()).toBe(CAPTURE_SCHEMA_MARK);
+      expect(await touchSource()).toContain('tandem.touched');
+    });
+
+    it('skips them when the mark is this build\'s (what a new database from the shipped image saves)', async () => {
+      await engine.exec(tampered);
+      await engine.installCapture(await engine.syncedTables());
+      expect(await touchSource()).not.toContain('tandem.touched');
+      // Put back for the other tests: with another mark the install runs it all again.
+      await engine.exec(`comment on function tandem_capture() is null`);
+      await engine.installCapture(await engine.syncedTables());
+      expect(await touchSource()).toContain('tandem.touched');
+    });
   });
 
   it('serialises parameters by the type PostgreSQL infers, as PGlite.query does, also after DDL changes it', async () => {

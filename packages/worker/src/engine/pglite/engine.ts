@@ -9,7 +9,9 @@ import { readOnlyRefusal } from '../read-only.ts';
 import { TandemTx } from '../tandem-tx.ts';
 import {
   APP_TABLES_SQL,
-  CAPTURE_SCHEMA_SQL,
+  CAPTURE_SCHEMA_INSTALL_SQL,
+  CAPTURE_SCHEMA_MARK,
+  CAPTURE_SCHEMA_MARK_SQL,
   CAPTURED_TABLES_SQL,
   dropTouchSql,
   installTouchSql,
@@ -129,7 +131,8 @@ class PgliteEngine implements Engine {
             { tables: missing },
           );
         }
-        await tx.exec(CAPTURE_SCHEMA_SQL);
+        const [held] = (await tx.query<{ mark: string | null }>(CAPTURE_SCHEMA_MARK_SQL)).rows;
+        if (held?.mark !== CAPTURE_SCHEMA_MARK) await tx.exec(CAPTURE_SCHEMA_INSTALL_SQL);
         const current = (await tx.query<{ name: string }>(CAPTURED_TABLES_SQL, [[...CAPTURE_TRIGGER_NAMES]])).rows.map((r) => r.name);
         // "Exactly those tables": a table dropped from the synced set must stop refusing writes.
         const stale = current.filter((t) => !wanted.includes(t));

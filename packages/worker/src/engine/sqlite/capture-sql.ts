@@ -55,11 +55,19 @@ export function dropTriggerSql(name: string): string {
   return `drop trigger if exists ${quoteIdent(name)};`;
 }
 
-/** Whether $1 is an ordinary table (not a view or virtual table) with a column "id". */
-export const CAPTURABLE_TABLE_SQL = `
-select 1 as ok from pragma_table_list t
-where t.schema = 'main' and t.type = 'table' and t.name = $1
-  and exists (select 1 from pragma_table_info($1) c where c.name = 'id')
+/**
+ * The columns of every table named in $1 (a JSON array) that is an ordinary table in main (not a
+ * view or virtual table), in order, as TABLE_COLUMNS_SQL reads them (the same lookup, so triggers
+ * and revert agree), with each table's name: one statement for all the tables capture is installed
+ * on. A name without rows is no such table; `hidden` 0 is an ordinary column (pragma_table_info's).
+ */
+export const CAPTURE_COLUMNS_SQL = `
+select t.name as "table", c.name as name, c.type as type, c.hidden as hidden
+from json_each($1) w
+join pragma_table_list t on t.schema = 'main' and t.type = 'table' and t.name = w.value
+join pragma_table_xinfo(t.name) c
+where c.hidden <> 1
+order by w.key, c.cid
 `;
 
 /**

@@ -71,6 +71,60 @@ describe('SQLite engine specifics', () => {
     await engine?.close();
   });
 
+  describe('installing capture', () => {
+    let fresh: Engine;
+    const quoted = 'b "q"';
+    const triggers = async () => (await fresh.query<{ name: string }>(`select name from sqlite_schema where type = 'trigger' order by name`)).map((r) => r.name);
+    beforeAll(async () => {
+      fresh = await createSqliteEngine({});
+      await fresh.exec(`
+        create table a (id text primary key, v integer);
+        create table "b ""q""" (id text primary key, w text);
+        create table no_id (k text primary key);
+        create table gen_id (k text primary key, id text generated always as (k) virtual);
+        create view a_view as select * from a;
+      `);
+    });
+    afterAll(async () => {
+      await fresh?.close();
+    });
+
+    it('refuses views, missing tables and tables without an ordinary column "id", naming each, and changes nothing', async () => {
+      await fresh.installCapture(['a']);
+      const before = await triggers();
+      expect(before.filter((n) => n.startsWith('tandem_capture_'))).toHaveLength(7);
+      const refused = fresh.installCapture(['a', quoted, 'no_id', 'gen_id', 'a_view', 'missing', 'A']);
+      await expect(refused).rejects.toMatchObject({ kind: 'schema_error', details: { tables: ['no_id', 'gen_id', 'a_view', 'missing', 'A'] } });
+      expect(await triggers()).toEqual(before);
+      await expect(fresh.query(`insert into "b ""q""" (id, w) values ('x', 'free')`)).resolves.toEqual([]);
+      await expect(fresh.query(`insert into a (id, v) values ('x', 1)`)).rejects.toThrow(/outside an action/);
+    });
+
+    it("installs every table's triggers at once, each with its own columns, and lists a new column after a change", async () => {
+      await fresh.exec(`delete from "b ""q"""`);
+      await fresh.installCapture(['a', quoted]);
+      expect((await triggers()).filter((n) => n.startsWith('tandem_capture_'))).toHaveLength(14);
+      const first = await patchesOf(fresh, async (q) => {
+        await q(`insert into a (id, v) values ('a1', 1)`);
+        await q(`insert into "b ""q""" (id, w) values ('b1', 'x')`);
+      });
+      expect(first.map((p) => [p.table, p.newRow])).toEqual([
+        ['a', { id: 'a1', v: 1 }],
+        [quoted, { id: 'b1', w: 'x' }],
+      ]);
+      // A migration's column: re-installed, the triggers list it.
+      await fresh.exec('alter table a add column extra text');
+      await fresh.installCapture(['a', quoted]);
+      const second = await patchesOf(fresh, (q) => q(`update a set extra = 'e' where id = 'a1'`));
+      expect(second.map((p) => [p.op, p.oldRow, p.newRow])).toEqual([['update', { id: 'a1', v: 1, extra: null }, { id: 'a1', v: 1, extra: 'e' }]]);
+      // Dropped from the synced set: its triggers go, and it notes writes instead (touch triggers).
+      await fresh.installCapture(['a']);
+      const names = await triggers();
+      expect(names.filter((n) => n.startsWith('tandem_capture_'))).toHaveLength(7);
+      expect(names).toContain(`tandem_touch_insert_${quoted}`);
+    });
+  });
+
   describe('parameters', () => {
     it('binds $n by number, whatever the order of first appearance, and repeated $n once', async () => {
       await engine.query('insert into plain (k, flag, data, big) values ($1, $2, $3, $4)', [1, true, null, 7]);

@@ -5,7 +5,7 @@ import type { AssetFiles, CreateEngine, Engine, EngineOptions, EngineTx } from '
 import { TandemTx } from '../tandem-tx.ts';
 import {
   APP_TABLES_SQL,
-  CAPTURABLE_TABLE_SQL,
+  CAPTURE_COLUMNS_SQL,
   CAPTURE_SCHEMA_SQL,
   CAPTURE_TRIGGERS_SQL,
   dropTouchSql,
@@ -18,7 +18,7 @@ import { SqliteConnection } from './connection.ts';
 import { SQLITE_SQL } from './dialect-sql.ts';
 import { SqliteError } from './error.ts';
 import { loadSqlite } from './load-assets.ts';
-import { TABLE_COLUMNS_SQL, tableColumns } from './row-json.ts';
+import { tableColumns } from './row-json.ts';
 import { tablesRead } from './tables-read.ts';
 import { SqliteTxPort } from './tx.ts';
 import type { CaptureState } from './tx.ts';
@@ -134,7 +134,15 @@ class SqliteEngine implements Engine {
       const connection = this.#connection;
       connection.run('begin');
       try {
-        const missing = wanted.filter((table) => connection.all(CAPTURABLE_TABLE_SQL, [table]).length === 0);
+        // One statement for every table's columns and one script for every trigger: on a new
+        // database's cold wasm and JS each statement costs far more than its SQL (issue 17, B9d).
+        const columns = new Map<string, { name: string; type: string | null; hidden: number }[]>();
+        for (const row of connection.all<{ table: string; name: string; type: string | null; hidden: number }>(CAPTURE_COLUMNS_SQL, [JSON.stringify(wanted)])) {
+          let list = columns.get(row.table);
+          if (!list) columns.set(row.table, (list = []));
+          list.push(row);
+        }
+        const missing = wanted.filter((table) => !columns.get(table)?.some((c) => c.name === 'id' && c.hidden === 0));
         if (missing.length > 0) {
           throw new TandemError(
             ErrorKind.schemaError,
@@ -142,20 +150,15 @@ class SqliteEngine implements Engine {
             { tables: missing },
           );
         }
-        connection.exec(CAPTURE_SCHEMA_SQL);
         // "Exactly those tables": a table dropped from the synced set must stop refusing writes,
         // and a table whose columns changed gets triggers that list the new ones.
         const stale = connection.all<{ name: string }>(CAPTURE_TRIGGERS_SQL).map((r) => dropTriggerSql(r.name));
-        if (stale.length > 0) connection.exec(stale.join('\n'));
         // Every other app table notes its writes for live queries instead (tandem_touch).
         const apps = connection.all<{ name: string; touched: number }>(APP_TABLES_SQL);
         const touch = apps.filter((t) => !wanted.includes(t.name) && !t.touched).map((t) => installTouchSql(t.name));
         const untouch = apps.filter((t) => wanted.includes(t.name) && t.touched).map((t) => dropTouchSql(t.name));
-        if (touch.length + untouch.length > 0) connection.exec([...untouch, ...touch].join('\n'));
-        for (const table of wanted) {
-          const columns = tableColumns(connection.all<{ name: string; type: string | null; hidden: number }>(TABLE_COLUMNS_SQL, [table]));
-          connection.exec(installTriggersSql(table, columns));
-        }
+        const install = wanted.map((table) => installTriggersSql(table, tableColumns(columns.get(table)!)));
+        connection.exec([CAPTURE_SCHEMA_SQL, ...stale, ...untouch, ...touch, ...install].join('\n'));
         connection.run('commit');
       } catch (error) {
         this.#rollback();
