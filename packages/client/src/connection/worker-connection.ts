@@ -22,6 +22,11 @@ interface Link extends WorkerLink {
 export interface WorkerConnectionOptions {
   connector: WorkerConnector;
   request: ConnectRequest;
+  /**
+   * Resolves once the worker may be told about this tab (its tab lock is held: the worker watches
+   * that lock to learn the tab is gone). The worker is started before, so its script loads meanwhile.
+   */
+  beforeConnect?: Promise<void>;
   timeoutMs: number;
   /** Every WorkerEvent of the live connection, in order. */
   onEvent(event: WorkerEvent): void;
@@ -156,6 +161,8 @@ export class WorkerConnection {
     const lost = new Promise<never>((_, reject) => (rejectLost = reject));
     lost.catch(() => {});
     const state = { dead: false };
+    // Declared before the listener: the worker's first messages may come while beforeConnect is awaited.
+    let link: Link | null = null;
     let death: { died: Promise<void>; cancel: () => void } | null = null;
     const remote = wrap<WorkerApi>(endpoint);
     // Every method of WorkerApi already returns a promise: the remote is one as it is.
@@ -185,11 +192,11 @@ export class WorkerConnection {
       if (data.tandem === 'wiped' && link) this.#onDeath(link, kill, 'wiped the local database');
     }) as EventListener);
     endpoint.start?.();
+    await this.#options.beforeConnect;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new TandemError(ErrorKind.notReady, `The Tandem worker did not answer within ${timeoutMs} ms.`)), timeoutMs);
     });
-    let link: Link | null = null;
     try {
       const result = await Promise.race([api.connect(request).catch((e: unknown) => Promise.reject(toError(e))), opened.failed, timedOut, lost]);
       link = Object.assign(state, { api, result, lost, kill });
