@@ -150,10 +150,11 @@ export async function openTandem<A extends ActionDefinitions = ActionDefinitions
   const stopAskingForStorage = persistStorage ? requestPersistentStorageOnInteraction() : () => {};
   const tabId = newTabId();
   const lock = holdTabLock(tabLockName(tabId));
-  await lock.held;
   const connection = new WorkerConnection({
     connector: connectorFor(options, name, base),
     request: { tabId, config, ...(getToken ? { tokenCallback: true } : {}) },
+    // The worker (a first tab's: its script, engine and journal) starts while the lock is granted.
+    beforeConnect: lock.held,
     timeoutMs,
     onEvent,
     toError,

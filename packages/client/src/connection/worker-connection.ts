@@ -22,6 +22,11 @@ interface Link extends WorkerLink {
 export interface WorkerConnectionOptions {
   connector: WorkerConnector;
   request: ConnectRequest;
+  /**
+   * Resolves once the worker may be told about this tab (its tab lock is held: the worker watches
+   * that lock to learn the tab is gone). The worker is started before, so its script loads meanwhile.
+   */
+  beforeConnect?: Promise<void>;
   /** For the worker to show life (its hello); it then has START_TIMEOUT_FACTOR times as long to connect. */
   timeoutMs: number;
   /** Every WorkerEvent of the live connection, in order. */
@@ -159,7 +164,7 @@ export class WorkerConnection {
     const lost = new Promise<never>((_, reject) => (rejectLost = reject));
     lost.catch(() => {});
     const state = { dead: false };
-    // Declared before the listener: the worker's hello may come before connect answers.
+    // Declared before the listener: the worker's hello may come before connect answers, even while beforeConnect is awaited.
     let link: Link | null = null;
     let death: { died: Promise<void>; cancel: () => void } | null = null;
     // `timeoutMs` is for the worker to show life (its hello comes once its life lock is held, before
@@ -205,6 +210,7 @@ export class WorkerConnection {
       if (data.tandem === 'wiped' && link) this.#onDeath(link, kill, 'wiped the local database');
     }) as EventListener);
     endpoint.start?.();
+    await this.#options.beforeConnect;
     try {
       const result = await Promise.race([api.connect(request).catch((e: unknown) => Promise.reject(toError(e))), opened.failed, timedOut, lost]);
       link = Object.assign(state, { api, result, lost, kill });

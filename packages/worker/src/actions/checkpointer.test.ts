@@ -104,3 +104,38 @@ describe('Checkpointer weighs the journal by rows changed', () => {
     checkpointer.stop();
   });
 });
+
+describe('Checkpointer after a start-up replay', () => {
+  /** A checkpointer idle since `idleFor` ms before each check; records what its checkpoints covered. */
+  function idleFor(idleFor: number, idleMs: number, replayIdleMs: number) {
+    const covered: number[] = [];
+    const checkpointer = new Checkpointer({
+      every: 500,
+      idleMs,
+      replayIdleMs,
+      idleSince: () => Date.now() - idleFor,
+      run: async () => {
+        covered.push(checkpointer.weightSince);
+        checkpointer.reset();
+      },
+      onError: () => undefined,
+    });
+    return { checkpointer, covered };
+  }
+
+  it('checkpoints a replayed journal after the short replay idle time, not the usual idle time', async () => {
+    // Idle 100 ms: past the replay idle time (50 ms), far from the usual one (60 s).
+    const { checkpointer, covered } = idleFor(100, 60_000, 50);
+    checkpointer.noteReplayed(2_000);
+    expect(covered).toEqual([]);
+    await expect.poll(() => covered).toEqual([2_000]);
+    checkpointer.stop();
+  });
+
+  it('never waits longer than the usual idle time', async () => {
+    const { checkpointer, covered } = idleFor(100, 50, 60_000);
+    checkpointer.noteReplayed(600);
+    await expect.poll(() => covered).toEqual([600]);
+    checkpointer.stop();
+  });
+});

@@ -5,9 +5,18 @@
  * changed, at least 1: what a start-up replay costs is rows written, not records read, and ten
  * bulk actions of a thousand rows each must not escape the policy that a thousand one-row ones meet.
  */
+/**
+ * A start-up replay is checkpointed after this fraction of the usual idle time (100 ms of the
+ * default 1.5 s): the first tab's connect and queries reset the idle clock, so they come first, and
+ * a brief session still leaves a checkpoint behind. A fraction, not a constant, so a runtime told to
+ * wait long (tests: 60 s) still does not checkpoint behind their back.
+ */
+export const REPLAY_IDLE_FRACTION = 1 / 15;
+
 export class Checkpointer {
   readonly #every: number;
   readonly #idleMs: number;
+  readonly #replayIdleMs: number;
   readonly #run: () => Promise<void>;
   readonly #isIdleSince: () => number | null;
   readonly #onError: (error: unknown) => void;
@@ -20,10 +29,14 @@ export class Checkpointer {
   /** All the weight this session wrote or replayed. */
   #total = 0;
 
-  /** `onError`: a checkpoint of its own that failed (the journal still holds everything; the next one retries). */
-  constructor(opts: { every: number; idleMs: number; run: () => Promise<void>; idleSince: () => number | null; onError: (error: unknown) => void }) {
+  /**
+   * `onError`: a checkpoint of its own that failed (the journal still holds everything; the next one retries).
+   * `replayIdleMs`: the idle time a start-up replay's checkpoint waits for (default `idleMs × REPLAY_IDLE_FRACTION`, at most `idleMs`).
+   */
+  constructor(opts: { every: number; idleMs: number; replayIdleMs?: number; run: () => Promise<void>; idleSince: () => number | null; onError: (error: unknown) => void }) {
     this.#every = opts.every;
     this.#idleMs = opts.idleMs;
+    this.#replayIdleMs = Math.min(opts.replayIdleMs ?? opts.idleMs * REPLAY_IDLE_FRACTION, opts.idleMs);
     this.#run = opts.run;
     this.#isIdleSince = opts.idleSince;
     this.#onError = opts.onError;
@@ -49,13 +62,16 @@ export class Checkpointer {
   }
 
   /**
-   * Start-up replayed this weight of journal: the next start would replay it again, so once idle,
-   * checkpoint (never forced: the app's first queries come first).
+   * Start-up replayed this weight of journal: every start replays it again until a checkpoint holds
+   * it, so checkpoint once the app's first queries are served and the runtime has been idle for the
+   * shorter `replayIdleMs` (never forced: those queries come first). With the usual `idleMs`, a
+   * session shorter than it (a quick look, a browser restarted at once) left the journal to the
+   * next start, which paid the whole replay again.
    */
   noteReplayed(weight: number): void {
     this.weightSince += weight;
     this.#total += weight;
-    if (this.weightSince >= this.#every) this.#schedule(this.#idleMs);
+    if (this.weightSince >= this.#every) this.#schedule(this.#replayIdleMs, this.#replayIdleMs);
   }
 
   /** A checkpoint covers the journal so far. */
@@ -63,13 +79,14 @@ export class Checkpointer {
     this.weightSince = 0;
   }
 
-  #schedule(ms: number): void {
+  /** Checkpoints once the runtime has been idle for `idleMs` (default the usual one), checking after `ms`. */
+  #schedule(ms: number, idleMs = this.#idleMs): void {
     if (this.#timer !== null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       const since = this.#isIdleSince();
-      if (since === null || Date.now() - since < this.#idleMs) {
-        this.#schedule(this.#idleMs);
+      if (since === null || Date.now() - since < idleMs) {
+        this.#schedule(idleMs, idleMs);
         return;
       }
       void this.#checkpoint();

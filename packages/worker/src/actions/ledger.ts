@@ -196,6 +196,11 @@ export class Ledger {
     return done;
   }
 
+  /** A tab connected: its first queries are on the way, so an idle checkpoint waits for them. */
+  noteTabActivity(): void {
+    this.#scheduler.touch();
+  }
+
   /** Runs `fn` between batches: it sees only durable state. */
   task<T>(fn: () => Promise<T>): Promise<T> {
     return this.#scheduler.task(fn);

@@ -33,6 +33,11 @@ export class Scheduler<W> {
     });
   }
 
+  /** Something that is no task (a tab connecting) counts as activity: an idle checkpoint waits. */
+  touch(): void {
+    this.lastActivity = Date.now();
+  }
+
   /** Resolves when nothing is queued or running. */
   idle(): Promise<void> {
     if (!this.#pumping) return Promise.resolve();

@@ -236,6 +236,7 @@ export class TandemRuntime {
   /** `tokenCallback`: the tab can fetch a fresh sync token (the sync asks it when the server refuses one). */
   addTab(tabId: string, sink: TabSink, tokenCallback = false): void {
     this.#assertOpen();
+    this.#ledger.noteTabActivity();
     this.#tabs.add(tabId, sink, tokenCallback);
   }
 
