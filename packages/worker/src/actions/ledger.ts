@@ -1,5 +1,5 @@
 import { ErrorKind, toErrorData } from '@tandem/core';
-import type { ActionDefinitions, Dialect, JsonValue, Rejection, Row, TandemErrorData } from '@tandem/core';
+import type { ActionDefinitions, Dialect, JsonValue, Patch, Rejection, Row, TandemErrorData } from '@tandem/core';
 import type { Engine, PendingAction } from '../engine/engine.ts';
 import { PATCHES_SINCE_SQL, patchOf } from '../engine/tandem-tx.ts';
 import type { PatchRow } from '../engine/tandem-tx.ts';
@@ -269,6 +269,8 @@ export class Ledger {
     const accepted: { item: WriteItem; result: unknown }[] = [];
     const failed: { item: WriteItem; error: unknown }[] = [];
     let changed: string[] = [];
+    /** The batch's patches, when its bookkeeping statement returned them (see recordBatch). */
+    let batchPatches: Patch[] | undefined;
     let seqs: number[] = [];
     /** Rows the batch changed (its patches): what replaying it would cost. */
     let rows = 0;
@@ -302,6 +304,7 @@ export class Ledger {
             this.#patchSeq,
           );
           changed = since.tables;
+          batchPatches = since.patches;
           rows = since.lastSeq - this.#patchSeq;
           this.#patchSeq = since.lastSeq;
         }
@@ -356,7 +359,10 @@ export class Ledger {
     // The re-run stays inside this scheduler task: the patches it reads are this commit's, and no
     // later commit lands halfway through a pass.
     const changes: CommitChanges = { tables: new Set(changed) };
-    if (this.#patchSeq - patchesAfter <= LIVE_PATCHES_MAX) {
+    if (batchPatches) {
+      const patches = batchPatches;
+      changes.patches = () => Promise.resolve(patches);
+    } else if (this.#patchSeq - patchesAfter <= LIVE_PATCHES_MAX) {
       // One read-only statement, no transaction of its own: this is on the path of every write a filtered live query may see.
       changes.patches = async () => (await this.engine.read<PatchRow & Row>(PATCHES_SINCE_SQL, [patchesAfter])).map((r) => patchOf(r).patch);
     }

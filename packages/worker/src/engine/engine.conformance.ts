@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Patch, Row } from '@tandem/core';
 import type { CreateEngine, Engine } from './engine.ts';
+import { PATCHES_IN_BATCH_MAX } from './tx-port.ts';
 
 /**
  * The behaviour every engine adapter must show, run against the real engine (no mocks): each
@@ -329,6 +330,31 @@ export function runEngineConformance(name: string, create: CreateEngine): void {
         const same = await engine.transaction((tx) => tx.recordBatch([], result.lastSeq));
         expect(same).toEqual({ tables: [], lastSeq: result.lastSeq });
         expect(await engine.transaction((tx) => tx.changedTablesSince(before))).toEqual({ tables: expect.arrayContaining(['lists', 'tags']), lastSeq: result.lastSeq });
+      });
+
+      it('recordBatch returns a small batch\'s patches as patchesSince reads them (PGlite), none beyond PATCHES_IN_BATCH_MAX', async () => {
+        const batchOf = async (n: number) => {
+          let got: { patches: Patch[] | undefined; read: Patch[] } | undefined;
+          // Rolled back: nothing of it stays for the other tests.
+          const rolledBack = engine.transaction(async (tx) => {
+            const before = await tx.lastPatchSeq();
+            await tx.captureAs(`pb-${n}`, async () => {
+              for (let i = 0; i < n; i++) await tx.query(sql('insert into lists (id, name) values ($1, $2)'), [`pb-${n}-${i}`, `n${i}`]);
+            });
+            const batch = await tx.recordBatch([{ seq: 9300, id: `pb-${n}`, name: 'add', args: null, time: 1 }], before);
+            got = { patches: batch.patches, read: (await tx.patchesSince(before)).map((p) => p.patch) };
+            throw new Error('roll back');
+          });
+          await expect(rolledBack).rejects.toThrow('roll back');
+          return got!;
+        };
+        const small = await batchOf(3);
+        expect(small.read).toHaveLength(3);
+        if (engine.name === 'pglite') expect(small.patches).toEqual(small.read);
+        else expect(small.patches).toBeUndefined();
+        const big = await batchOf(PATCHES_IN_BATCH_MAX + 1);
+        expect(big.read).toHaveLength(PATCHES_IN_BATCH_MAX + 1);
+        expect(big.patches).toBeUndefined();
       });
 
       it('readMetaAndPending returns exactly what readMeta and pendingActions return', async () => {

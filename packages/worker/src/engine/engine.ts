@@ -77,8 +77,10 @@ export interface EngineTx {
   /**
    * A write batch's bookkeeping in one statement: {@link recordPending}(`actions`), then returns
    * what {@link changedTablesSince}(`afterSeq`) returns after it. With no actions it records nothing.
+   * `patches`: the patches after `afterSeq` in capture order, when the engine read them in the same
+   * statement (PGlite, up to PATCHES_IN_BATCH_MAX of them); absent otherwise.
    */
-  recordBatch(actions: readonly PendingAction[], afterSeq: number): Promise<{ tables: string[]; lastSeq: number }>;
+  recordBatch(actions: readonly PendingAction[], afterSeq: number): Promise<{ tables: string[]; lastSeq: number; patches?: Patch[] }>;
   /** Patches captured in this transaction with `seq` greater than `afterSeq`, in capture order. */
   patchesSince(afterSeq: number): Promise<{ seq: number; patch: Patch }[]>;
   /** Highest patch seq so far (0 when none). */

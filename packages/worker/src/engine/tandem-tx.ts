@@ -69,7 +69,7 @@ export class TandemTx<Columns> implements EngineTx {
     for (const { sql, params } of this.#sql.recordPending(actions)) await this.#port.run(sql, params);
   }
 
-  async recordBatch(actions: readonly PendingAction[], afterSeq: number): Promise<{ tables: string[]; lastSeq: number }> {
+  async recordBatch(actions: readonly PendingAction[], afterSeq: number): Promise<{ tables: string[]; lastSeq: number; patches?: Patch[] }> {
     const combined = this.#sql.recordBatch;
     if (actions.length === 0 || !combined) {
       await this.recordPending(actions);

@@ -37,6 +37,14 @@ export interface Statement {
   params: readonly unknown[];
 }
 
+/**
+ * Up to this many patches, a batch's bookkeeping statement returns them (where the dialect has
+ * `recordBatch`): the live layer then has a small commit's rows without a read of its own after
+ * COMMIT (one PGlite round trip, on the path of every same-tab update). A bigger batch's are read
+ * after the commit, and only when a live query asks.
+ */
+export const PATCHES_IN_BATCH_MAX = 100;
+
 /** The SQL of Tandem's bookkeeping that differs by dialect, with the parameters it takes. */
 export interface DialectSql<Columns> {
   /** Records pending actions in tandem_pending and the highest seq as `client_seq` in tandem_meta. */
@@ -44,11 +52,12 @@ export interface DialectSql<Columns> {
   /**
    * {@link recordPending} and then {@link changedTablesSql}(`afterSeq`) as ONE statement, read with
    * {@link readChangedTables}; null where the dialect cannot (SQLite has no data-modifying CTEs).
+   * It may also return the patches themselves (`patches`, as {@link PATCHES_IN_BATCH_MAX} allows).
    */
   recordBatch: ((actions: readonly PendingAction[], afterSeq: number) => Statement) | null;
   /** Tables with patches after $1 and the highest seq among them. */
   changedTablesSql: string;
-  readChangedTables(rows: readonly Row[], afterSeq: number): { tables: string[]; lastSeq: number };
+  readChangedTables(rows: readonly Row[], afterSeq: number): { tables: string[]; lastSeq: number; patches?: Patch[] };
   /** Deletes pending actions with seq ≤ $1 and their patches (in as few statements as the dialect can). */
   dropPendingSql: readonly string[];
   /** Distinct channels of the patches' rows, `channel` per row; $1: { table: channel column } as JSON. */

@@ -1,4 +1,7 @@
 import type { PendingAction } from '../engine.ts';
+import { patchOf } from '../tandem-tx.ts';
+import type { PatchRow } from '../tandem-tx.ts';
+import { PATCHES_IN_BATCH_MAX } from '../tx-port.ts';
 import type { DialectSql } from '../tx-port.ts';
 import type { PgColumns } from './revert-sql.ts';
 import { REVERT_SQL } from './revert-sql.ts';
@@ -15,7 +18,14 @@ const RECORD_PENDING_SQL = `with pending as (
 insert into tandem_meta (key, value) values ('client_seq', to_jsonb($2::bigint))
 on conflict (key) do update set value = excluded.value`;
 
-// The same writes as data-modifying CTEs; the outer select reads the patches of earlier statements.
+// The batch's patches as PATCHES_SINCE_SQL's rows in one JSON array ([] for none), null when there
+// are more than PATCHES_IN_BATCH_MAX (it reads at most one more to know).
+const BATCH_PATCHES_SELECT = `(select case when count(*) = 0 then '[]'::json when count(*) <= ${PATCHES_IN_BATCH_MAX} then
+    json_agg(json_build_object('seq', seq, 'action_id', action_id, 'table_name', table_name, 'row_id', row_id, 'op', op, 'old_row', old_row, 'new_row', new_row) order by seq) end
+  from (select * from tandem_patches where seq > $3 order by seq limit ${PATCHES_IN_BATCH_MAX + 1}) as batch)`;
+
+// The same writes as data-modifying CTEs; the outer select reads the patches of earlier statements
+// (CHANGED_TABLES_SELECT's columns, then the patches themselves).
 const RECORD_BATCH_SQL = `with pending as (
   insert into tandem_pending (seq, id, name, args, time)
   select seq, id, name, args, time from jsonb_to_recordset($1::jsonb) as x(seq bigint, id text, name text, args jsonb, time bigint)
@@ -23,7 +33,9 @@ const RECORD_BATCH_SQL = `with pending as (
   insert into tandem_meta (key, value) values ('client_seq', to_jsonb($2::bigint))
   on conflict (key) do update set value = excluded.value
 )
-${CHANGED_TABLES_SELECT} where seq > $3`;
+select array_agg(distinct table_name) as tables, max(seq) as last,
+  current_setting('tandem.touched', true) as touched, ${BATCH_PATCHES_SELECT} as patches
+from tandem_patches where seq > $3`;
 
 function pendingParams(actions: readonly PendingAction[]): [string, number] {
   return [JSON.stringify(actions.map((a) => ({ ...a, args: a.args ?? null }))), Math.max(...actions.map((a) => a.seq))];
@@ -35,9 +47,14 @@ export const PGLITE_SQL: DialectSql<PgColumns> = {
   recordBatch: (actions, afterSeq) => ({ sql: RECORD_BATCH_SQL, params: [...pendingParams(actions), afterSeq] }),
   changedTablesSql: `${CHANGED_TABLES_SELECT} where seq > $1`,
   readChangedTables(rows, afterSeq) {
-    const [row] = rows as { tables: string[] | null; last: number | null; touched: string | null }[];
+    const [row] = rows as { tables: string[] | null; last: number | null; touched: string | null; patches?: PatchRow[] | null }[];
     const tables = row?.tables ?? [];
-    return { tables: row?.touched ? [...tables, ...Object.keys(JSON.parse(row.touched) as object)] : tables, lastSeq: row?.last ?? afterSeq };
+    return {
+      tables: row?.touched ? [...tables, ...Object.keys(JSON.parse(row.touched) as object)] : tables,
+      lastSeq: row?.last ?? afterSeq,
+      // recordBatch's statement only, and null there when the batch has too many.
+      ...(row?.patches ? { patches: row.patches.map((r) => patchOf(r).patch) } : {}),
+    };
   },
   dropPendingSql: [
     `with dropped as (delete from tandem_pending where seq <= $1 returning id)

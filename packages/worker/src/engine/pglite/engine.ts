@@ -83,26 +83,36 @@ class PgliteEngine implements Engine {
 
   transaction<T>(fn: (tx: EngineTx) => Promise<T>): Promise<T> {
     // As PGlite's transaction(): commits on resolve, rolls back on throw, refuses the handle after.
+    // BEGIN is owed, not sent: it rides with the first statement (see PgliteTxPort).
     return this.#run(async () => {
       const wire = this.#wire;
-      await wire.exec('begin');
-      const port = new PgliteTxPort(wire);
+      const port = new PgliteTxPort(wire, 'begin');
       let result: T;
       try {
         result = await fn(new TandemTx(port, PGLITE_SQL));
       } catch (error) {
-        port.close();
-        try {
-          await wire.exec('rollback');
-        } catch {
-          // fn's error says why; a connection that cannot even roll back fails the next BEGIN.
+        if (port.close().sent) {
+          try {
+            await wire.exec('rollback');
+          } catch {
+            // fn's error says why; a connection that cannot even roll back fails the next BEGIN.
+          }
         }
         throw error;
       }
-      port.close();
+      const { owed, sent } = port.close();
+      // Nothing was sent: no transaction was begun, so none to commit.
+      if (!sent) return result;
       // COMMIT of a transaction that a failed statement aborted rolls it back instead.
-      const [commit] = await wire.exec('commit');
-      if (commit?.command === 'ROLLBACK') throw new TransactionAbortedError();
+      let results;
+      try {
+        results = await wire.exec(owed ? `${owed};\ncommit` : 'commit');
+      } catch (error) {
+        // An owed statement failed, so the script stopped before COMMIT: the block is still open.
+        await wire.exec('rollback').catch(() => undefined);
+        throw error;
+      }
+      if (results[results.length - 1]?.command === 'ROLLBACK') throw new TransactionAbortedError();
       return result;
     });
   }

@@ -20,9 +20,14 @@ const catalogCache = new WeakMap<PgliteWire, CatalogCache>();
 
 /**
  * One open PGlite transaction, as the port Tandem's bookkeeping (tandem-tx.ts) runs on. Lives only
- * inside Engine.transaction, which sends BEGIN and COMMIT/ROLLBACK on the same wire and then closes
- * it. Capture state lives in transaction-local settings (`tandem.action_id`, `tandem.bypass`), so
- * a rollback (to a savepoint, or whole) undoes it with the writes.
+ * inside Engine.transaction, which sends COMMIT/ROLLBACK on the same wire and then closes it.
+ * Capture state lives in transaction-local settings (`tandem.action_id`, `tandem.bypass`), so a
+ * rollback (to a savepoint, or whole) undoes it with the writes.
+ *
+ * Statements that need no answer of their own (BEGIN, an action's SAVEPOINT + set_config, its
+ * RELEASE) are owed, not sent: they ride in front of the next statement, in its round trip (each
+ * PGlite round trip costs ~0.1 ms beyond its statements, and a lone action paid six). A scope in
+ * which no statement ran sends nothing at all.
  */
 export class PgliteTxPort implements TxPort<PgColumns> {
   readonly #wire: PgliteWire;
@@ -30,26 +35,40 @@ export class PgliteTxPort implements TxPort<PgColumns> {
   // The action being captured, restored when a nested captureAs ends.
   #actionId = '';
   #closed = false;
+  /** Owed statements (a simple-protocol script), sent in front of the next statement. */
+  #owed: string;
+  /** Round trips sent so far: a scope compares it to see whether any statement ran inside. */
+  #sent = 0;
 
-  constructor(wire: PgliteWire) {
+  /** `owed`: what the transaction starts owing (the engine's BEGIN). */
+  constructor(wire: PgliteWire, owed = '') {
     this.#wire = wire;
+    this.#owed = owed;
   }
 
-  /** Called by the engine when the transaction ends: the handle refuses every later call. */
-  close(): void {
+  /**
+   * Called by the engine when the transaction ends: the handle refuses every later call. Returns
+   * what is still owed (sent in front of COMMIT) and whether anything was sent at all (if not,
+   * there is no transaction to end).
+   */
+  close(): { owed: string; sent: boolean } {
     this.#closed = true;
+    const owed = this.#owed;
+    this.#owed = '';
+    return { owed, sent: this.#sent > 0 };
   }
 
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return (await this.#wire.query<R>(this.#open(sql), params)).rows;
+    return (await this.#wire.query<R>(this.#open(sql), params, this.#take())).rows;
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return (await this.#wire.query(this.#open(sql), params)).affectedRows ?? 0;
+    return (await this.#wire.query(this.#open(sql), params, this.#take())).affectedRows ?? 0;
   }
 
   async exec(sql: string): Promise<void> {
-    await this.#wire.exec(this.#open(sql));
+    const owed = this.#take();
+    await this.#wire.exec(owed ? `${owed};\n${this.#open(sql)}` : this.#open(sql));
   }
 
   #open(sql: string): string {
@@ -57,13 +76,25 @@ export class PgliteTxPort implements TxPort<PgColumns> {
     return sql;
   }
 
+  /** The owed script, now being sent (the call that takes it is one round trip). */
+  #take(): string {
+    if (this.#closed) return '';
+    this.#sent++;
+    const owed = this.#owed;
+    this.#owed = '';
+    return owed;
+  }
+
+  #owe(script: string): void {
+    this.#owed = this.#owed ? `${this.#owed};\n${script}` : script;
+  }
+
   savepoint<T>(fn: () => Promise<T>): Promise<T> {
     return this.#savepointScope('', '', fn);
   }
 
   async actionScope<T>(actionId: string, fn: () => Promise<T>): Promise<T> {
-    // The capture setting rides in the savepoint's own exec: this runs per action, and two
-    // simple-protocol round trips beat four extended-protocol ones.
+    // The capture setting rides with the savepoint: this runs per action.
     const previous = this.#actionId;
     this.#actionId = actionId;
     try {
@@ -77,16 +108,30 @@ export class PgliteTxPort implements TxPort<PgColumns> {
     }
   }
 
-  /** A savepoint around `fn`, with extra statements run in the same exec as SAVEPOINT and RELEASE. */
+  /** A savepoint around `fn`, with extra statements run with SAVEPOINT and RELEASE. */
   async #savepointScope<T>(onEnter: string, onRelease: string, fn: () => Promise<T>): Promise<T> {
     const name = `tandem_sp_${++this.#savepoints}`;
-    await this.exec(`savepoint ${name}${onEnter}`);
+    const owedBefore = this.#owed;
+    const sentBefore = this.#sent;
+    this.#owe(`savepoint ${name}${onEnter}`);
+    // Nothing ran inside: the savepoint was never sent, and there is nothing to release or undo.
+    const unsent = () => {
+      if (this.#sent !== sentBefore) return false;
+      this.#owed = owedBefore;
+      return true;
+    };
     try {
       const result = await fn();
-      // RELEASE fails when fn swallowed a database error; the catch then undoes the scope.
-      await this.exec(`release savepoint ${name}${onRelease}`);
+      if (unsent()) return result;
+      const release = `release savepoint ${name}${onRelease}`;
+      // fn swallowed a database error: RELEASE fails (the transaction refuses everything), and the
+      // catch undoes the scope. Known now from the last ReadyForQuery, so a RELEASE that may fail
+      // is sent at once; one that cannot is owed, and rides with the next statement.
+      if (this.#wire.failedTransaction) await this.exec(release);
+      else this.#owe(release);
       return result;
     } catch (error) {
+      if (unsent()) throw error;
       try {
         // Rolling back to the savepoint also undoes settings made after it (the capture id).
         await this.exec(`rollback to savepoint ${name}; release savepoint ${name}`);

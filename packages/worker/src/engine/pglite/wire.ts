@@ -36,14 +36,28 @@ export class PgliteWire {
   #tail: Promise<unknown> = Promise.resolve();
   #catalogTouched = false;
   #catalogVersion = 0;
+  /** The transaction status of the last ReadyForQuery: 'I' idle, 'T' in a block, 'E' failed block. */
+  #status = 'I';
 
   constructor(pg: PGlite) {
     this.#pg = pg;
   }
 
-  /** One statement with positional parameters. */
-  query<R>(sql: string, params: readonly unknown[] = []): Promise<Results<R>> {
-    return this.#query<R>(sql, params, false);
+  /**
+   * One statement with positional parameters. `prefix`: a script (simple protocol, no parameters)
+   * run just before it in the same round trip, e.g. the BEGIN and SAVEPOINT an open transaction
+   * still owes (see PgliteTxPort); its results are not returned, and a failure in it fails the call.
+   */
+  query<R>(sql: string, params: readonly unknown[] = [], prefix = ''): Promise<Results<R>> {
+    return this.#query<R>(sql, params, false, prefix);
+  }
+
+  /**
+   * Whether the last round trip left a transaction block that refuses every statement until rolled
+   * back (ReadyForQuery status 'E'): a failed statement that the caller caught.
+   */
+  get failedTransaction(): boolean {
+    return this.#status === 'E';
   }
 
   /**
@@ -56,7 +70,7 @@ export class PgliteWire {
     return this.#query<R>(sql, params, true);
   }
 
-  #query<R>(sql: string, params: readonly unknown[], readOnly: boolean): Promise<Results<R>> {
+  #query<R>(sql: string, params: readonly unknown[], readOnly: boolean, prefix = ''): Promise<Results<R>> {
     return this.#serial(async () => {
       await this.#closeStale();
       let statement = this.#prepared.get(sql);
@@ -64,14 +78,20 @@ export class PgliteWire {
         if (this.#prepared.size >= MAX_CACHED_STATEMENTS) this.#forget();
         await this.#closeStale();
         const name = `tandem_${++this.#nextName}`;
-        const described = await this.#send([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()], sql, params);
+        const describe = [serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()];
+        // The prefix goes first, before the Parse: a statement that fails to parse (an unknown
+        // table) must fail inside the savepoint the prefix opens, not before it exists.
+        const described = await this.#send(prefix ? [serialize.query(prefix), ...describe] : describe, sql, params);
+        if (prefix) this.#noteCommands(parse.parseResults(described, this.#pg.parsers));
+        prefix = '';
         statement = { name, types: parse.parseDescribeStatementResults(described) };
         this.#prepared.set(sql, statement);
       }
       const values = this.#serializeParams(params, statement.types);
       const run = [serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()];
-      // After Sync, the ROLLBACK runs whether the statement failed or not.
-      const messages = await this.#send(readOnly ? [BEGIN_READ_ONLY, ...run, ROLLBACK] : run, sql, params);
+      // After Sync, the ROLLBACK runs whether the statement failed or not. A prefix that fails
+      // leaves the transaction aborted, so the statement after it fails too (nothing runs half).
+      const messages = await this.#send(readOnly ? [BEGIN_READ_ONLY, ...run, ROLLBACK] : prefix ? [serialize.query(prefix), ...run] : run, sql, params);
       const results = parse.parseResults(messages, this.#pg.parsers);
       if (readOnly) return results[results.length - 2] as Results<R>;
       this.#noteCommands(results);
@@ -131,11 +151,25 @@ export class PgliteWire {
   async #send(parts: Uint8Array[], sql: string, params: readonly unknown[] | undefined) {
     const message = parts.length === 1 ? parts[0]! : concat(parts);
     try {
-      return await this.#pg.execProtocolStream(message, { syncToFs: false });
+      const r = await this.#pg.execProtocolStream(message, { syncToFs: false });
+      this.#noteStatus(r);
+      return r;
     } catch (error) {
+      // A statement that failed inside a block leaves it aborted; outside one, PGlite is idle again.
+      this.#status = this.#pg.isInTransaction() ? 'E' : 'I';
       // As PGlite.query annotates its errors.
       if (error && typeof error === 'object') Object.assign(error, { query: sql, params: params ? [...params] : undefined });
       throw error;
+    }
+  }
+
+  #noteStatus(messages: readonly { name: string }[]): void {
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i]!;
+      if (m.name === 'readyForQuery') {
+        this.#status = (m as { name: string; status: string }).status;
+        return;
+      }
     }
   }
 
