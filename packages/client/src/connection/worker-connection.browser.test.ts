@@ -4,7 +4,7 @@ import { ErrorKind, workerLifeLockName } from '@tandem/core';
 import type { ConnectResult } from '@tandem/core';
 import type { ConnectionState } from './connection-state.ts';
 import type { WorkerConnector } from './connector.ts';
-import { START_TIMEOUT_FACTOR, WorkerConnection } from './worker-connection.ts';
+import { SILENT_ATTEMPTS, START_TIMEOUT_FACTOR, WorkerConnection } from './worker-connection.ts';
 
 // WorkerConnection against stand-in workers: each is a MessagePort serving a Comlink API and holding
 // its life lock (a real Web Lock) until it is killed. What the real worker does is tested in e2e;
@@ -142,9 +142,23 @@ describe('WorkerConnection', () => {
       connection.close();
     });
 
-    it('a worker that never says hello fails after timeoutMs', async () => {
-      const connection = open(slowConnector({ hello: false, answered: new Promise(() => {}) }));
+    it('a worker that never says hello fails after SILENT_ATTEMPTS attempts of timeoutMs each', async () => {
+      let opens = 0;
+      const silent = slowConnector({ hello: false, answered: new Promise(() => {}) });
+      const counting: WorkerConnector = { ...silent, open: () => (opens++, silent.open()) };
+      const connection = open(counting);
       await expect(connection.open()).rejects.toMatchObject({ kind: ErrorKind.notReady, message: 'The Tandem worker did not answer within 300 ms.' });
+      expect(opens).toBe(SILENT_ATTEMPTS);
+      connection.close();
+    });
+
+    it('a worker killed before its hello (no death to watch): the next attempt reaches a fresh one', async () => {
+      const silent = slowConnector({ hello: false, answered: new Promise(() => {}) });
+      const fresh = slowConnector({ hello: true, answered: Promise.resolve() });
+      let opens = 0;
+      const connection = open({ ...fresh, open: () => (opens++ === 0 ? silent.open() : fresh.open()) });
+      await expect(connection.open()).resolves.toMatchObject({ clientId: 'c' });
+      expect(opens).toBe(2);
       connection.close();
     });
 

@@ -48,6 +48,14 @@ const FINAL: ReadonlySet<string> = new Set([ErrorKind.updateRequired, ErrorKind.
 const MAX_RETRY_MS = 2_000;
 /** A worker that has shown life gets this many times `timeoutMs` to open the database. */
 export const START_TIMEOUT_FACTOR = 10;
+/**
+ * Attempts at a first connect whose worker never said hello. A SharedWorker killed before its
+ * hello (the OS reclaiming it as it starts) leaves no death to watch: only the timeout tells, and
+ * a new attempt starts a fresh worker (or reaches the same one, if it was only slow).
+ */
+export const SILENT_ATTEMPTS = 3;
+/** The worker showed no life within timeoutMs: the error a first connect may try again after. */
+const silentWorkers = new WeakSet<object>();
 
 /**
  * The tab's connection to its worker, surviving the worker's death. It waits on the worker's life
@@ -93,6 +101,7 @@ export class WorkerConnection {
 
   /** The first connection: its failure is the open's failure (nothing retries it). */
   async open(): Promise<ConnectResult> {
+    let silent = 0;
     for (;;) {
       try {
         const link = await this.#connect();
@@ -100,7 +109,12 @@ export class WorkerConnection {
         return link.result;
       } catch (error) {
         // The worker died while starting: a fresh one is started by the next attempt.
-        if (error !== LOST) throw error;
+        if (error === LOST) continue;
+        if (typeof error === 'object' && error !== null && silentWorkers.has(error) && ++silent < SILENT_ATTEMPTS) {
+          this.#options.log?.(`${(error as Error).message} Trying again (a worker killed before its hello is replaced by a fresh one).`);
+          continue;
+        }
+        throw error;
       }
     }
   }
@@ -174,13 +188,17 @@ export class WorkerConnection {
     let rejectTimedOut!: (error: TandemError) => void;
     const timedOut = new Promise<never>((_, reject) => (rejectTimedOut = reject));
     timedOut.catch(() => {});
-    const startTimer = (ms: number, message: string) => {
+    const startTimer = (ms: number, message: string, silent: boolean) => {
       clearTimeout(timer);
-      timer = setTimeout(() => rejectTimedOut(new TandemError(ErrorKind.notReady, message)), ms);
+      timer = setTimeout(() => {
+        const error = new TandemError(ErrorKind.notReady, message);
+        if (silent) silentWorkers.add(error);
+        rejectTimedOut(error);
+      }, ms);
     };
     const startMs = timeoutMs * START_TIMEOUT_FACTOR;
-    const alive = () => startTimer(startMs, `The Tandem worker started but did not open the local database within ${startMs} ms.`);
-    startTimer(timeoutMs, `The Tandem worker did not answer within ${timeoutMs} ms.`);
+    const alive = () => startTimer(startMs, `The Tandem worker started but did not open the local database within ${startMs} ms.`, false);
+    startTimer(timeoutMs, `The Tandem worker did not answer within ${timeoutMs} ms.`, true);
     const remote = wrap<WorkerApi>(endpoint);
     // Every method of WorkerApi already returns a promise: the remote is one as it is.
     const api = remote as unknown as WorkerApi;
