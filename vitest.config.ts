@@ -8,6 +8,10 @@ import { rotateServerToken, startTokenServer, stopTokenServer, tokenServerState 
 
 const source = { resolve: { conditions: ['@tandem/source'] }, ssr: { resolve: { conditions: ['@tandem/source'] } } };
 
+// expect.poll waits for an event; its 1 s default is a wall-clock bound that a loaded 2-core CI
+// machine misses (a checkpoint, a log line). A poll that never sees its value still fails, later.
+const waitForEvents = { expect: { poll: { timeout: 10_000 } } };
+
 export default defineConfig({
   test: {
     projects: [
@@ -15,6 +19,7 @@ export default defineConfig({
         ...source,
         test: {
           name: 'unit',
+          ...waitForEvents,
           environment: 'node',
           include: ['packages/*/src/**/*.test.ts', 'packages/*/scripts/**/*.test.mjs', 'apps/*/src/**/*.test.ts', 'apps/*/server/**/*.test.mjs', 'scripts/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/*.pg.test.ts', '**/node_modules/**'],
@@ -29,6 +34,7 @@ export default defineConfig({
         // these suites skip with a message when it is unreachable; with CI=true they fail instead.
         test: {
           name: 'pg',
+          ...waitForEvents,
           environment: 'node',
           include: ['packages/*/src/**/*.pg.test.ts'],
           testTimeout: 60_000,
@@ -45,6 +51,7 @@ export default defineConfig({
         plugins: [faultyAssetSites()],
         test: {
           name: 'browser',
+          ...waitForEvents,
           globalSetup: ['./scripts/browser-test-assets.ts'],
           include: ['packages/*/src/**/*.browser.test.ts', 'apps/*/src/**/*.browser.test.ts'],
           testTimeout: 120_000,

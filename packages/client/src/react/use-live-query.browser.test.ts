@@ -96,7 +96,7 @@ describe('useLiveQuery', () => {
     const view = mount();
     const caught = view.nextError();
     await view.render(db, 'select cast(title as integer) as n from todos where done = false');
-    await vi.waitFor(() => expect(view.seen.at(-1)).toEqual([{ n: 7 }]));
+    await vi.waitFor(() => expect(view.seen.at(-1)).toEqual([{ n: 7 }]), { timeout: 10_000 });
     await act(async () => void (await db.actions.add!({ title: 'milk' })));
     expect(await caught).toMatchObject({ kind: 'query_failed', message: expect.stringContaining('Live query failed') });
   });
@@ -108,7 +108,7 @@ describe('useLiveQuery', () => {
     // PGlite binds each by the type it infers: int8, timestamptz, bytea.
     const sql = 'select cast($1 as bigint) as a, cast($2 as timestamptz) as b, length(cast($3 as bytea)) as c';
     await view.render(db, sql, [5n, new Date(0), new Uint8Array([1, 255])]);
-    await vi.waitFor(() => expect(view.seen.at(-1)).toEqual([{ a: 5, b: '1970-01-01T00:00:00+00:00', c: 2 }]));
+    await vi.waitFor(() => expect(view.seen.at(-1)).toEqual([{ a: 5, b: '1970-01-01T00:00:00+00:00', c: 2 }]), { timeout: 10_000 });
     expect(live).toHaveBeenCalledTimes(1);
     const [first] = live.mock.calls[0]![1]! as unknown[];
     expect(first).toBe(5n);

@@ -58,7 +58,7 @@ describe('TokenRefresher: one tab at a time, no storm', () => {
   it('asks the first tab with a callback and hands its token over', async () => {
     const t = setup({ a: 'fresh', b: 'other' });
     t.refresher.request('unauthorized', 'stale');
-    await vi.waitFor(() => expect(t.accepted).toEqual(['fresh']));
+    await vi.waitFor(() => expect(t.accepted).toEqual(['fresh']), { timeout: 10_000 });
     expect(t.asked.map((a) => [a.tabId, a.message.reason])).toEqual([['a', 'unauthorized']]);
     expect(t.asked[0]!.message).toMatchObject({ tandem: 'token', requestId: 1 });
   });
@@ -66,7 +66,7 @@ describe('TokenRefresher: one tab at a time, no storm', () => {
   it('asks the next tab when one is gone, answers null, hands back the stale token or stays silent', async () => {
     const t = setup({ gone: 'gone', nothing: null, same: 'stale', silent: 'silent', last: 'fresh' });
     t.refresher.request('unauthorized', 'stale');
-    await vi.waitFor(() => expect(t.accepted).toEqual(['fresh']));
+    await vi.waitFor(() => expect(t.accepted).toEqual(['fresh']), { timeout: 10_000 });
     expect(t.asked.map((a) => a.tabId)).toEqual(['nothing', 'same', 'silent', 'last']);
   });
 
@@ -76,14 +76,14 @@ describe('TokenRefresher: one tab at a time, no storm', () => {
     await settle();
     expect(t.asked.map((a) => a.tabId)).toEqual(['closing']);
     t.refresher.tabGone('closing');
-    await vi.waitFor(() => expect(t.accepted).toEqual(['fresh']));
+    await vi.waitFor(() => expect(t.accepted).toEqual(['fresh']), { timeout: 10_000 });
   });
 
   it('runs one round however many refusals arrive, and does not ask about the same token again until quietMs passed', async () => {
     let now = 1_000_000;
     const t = setup({ a: null, b: null }, { now: () => now, quietMs: 10_000 });
     for (let i = 0; i < 50; i++) t.refresher.request('unauthorized', 'stale');
-    await vi.waitFor(() => expect(t.roundEnded).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(t.roundEnded).toHaveBeenCalledTimes(1), { timeout: 10_000 });
     expect(t.asked).toHaveLength(2);
     for (let i = 0; i < 50; i++) t.refresher.request('unauthorized', 'stale');
     now += 9_999;
@@ -92,7 +92,7 @@ describe('TokenRefresher: one tab at a time, no storm', () => {
     expect(t.asked).toHaveLength(2);
     now += 1;
     t.refresher.request('unauthorized', 'stale');
-    await vi.waitFor(() => expect(t.roundEnded).toHaveBeenCalledTimes(2));
+    await vi.waitFor(() => expect(t.roundEnded).toHaveBeenCalledTimes(2), { timeout: 10_000 });
     expect(t.asked).toHaveLength(4);
     expect(t.accepted).toEqual([]);
   });
@@ -100,10 +100,10 @@ describe('TokenRefresher: one tab at a time, no storm', () => {
   it('asks at once about a new token that is refused too', async () => {
     const t = setup({ a: null }, { now: () => 5 });
     t.refresher.request('unauthorized', 'stale');
-    await vi.waitFor(() => expect(t.roundEnded).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(t.roundEnded).toHaveBeenCalledTimes(1), { timeout: 10_000 });
     t.setToken('set-by-app');
     t.refresher.request('unauthorized', 'set-by-app');
-    await vi.waitFor(() => expect(t.asked).toHaveLength(2));
+    await vi.waitFor(() => expect(t.asked).toHaveLength(2), { timeout: 10_000 });
   });
 
   it('ignores a refusal of a token that was already replaced, and an answer nobody waits for', async () => {
