@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findNonJson, JSON_MAX_DEPTH } from './json-value.ts';
+import { growthRatio, superlinearBound } from './test-support/linear-time.ts';
 
 /** `depth` arrays inside each other, around `inner`. */
 function nested(depth: number, inner: unknown = 1): unknown {
@@ -45,15 +46,14 @@ describe('findNonJson', () => {
   });
 
   it('takes linear time: 200 000 levels are refused at once, a wide value walked in one pass', () => {
-    const deep = nested(200_000);
-    let t = performance.now();
-    expect(findNonJson(deep)?.path).toHaveLength(JSON_MAX_DEPTH);
-    expect(performance.now() - t).toBeLessThan(50);
-    // The walk itself (no limit hit): 50 levels × 20 000 entries. Path copying per level would
-    // have cost 50 × more allocation; here it is one visit per value.
-    const wide = Array.from({ length: 20_000 }, (_, i) => nested(50, `s${i}`));
-    t = performance.now();
-    expect(findNonJson(wide)).toBeNull();
-    expect(performance.now() - t).toBeLessThan(2_000);
+    expect(findNonJson(nested(200_000))?.path).toHaveLength(JSON_MAX_DEPTH);
+    // Refused at the limit, however deep the value goes: 100 × the levels, about the same time
+    // (a walk to the bottom first would take 100 ×).
+    expect(growthRatio(nested, findNonJson, 2_000, 100)).toBeLessThan(10);
+    // The walk itself (no limit hit), entries 50 levels deep: 32 × the entries, about 32 × the time.
+    // Path copying per level, or a rescan per entry, would grow faster.
+    const wide = (n: number) => Array.from({ length: n }, (_, i) => nested(50, `s${i}`));
+    expect(findNonJson(wide(20_000))).toBeNull();
+    expect(growthRatio(wide, findNonJson, 625, 32)).toBeLessThan(superlinearBound(32));
   });
 });
