@@ -1,6 +1,7 @@
 import type { Transaction } from '@electric-sql/pglite';
 import { createSerialQueue, postgresTextParsers, quoteIdent } from '@tandem/core/sql';
 import { lockDataDir } from './data-dir-lock.ts';
+import { isNewDataDir, pgliteEmptyImage } from './pglite-empty-image.ts';
 import type { DataDirLock } from './data-dir-lock.ts';
 import type { SqlDriver, SqlTransaction, SqlTx } from './sql-driver.ts';
 import { isAbortedError, transactionOver } from './sql-errors.ts';
@@ -53,7 +54,9 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
   const lock: DataDirLock | null = dir === null ? null : await lockDataDir(dir);
   let pg: InstanceType<PgliteModule['PGlite']>;
   try {
-    pg = await PGlite.create({ dataDir: options.dataDir, parsers: postgresTextParsers });
+    // Under the lock: nobody else can initialise the directory between this look and the start.
+    const image = isNewDataDir(dir) ? await pgliteEmptyImage() : undefined;
+    pg = await PGlite.create({ dataDir: options.dataDir, parsers: postgresTextParsers, ...(image ? { loadDataDir: image } : {}) });
   } catch (error) {
     lock?.release();
     throw error;
