@@ -1,11 +1,36 @@
-import type { Page } from '@playwright/test';
-import { test, expect } from '../support/test.ts';
-import { addTodoViaUi, allTodos, openDemo, todomvc, waitDataReady, waitReady } from '../support/demo.ts';
+import type { BrowserContext, Page } from '@playwright/test';
+import { test as base, expect } from '../support/test.ts';
+import { addTodoViaUi, openDemo, todomvc, waitDataReady, waitReady } from '../support/demo.ts';
+import { listIdOf, listRows } from '../support/devices.ts';
+import { newListId } from '../support/sync-api.ts';
 
 /**
- * The TodoMVC app specification's behaviours, on the demo. Every test starts a fresh context, hence a
- * fresh worker and an empty database (a few seconds each), so related behaviours share a test.
+ * The TodoMVC app specification's behaviours, on the demo. These are UI behaviours, not start-up:
+ * the tests of a project share one browser context, so one worker and one database (a fresh worker
+ * costs seconds, PGlite's most), and each opens its own new list in a new page. A page kept open
+ * keeps the worker alive between tests, as a user's other tab would.
  */
+let shared: Promise<BrowserContext> | null = null;
+const test = base.extend({
+  context: async ({ browser, baseURL }, use) => {
+    shared ??= (async () => {
+      const context = await browser.newContext({ baseURL });
+      await openDemo(await context.newPage(), `/?list=${newListId('keeper')}`);
+      return context;
+    })();
+    await use(await shared);
+  },
+  page: async ({ context }, use) => {
+    const page = await context.newPage();
+    await use(page);
+    await page.close();
+  },
+});
+test.afterAll(async () => {
+  const context = await shared;
+  shared = null;
+  await context?.close();
+});
 
 const THREE = ['buy some cheese', 'feed the cat', 'book a doctors appointment'];
 
@@ -14,10 +39,12 @@ async function addThree(page: Page) {
   await expect(todomvc(page).labels).toHaveText(THREE);
 }
 
+/** The open list's todos in the page's local database. */
+const allTodos = (page: Page) => listRows(page, listIdOf(page));
 const titles = async (page: Page) => (await allTodos(page)).map((r) => r.title);
 
 test.beforeEach(async ({ page }) => {
-  await openDemo(page);
+  await openDemo(page, `/?list=${newListId('todomvc')}`);
 });
 
 test.describe('new todo', () => {
