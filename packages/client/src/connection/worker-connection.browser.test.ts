@@ -147,7 +147,11 @@ describe('WorkerConnection', () => {
       const silent = slowConnector({ hello: false, answered: new Promise(() => {}) });
       const counting: WorkerConnector = { ...silent, open: () => (opens++, silent.open()) };
       const connection = open(counting);
-      await expect(connection.open()).rejects.toMatchObject({ kind: ErrorKind.notReady, message: 'The Tandem worker did not answer within 300 ms.' });
+      await expect(connection.open()).rejects.toMatchObject({
+        kind: ErrorKind.notReady,
+        message: expect.stringMatching(/^The Tandem worker did not answer within 300 ms\. \(3 attempts\)\. Check that the worker script loads: .*worker-src/),
+        details: { waitedFor: 'hello' },
+      });
       expect(opens).toBe(SILENT_ATTEMPTS);
       connection.close();
     });

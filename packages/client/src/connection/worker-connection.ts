@@ -54,8 +54,12 @@ export const START_TIMEOUT_FACTOR = 10;
  * a new attempt starts a fresh worker (or reaches the same one, if it was only slow).
  */
 export const SILENT_ATTEMPTS = 3;
-/** The worker showed no life within timeoutMs: the error a first connect may try again after. */
-const silentWorkers = new WeakSet<object>();
+/** `details.waitedFor` of the error when the worker showed no life within timeoutMs: a first connect may try again. */
+const NO_HELLO = 'hello';
+
+function isNoHello(error: unknown): error is TandemError {
+  return error instanceof TandemError && (error.details as { waitedFor?: unknown } | undefined)?.waitedFor === NO_HELLO;
+}
 
 /**
  * The tab's connection to its worker, surviving the worker's death. It waits on the worker's life
@@ -110,9 +114,17 @@ export class WorkerConnection {
       } catch (error) {
         // The worker died while starting: a fresh one is started by the next attempt.
         if (error === LOST) continue;
-        if (typeof error === 'object' && error !== null && silentWorkers.has(error) && ++silent < SILENT_ATTEMPTS) {
-          this.#options.log?.(`${(error as Error).message} Trying again (a worker killed before its hello is replaced by a fresh one).`);
-          continue;
+        if (isNoHello(error)) {
+          if (++silent < SILENT_ATTEMPTS) {
+            this.#options.log?.(`${error.message} Trying again (a worker killed before its hello is replaced by a fresh one).`);
+            continue;
+          }
+          // Every attempt met silence: most often the script never ran. Say where to look.
+          throw new TandemError(
+            ErrorKind.notReady,
+            `${error.message} (${SILENT_ATTEMPTS} attempts). Check that the worker script loads: openTandem's \`worker\` URL must serve the Tandem worker bundle, and a Content-Security-Policy must allow it (worker-src); the browser's console names the failure.`,
+            error.details,
+          );
         }
         throw error;
       }
@@ -191,9 +203,7 @@ export class WorkerConnection {
     const startTimer = (ms: number, message: string, silent: boolean) => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        const error = new TandemError(ErrorKind.notReady, message);
-        if (silent) silentWorkers.add(error);
-        rejectTimedOut(error);
+        rejectTimedOut(new TandemError(ErrorKind.notReady, message, silent ? { waitedFor: NO_HELLO } : undefined));
       }, ms);
     };
     const startMs = timeoutMs * START_TIMEOUT_FACTOR;
