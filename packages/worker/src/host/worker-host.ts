@@ -7,6 +7,7 @@ import { TandemRuntime } from '../runtime/tandem-runtime.ts';
 import { deleteJournalDatabase, DexieJournalStore } from '../store/dexie-journal-store.ts';
 import { SIGNED_OUT_META_KEY } from '../sync/user-session.ts';
 import { ActionsModuleLoader } from './actions-module.ts';
+import { FirstStartImage } from './first-start-image.ts';
 import type { LoadActions, LoadedActions } from './actions-module.ts';
 import { acquireDatabaseLock } from './database-lock.ts';
 import { serveHandoffs } from './handoff-channel.ts';
@@ -70,6 +71,7 @@ export class WorkerHost implements RuntimeProvider {
   /** Each engine's provider, loading since a tab first asked for it (a failed load is retried). */
   readonly #providers = new Map<EngineName, Promise<EngineProvider>>();
   readonly #life = holdWorkerLife();
+  readonly #firstImage = new FirstStartImage();
   #stopDials: (() => void) | null = null;
   #slot: Slot | null = null;
   /** Decisions about the runtime (join, take over, hand over) one at a time: never two starts. */
@@ -105,7 +107,10 @@ export class WorkerHost implements RuntimeProvider {
 
   async runtimeFor(config: TandemConfig): Promise<TandemRuntime> {
     // The engine's chunk and wasm load while the actions module, the lock and the journal are awaited.
-    void this.#provider(config.engine ?? 'pglite').catch(() => {}); // awaited, and reported, by #start
+    const provider = this.#provider(config.engine ?? 'pglite');
+    provider.catch(() => {}); // awaited, and reported, by #start
+    // And a new database's empty image: no runtime here yet, the tab may be the first ever.
+    if (!this.#slot) this.#firstImage.prefetch(config.name ?? 'tandem', provider.then((p) => p.emptyImage, () => undefined));
     const loaded = await this.#actions.load(config.actionsUrl);
     const [version, schema] = await Promise.all([runtimeVersion(config, loaded.digest), schemaIdentity(config.schema, loaded.module.migrations ?? [])]);
     return this.#serial(() => this.#runtimeAt(config, loaded, { version, schemaVersion: loaded.schemaVersion, schema }));
@@ -160,7 +165,7 @@ export class WorkerHost implements RuntimeProvider {
           createEngine: engine.createEngine,
           loadActions: async () => loaded.module,
           actionsDigest: loaded.digest,
-          ...(engine.emptyImage ? { emptyImage: engine.emptyImage } : {}),
+          ...(engine.emptyImage ? { emptyImage: this.#firstImage.loader(name, engine.emptyImage) } : {}),
           ...(this.#options.host ? { host: this.#options.host } : {}),
           log,
         });
